@@ -1,0 +1,134 @@
+"""Settings: the only place that reads environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused in production
+DEFAULT_SYMBOLS = (
+    "BTCUSDT",
+    "ETHUSDT",
+    "BNBUSDT",
+    "SOLUSDT",
+    "XRPUSDT",
+    "ADAUSDT",
+    "DOGEUSDT",
+    "AVAXUSDT",
+    "LINKUSDT",
+    "DOTUSDT",
+)
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # --- runtime ---
+    env: Literal["development", "test", "production"] = "development"
+    app_name: str = "CryptoDemo"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # e.g. https://demo.example.com; enables HSTS when https
+
+    # --- storage / scale-out ---
+    database_url: str = "sqlite+aiosqlite:///var/app.db"
+    database_pool_size: int = 10
+    redis_url: str | None = None
+    redis_prefix: str = "cd:"
+    redis_socket_timeout_s: float = 0.5
+
+    # --- security ---
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    jwt_issuer: str = "cryptodemo"
+    jwt_audience: str = "cryptodemo-api"
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    lockout_threshold: int = 5
+    lockout_window_s: int = 15 * 60
+    lockout_duration_s: int = 15 * 60
+    rate_limit_enabled: bool = True
+    rate_limit_login: str = "20/minute"
+    rate_limit_register: str = "10/minute"
+    rate_limit_default: str = "600/minute"
+    cors_origins: CsvList = Field(default_factory=list)
+    max_body_bytes: int = 1_048_576
+    admin_email: str | None = None
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+
+    # --- logging ---
+    log_level: str = "INFO"
+    log_dir: Path = Path("var/log")
+    log_to_file: bool = True
+    log_access: bool = True
+
+    # --- web app ---
+    web_dist_dir: Path = Path("frontend/dist")
+
+    # --- market data ---
+    market_source: Literal["binance", "replay", "auto"] = "auto"
+    market_replay_dir: Path | None = None
+    replay_speed: float = 60.0
+    replay_start: str | None = None  # ISO 8601; default: 30 days before the data ends
+    market_symbols: CsvList = Field(default_factory=lambda: list(DEFAULT_SYMBOLS))
+    market_intervals: CsvList = Field(default_factory=lambda: ["1m", "5m", "15m", "1h", "4h", "1d"])
+    binance_rest_url: str = "https://api.binance.com"
+    binance_ws_url: str = "wss://stream.binance.com:9443"
+    run_ingestor: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
+
+    # --- jobs ---
+    jobs_inline: bool | None = None  # None: inline when no Redis
+
+    @field_validator("cors_origins", "market_symbols", "market_intervals", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("market_symbols")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [v.upper() for v in value]
+
+    @model_validator(mode="after")
+    def _production_guard(self) -> Settings:
+        if self.env == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            if self.admin_password is not None and len(self.admin_password.get_secret_value()) < 12:
+                raise ValueError("ADMIN_PASSWORD must be at least 12 characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def use_inline_jobs(self) -> bool:
+        return self.redis_url is None if self.jobs_inline is None else self.jobs_inline
+
+    @property
+    def hsts(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment; called at process edges (create_app factory, worker, CLI)."""
+    return Settings()

@@ -1,0 +1,255 @@
+"""Background jobs: one contract, two runners (tests/core/test_jobs_contract.py covers both).
+
+`InlineJobs` runs jobs as asyncio tasks in this process (embedded default, no Redis);
+`ArqJobs` enqueues on Redis for `make worker` (arq) processes. Jobs are named `<domain>.<verb>`
+and take `(ctx, **kwargs)`; ctx is the dict the worker builds (settings, sessionmaker, bus, jobs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.cron import next_cron
+from arq.jobs import Job, JobStatus
+from loguru import logger
+
+JobContext = dict[str, Any]
+JobFn = Callable[..., Awaitable[Any]]
+State = Literal["queued", "in_progress", "complete", "failed", "not_found"]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    name: str
+    fn: JobFn
+    timeout_s: float = 300
+    max_tries: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CronSpec:
+    """When a job runs, in arq's cron terms (sets of seconds/minutes/hours, UTC)."""
+
+    job: str
+    second: frozenset[int] = frozenset({0})
+    minute: frozenset[int] | None = None
+    hour: frozenset[int] | None = None
+    run_at_startup: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobInfo:
+    job_id: str
+    state: State
+    result: Any = None
+    error: str | None = None
+
+
+class Jobs(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+    async def enqueue(
+        self, job: str, /, *, job_id: str | None = None, defer_s: float = 0, **kwargs: Any
+    ) -> str | None:
+        """Queue `job`; returns its id, or None when a job with `job_id` is already known."""
+        ...
+
+    async def info(self, job_id: str) -> JobInfo: ...
+    async def ping(self) -> bool: ...
+
+
+ContextFactory = Callable[[], Awaitable[JobContext]]
+
+
+@dataclass
+class InlineJobs:
+    """In-process runner with the same semantics as arq (unique ids, retries, crons)."""
+
+    specs: Sequence[JobSpec]
+    crons: Sequence[CronSpec] = ()
+    context_factory: ContextFactory | None = None
+    keep_results: int = 1000
+    name: str = "inline"
+    _specs: dict[str, JobSpec] = field(init=False)
+    _results: OrderedDict[str, JobInfo] = field(init=False, default_factory=OrderedDict)
+    _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _ctx: JobContext | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self._specs = {s.name: s for s in self.specs}
+        unknown = [c.job for c in self.crons if c.job not in self._specs]
+        if unknown:
+            raise ValueError(f"cron for unknown jobs: {unknown}")
+
+    async def start(self) -> None:
+        self._ctx = await self.context_factory() if self.context_factory else {}
+        self._ctx.setdefault("jobs", self)
+        for cron in self.crons:
+            self._spawn(self._cron_loop(cron))
+
+    async def close(self) -> None:
+        for task in tuple(self._tasks):
+            task.cancel()
+        for task in tuple(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    async def enqueue(
+        self, job: str, /, *, job_id: str | None = None, defer_s: float = 0, **kwargs: Any
+    ) -> str | None:
+        spec = self._specs.get(job)
+        if spec is None:
+            raise KeyError(f"unknown job {job!r}")
+        job_id = job_id or uuid.uuid4().hex
+        if job_id in self._results:
+            return None
+        self._remember(JobInfo(job_id, "queued"))
+        self._spawn(self._run(spec, job_id, defer_s, kwargs))
+        return job_id
+
+    async def info(self, job_id: str) -> JobInfo:
+        return self._results.get(job_id, JobInfo(job_id, "not_found"))
+
+    async def ping(self) -> bool:
+        return True
+
+    async def run_now(self, job: str, **kwargs: Any) -> Any:
+        """Run a job to completion in this task (CLI and admin 'run now')."""
+        return await self._specs[job].fn(await self._context(), **kwargs)
+
+    async def _context(self) -> JobContext:
+        if self._ctx is None:
+            await self.start()
+        assert self._ctx is not None
+        return self._ctx
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _remember(self, info: JobInfo) -> None:
+        self._results[info.job_id] = info
+        self._results.move_to_end(info.job_id)
+        while len(self._results) > self.keep_results:
+            self._results.popitem(last=False)
+
+    async def _run(
+        self, spec: JobSpec, job_id: str, defer_s: float, kwargs: dict[str, Any]
+    ) -> None:
+        if defer_s > 0:
+            await asyncio.sleep(defer_s)
+        ctx = {**await self._context(), "job_id": job_id}
+        for attempt in range(1, spec.max_tries + 1):
+            self._remember(JobInfo(job_id, "in_progress"))
+            ctx["job_try"] = attempt
+            try:
+                result = await asyncio.wait_for(spec.fn(ctx, **kwargs), spec.timeout_s)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.opt(exception=True).bind(
+                    job=spec.name, job_id=job_id, attempt=attempt
+                ).warning("job.failed")
+                if attempt == spec.max_tries:
+                    self._remember(JobInfo(job_id, "failed", error=repr(exc)))
+                continue
+            self._remember(JobInfo(job_id, "complete", result=result))
+            return
+
+    async def _cron_loop(self, cron: CronSpec) -> None:
+        spec = self._specs[cron.job]
+        if cron.run_at_startup:
+            await self._cron_once(spec)
+        while True:
+            now = datetime.now(UTC)
+            at = next_cron(
+                now.replace(tzinfo=None),
+                second=set(cron.second),
+                minute=set(cron.minute) if cron.minute is not None else None,
+                hour=set(cron.hour) if cron.hour is not None else None,
+                microsecond=0,
+            ).replace(tzinfo=UTC)
+            await asyncio.sleep(max(0.0, (at - now).total_seconds()))
+            await self._cron_once(spec)
+
+    async def _cron_once(self, spec: JobSpec) -> None:
+        try:
+            await asyncio.wait_for(
+                spec.fn({**await self._context(), "job_id": "cron"}), spec.timeout_s
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.opt(exception=True).bind(job=spec.name).error("cron.failed")
+
+
+class ArqJobs:
+    """Enqueue on Redis; `backend.worker.WorkerSettings` processes run them."""
+
+    name = "arq"
+
+    def __init__(self, redis_url: str, *, queue_name: str, conn_timeout_s: float = 1.0) -> None:
+        self._settings = RedisSettings.from_dsn(redis_url)
+        self._settings.conn_timeout = max(1, int(conn_timeout_s))
+        self._settings.conn_retries = 1
+        self.queue_name = queue_name
+        self._pool: ArqRedis | None = None
+
+    async def start(self) -> None:
+        self._pool = await create_pool(self._settings, default_queue_name=self.queue_name)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
+
+    @property
+    def pool(self) -> ArqRedis:
+        if self._pool is None:
+            raise RuntimeError("ArqJobs.start() was not awaited")
+        return self._pool
+
+    async def enqueue(
+        self, job: str, /, *, job_id: str | None = None, defer_s: float = 0, **kwargs: Any
+    ) -> str | None:
+        queued = await self.pool.enqueue_job(
+            job,
+            _job_id=job_id,
+            _queue_name=self.queue_name,
+            _defer_by=timedelta(seconds=defer_s) if defer_s else None,
+            **kwargs,
+        )
+        return None if queued is None else queued.job_id
+
+    async def info(self, job_id: str) -> JobInfo:
+        job = Job(job_id, self.pool, _queue_name=self.queue_name)
+        status = await job.status()
+        if status is JobStatus.complete:
+            res = await job.result_info()
+            if res is not None and not res.success:
+                return JobInfo(job_id, "failed", error=repr(res.result))
+            return JobInfo(job_id, "complete", result=None if res is None else res.result)
+        if status is JobStatus.not_found:
+            return JobInfo(job_id, "not_found")
+        if status is JobStatus.in_progress:
+            return JobInfo(job_id, "in_progress")
+        return JobInfo(job_id, "queued")
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.pool.ping())
+        except Exception:
+            return False

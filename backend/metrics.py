@@ -1,0 +1,10 @@
+"""Prometheus counters of domain events; HTTP metrics come from the instrumentator in main.py."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+REGISTRATIONS = Counter("cd_registrations_total", "Accounts registered")
+LOGINS = Counter("cd_logins_total", "Login attempts by outcome", ["outcome"])
+LOCKOUTS = Counter("cd_lockouts_total", "Accounts locked after repeated failed logins")
+REFRESH_REUSE = Counter("cd_refresh_token_reuse_total", "Spent refresh tokens presented again")
