@@ -1,0 +1,76 @@
+# The two commands: `make run` and `make test`. Everything else is a building block.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM := npm --prefix frontend
+SHARED_DATA := $(abspath ../shared/data/binance)
+# Offline, `make run` plays the recorded market when the shared candles are there.
+ifneq ($(wildcard $(SHARED_DATA)),)
+export MARKET_REPLAY_DIR ?= $(SHARED_DATA)
+endif
+
+.PHONY: help install web run worker ingestor migrate test pytest lint web-test e2e bench client dev-web clean
+
+help:
+	@echo "make run     install what is needed, migrate, build the web app and start everything"
+	@echo "make test    every test: lint, types, pytest (SQLite + PostgreSQL + Redis), web unit, e2e"
+	@echo "make worker | ingestor | bench | client | dev-web | migrate"
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed frontend/node_modules/.installed
+
+web: frontend/node_modules/.installed
+	$(NPM) run build
+
+migrate: $(VENV)/.installed
+	@mkdir -p var
+	$(PY) -m alembic upgrade head
+
+run: install web migrate
+	$(PY) -m backend.serve
+
+worker: $(VENV)/.installed
+	$(PY) -m backend.worker
+
+ingestor: $(VENV)/.installed
+	$(PY) -m backend.market.ingestor
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check backend tests bench alembic telegram_bot
+	$(VENV)/bin/ruff format --check backend tests bench alembic telegram_bot
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+web-test: frontend/node_modules/.installed
+	$(NPM) run lint
+	$(NPM) test
+
+e2e: install web
+	$(NPM) run e2e
+
+test: install lint pytest web-test e2e
+
+bench: install web
+	$(PY) bench/run_all.py
+
+client: install
+	$(PY) -m backend.openapi > frontend/openapi.json
+	$(NPM) run gen:api
+
+dev-web: frontend/node_modules/.installed
+	$(NPM) run dev
+
+clean:
+	rm -rf var frontend/dist .pytest_cache .mypy_cache .ruff_cache

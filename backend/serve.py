@@ -1,0 +1,26 @@
+"""`make run`: start the API (and, in the embedded default, everything else) and print the URL."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from backend.config import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"\n  {settings.app_name} is starting: open {url}  (API docs: {url}/docs)\n", flush=True)  # noqa: T201
+    uvicorn.run(
+        "backend.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        log_config=None,
+        ws_max_size=65536,
+    )
+
+
+if __name__ == "__main__":
+    main()
