@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from arq import create_pool
+from arq import Retry, create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import next_cron
 from arq.jobs import Job, JobStatus
+from arq.worker import Function, func
 from loguru import logger
 
 JobContext = dict[str, Any]
@@ -165,6 +166,8 @@ class InlineJobs:
                 ).warning("job.failed")
                 if attempt == spec.max_tries:
                     self._remember(JobInfo(job_id, "failed", error=repr(exc)))
+                else:
+                    await asyncio.sleep(retry_delay_s(attempt))
                 continue
             self._remember(JobInfo(job_id, "complete", result=result))
             return
@@ -194,6 +197,27 @@ class InlineJobs:
             raise
         except Exception:
             logger.opt(exception=True).bind(job=spec.name).error("cron.failed")
+
+
+def retry_delay_s(attempt: int) -> float:
+    return min(0.25 * 2.0 ** (attempt - 1), 30.0)
+
+
+def arq_function(spec: JobSpec) -> Function:
+    """The arq function for a spec. arq retries only on `Retry`; any failure is retried here
+    up to `max_tries` (with backoff), as InlineJobs does, so both runners keep one contract."""
+
+    async def run(ctx: JobContext, **kwargs: Any) -> Any:
+        try:
+            return await spec.fn(ctx, **kwargs)
+        except Exception as exc:
+            attempt = int(ctx.get("job_try", 1))
+            if attempt < spec.max_tries:
+                raise Retry(defer=retry_delay_s(attempt)) from exc
+            raise
+
+    run.__qualname__ = run.__name__ = spec.name
+    return func(run, name=spec.name, timeout=spec.timeout_s, max_tries=spec.max_tries)
 
 
 class ArqJobs:

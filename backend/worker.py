@@ -5,16 +5,17 @@ Run with `python -m backend.worker` (`make worker`). InlineJobs uses the same li
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from arq.connections import RedisSettings
 from arq.cron import cron
-from arq.worker import func, run_worker
+from arq.typing import WorkerCoroutine
+from arq.worker import run_worker
 
 from backend.bus import make_bus
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
-from backend.jobs import CronSpec, JobContext, JobSpec
+from backend.jobs import CronSpec, JobContext, JobSpec, arq_function
 from backend.logging import setup_logging
 
 JOB_SPECS: list[JobSpec] = []
@@ -58,12 +59,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         await close_context(ctx)
 
     return {
-        "functions": [
-            func(s.fn, name=s.name, timeout=s.timeout_s, max_tries=s.max_tries) for s in JOB_SPECS
-        ],
+        "functions": [arq_function(s) for s in JOB_SPECS],
         "cron_jobs": [
             cron(
-                specs[c.job].fn,
+                cast("WorkerCoroutine", specs[c.job].fn),
                 name=f"cron:{c.job}",
                 second=set(c.second),
                 minute=set(c.minute) if c.minute is not None else None,
@@ -88,7 +87,7 @@ def main() -> None:
         raise SystemExit(
             "REDIS_URL is required for a worker (the embedded default runs jobs in-process)"
         )
-    run_worker(type("WorkerSettings", (), worker_settings(settings)))  # type: ignore[arg-type]  # arq takes any class with attributes
+    run_worker(type("WorkerSettings", (), worker_settings(settings)))
 
 
 if __name__ == "__main__":
