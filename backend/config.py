@@ -94,6 +94,17 @@ class Settings(BaseSettings):
 
     @field_validator("cors_origins", "market_symbols", "market_intervals", mode="before")
     @classmethod
+    # --- realtime (/ws) ---
+    ws_max_streams_per_conn: int = 1024  # Binance's limit per connection
+    ws_max_msgs_per_s: int = 5  # inbound frames per connection per second, as on Binance
+    ws_send_queue: int = 256  # frames buffered per client before it is dropped as too slow
+    ws_ping_interval_s: float = 20.0  # protocol pings by the server (uvicorn keepalive)
+    ws_ping_timeout_s: float = 20.0  # no pong within this: the connection is closed
+    ws_max_size: int = 65_536  # largest inbound frame (control messages are small)
+    # Off: with permessage-deflate each client compresses its own copy of every event, which
+    # would defeat the serialize-once fan-out (bench/fanout.py).
+    ws_per_message_deflate: bool = False
+
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 

@@ -20,6 +20,7 @@ from backend.health.router import router as health_router
 from backend.jobs import ArqJobs, InlineJobs, Jobs
 from backend.logging import RequestContextMiddleware, setup_logging
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from backend.realtime.router import router as realtime_router
 from backend.spa import mount_spa
 
 API_PREFIX = "/api/v1"
@@ -83,6 +84,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
+    app.include_router(realtime_router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

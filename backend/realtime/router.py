@@ -1,0 +1,97 @@
+"""`GET /ws`: Binance-style market and private streams (../shared/API.md "Streams").
+
+The endpoint runs two tasks per connection: a reader (control frames -> Session) and the
+client's writer (queue -> socket). Whichever ends first ends the connection, with the close code
+the session or hub decided (1008 "slow consumer", 1008 "too many messages").
+Protocol pings are sent by the ASGI server (ASGI has no ping message): `uvicorn_ws_options`
+turns the ws_* settings into uvicorn's keepalive, so a client that does not pong within
+`ws_ping_timeout_s` is closed by uvicorn and its reader sees the disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, WebSocket
+from starlette.websockets import WebSocketState
+
+from backend.config import Settings
+from backend.realtime.hub import Hub
+from backend.realtime.protocol import StreamCatalog
+from backend.realtime.session import Session
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Entered inside the core lifespan (FastAPI nests included routers' lifespans), so the bus
+    # is already started here and still open when the hub lets go of its channels.
+    settings: Settings = app.state.settings
+    hub = Hub(app.state.bus)
+    app.state.hub = hub
+    app.state.stream_catalog = StreamCatalog(settings.market_symbols, settings.market_intervals)
+    try:
+        yield
+    finally:
+        await hub.close()
+
+
+router = APIRouter(tags=["streams"], lifespan=lifespan)
+
+
+def uvicorn_ws_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for uvicorn.run/Config that apply the ws_* settings."""
+    return {
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+        "ws_max_size": settings.ws_max_size,
+        "ws_per_message_deflate": settings.ws_per_message_deflate,
+    }
+
+
+@router.websocket("/ws")
+async def stream(websocket: WebSocket) -> None:
+    app = websocket.app
+    session = Session(app.state.settings, app.state.hub, app.state.stream_catalog)
+    await websocket.accept()
+    token = websocket.query_params.get("token")
+    writer = asyncio.create_task(session.client.run_writer(websocket.send_text))
+    reader = asyncio.create_task(_read(websocket, session, token))
+    try:
+        dropped = session.client.dropped
+        await asyncio.wait((reader, writer, dropped), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, writer):
+            task.cancel()
+        await asyncio.gather(reader, writer, return_exceptions=True)
+        await session.close()
+        await _close(websocket, session)
+
+
+async def _read(websocket: WebSocket, session: Session, token: str | None) -> None:
+    if token:
+        await session.on_auth_param(token)
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            raw: bytes = message.get("bytes") or b""
+            text = raw.decode(errors="replace")
+        await session.on_text(text)
+
+
+async def _close(websocket: WebSocket, session: Session) -> None:
+    client = session.client
+    if websocket.application_state != WebSocketState.CONNECTED:
+        return
+    if websocket.client_state == WebSocketState.DISCONNECTED:
+        return
+    code = client.close_code or 1000
+    # A stuck peer never drains its buffer; don't hold the handler (and its memory) forever.
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code, client.close_reason), session.close_timeout_s)

@@ -1,0 +1,173 @@
+"""One `/ws` connection: the control-message state machine (subscriptions, properties, AUTH).
+
+The router owns the socket; this class owns what the connection is subscribed to and answers
+each control frame through the client's queue, so replies and events leave in order.
+Private events: a connection receives `user:<id>` events only after a successful AUTH *and* an
+explicit `SUBSCRIBE ["user"]` (same rule as every other stream; no surprise traffic).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from loguru import logger
+
+from backend.config import Settings
+from backend.errors import Unauthorized
+from backend.realtime.hub import CLOSE_POLICY, Client, Hub
+from backend.realtime.protocol import (
+    CODE_UNAUTHORIZED,
+    USER_STREAM,
+    ProtocolError,
+    Request,
+    RequestId,
+    StreamCatalog,
+    error_frame,
+    parse_request,
+    result_frame,
+    too_many_messages,
+    too_many_streams,
+)
+from backend.security import decode_access_token
+
+TOO_MANY_MESSAGES = "too many messages"
+
+
+class RateWindow:
+    """At most `limit` inbound frames in any rolling second (Binance counts every frame)."""
+
+    __slots__ = ("_limit", "_times")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._times: list[float] = []
+
+    def allow(self, now: float) -> bool:
+        times = self._times
+        while times and now - times[0] >= 1.0:
+            times.pop(0)
+        if len(times) >= self._limit:
+            return False
+        times.append(now)
+        return True
+
+
+class Session:
+    def __init__(self, settings: Settings, hub: Hub, catalog: StreamCatalog) -> None:
+        self._settings = settings
+        self._hub = hub
+        self._catalog = catalog
+        self.client = Client(settings.ws_send_queue)
+        self.streams: dict[str, None] = {}  # insertion-ordered, for LIST_SUBSCRIPTIONS
+        self.user_id: int | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._rate = RateWindow(settings.ws_max_msgs_per_s)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.close_timeout_s = settings.ws_ping_timeout_s
+
+    def _channel(self, stream: str) -> str:
+        return f"user:{self.user_id}" if stream == USER_STREAM else stream
+
+    def _channels(self) -> list[str]:
+        return [self._channel(s) for s in self.streams]
+
+    async def on_text(self, text: str) -> None:
+        """Handle one inbound frame; errors become error frames, never exceptions."""
+        if not self._rate.allow(asyncio.get_running_loop().time()):
+            self.client.push(too_many_messages(self._settings.ws_max_msgs_per_s).frame())
+            self.client.request_close(CLOSE_POLICY, TOO_MANY_MESSAGES)
+            return
+        try:
+            request = parse_request(text)
+            result = await self._dispatch(request)
+        except ProtocolError as exc:
+            self.client.push(exc.frame())
+            return
+        self.client.push(result_frame(result, request.id))
+
+    async def on_auth_param(self, token: str) -> None:
+        """`/ws?token=`: the same as a first AUTH frame (an error frame with a null id)."""
+        try:
+            await self.authenticate(token, None)
+        except ProtocolError as exc:
+            self.client.push(exc.frame())
+
+    async def _dispatch(self, request: Request) -> object:
+        method, params = request.method, request.params
+        if method == "SUBSCRIBE":
+            await self._subscribe(params, request.id)
+        elif method == "UNSUBSCRIBE":
+            await self._unsubscribe(params)
+        elif method == "LIST_SUBSCRIPTIONS":
+            return list(self.streams)
+        elif method == "GET_PROPERTY":
+            return self.client.combined
+        elif method == "SET_PROPERTY":
+            self._hub.set_combined(self.client, self._channels(), bool(params[1]))
+        elif method == "AUTH":
+            await self.authenticate(params[0], request.id)
+        return None
+
+    async def _subscribe(self, names: list[str], request_id: RequestId) -> None:
+        self._catalog.check(names, request_id)
+        new = [n for n in dict.fromkeys(names) if n not in self.streams]
+        if len(self.streams) + len(new) > self._settings.ws_max_streams_per_conn:
+            raise too_many_streams(self._settings.ws_max_streams_per_conn, request_id)
+        if USER_STREAM in new and self.user_id is None:
+            msg = "Unauthorized: send AUTH with an access token before subscribing to `user`"
+            raise ProtocolError(CODE_UNAUTHORIZED, msg, request_id)
+        for name in new:
+            self.streams[name] = None
+        await self._hub.add(self.client, [self._channel(n) for n in new])
+
+    async def _unsubscribe(self, names: list[str]) -> None:
+        # Like Binance, unsubscribing from a stream one is not subscribed to is not an error.
+        gone = [n for n in dict.fromkeys(names) if n in self.streams]
+        channels = [self._channel(n) for n in gone]
+        for name in gone:
+            del self.streams[name]
+        await self._hub.remove(self.client, channels)
+
+    async def authenticate(self, token: str, request_id: RequestId) -> None:
+        """Verify an access token; a failure keeps the previous identity (if any)."""
+        try:
+            claims = decode_access_token(self._settings, token)
+        except Unauthorized as exc:
+            raise ProtocolError(
+                CODE_UNAUTHORIZED, f"Unauthorized: {exc.message}", request_id
+            ) from None
+        if claims.user_id != self.user_id and USER_STREAM in self.streams:
+            await self._hub.remove(self.client, [self._channel(USER_STREAM)])
+            self.user_id = claims.user_id
+            await self._hub.add(self.client, [self._channel(USER_STREAM)])
+        self.user_id = claims.user_id
+        self._arm_expiry(claims.expires_at)
+        logger.bind(user_id=claims.user_id).debug("ws.authenticated")
+
+    def _arm_expiry(self, expires_at: datetime) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+        self._expiry = loop.call_later(delay, self._on_expired)
+
+    def _on_expired(self) -> None:
+        # Private events stop with the token; the client re-sends AUTH with a fresh one.
+        self._expiry = None
+        msg = "Unauthorized: the access token has expired; send AUTH with a fresh one"
+        self.client.push(error_frame(CODE_UNAUTHORIZED, msg))
+        channel = self._channel(USER_STREAM) if USER_STREAM in self.streams else None
+        self.streams.pop(USER_STREAM, None)
+        self.user_id = None
+        if channel is not None:
+            task = asyncio.create_task(self._hub.remove(self.client, [channel]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        channels = self._channels()
+        self.streams.clear()
+        await self._hub.remove(self.client, channels)

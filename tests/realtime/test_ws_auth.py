@@ -1,0 +1,91 @@
+"""Private events on `/ws`: AUTH (frame or `?token=`), the `user` stream, only one's own events."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from tests.realtime.conftest import Server, WsSettings, bus_ready, call, serve, token
+
+
+def user_event(user_id: int, n: int) -> bytes:
+    data = {"e": "executionReport", "user": user_id, "n": n}
+    return json.dumps({"stream": "user", "data": data}).encode()
+
+
+async def test_auth_then_user_stream_delivers_only_own_events(
+    server: Server, redis_client: aioredis.Redis
+) -> None:
+    settings = server.app.state.settings
+    async with server.connect() as alice, server.connect(f"token={token(settings, 2)}") as bob:
+        assert await call(alice, "AUTH", [token(settings, 1)], 1) == {"result": None, "id": 1}
+        assert await call(alice, "SUBSCRIBE", ["user"], 2) == {"result": None, "id": 2}
+        assert await call(bob, "SUBSCRIBE", ["user"], 2) == {"result": None, "id": 2}
+        await bus_ready(server, "user:1", redis_client, settings)
+        await bus_ready(server, "user:2", redis_client, settings)
+        assert await call(alice, "LIST_SUBSCRIPTIONS", None, 3) == {"result": ["user"], "id": 3}
+        for_bob, for_alice = user_event(2, 1), user_event(1, 2)
+        await server.publish("user:2", for_bob)
+        await server.publish("user:1", for_alice)
+        assert await alice.recv(decode=False) == for_alice  # bob's event never reached her
+        assert await bob.recv(decode=False) == for_bob
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_reauth_as_another_user_moves_the_user_stream(server: Server) -> None:
+    settings = server.app.state.settings
+    async with server.connect() as ws:
+        await call(ws, "AUTH", [token(settings, 1)], 1)
+        await call(ws, "SUBSCRIBE", ["user"], 2)
+        assert server.hub.channels == {"user:1"}
+        assert await call(ws, "AUTH", [token(settings, 7)], 3) == {"result": None, "id": 3}
+        assert server.hub.channels == {"user:7"}
+        await server.publish("user:1", user_event(1, 1))
+        mine = user_event(7, 2)
+        await server.publish("user:7", mine)
+        assert await ws.recv(decode=False) == mine
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_bad_query_token_gets_an_error_frame_and_stays_anonymous(server: Server) -> None:
+    async with server.connect("token=garbage") as ws:
+        first = json.loads(await ws.recv())
+        assert first["error"]["code"] == 6
+        assert first["id"] is None
+        reply = await call(ws, "SUBSCRIBE", ["user"], 4)
+        assert reply["error"]["code"] == 6
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_expired_or_foreign_tokens_are_refused(server: Server) -> None:
+    settings = server.app.state.settings
+    stale = token(settings, 1, now=datetime.now(UTC) - timedelta(hours=2))
+    foreign = token(settings.model_copy(update={"jwt_audience": "someone-else"}), 1)
+    async with server.connect() as ws:
+        for i, bad in enumerate((stale, foreign)):
+            reply = await call(ws, "AUTH", [bad], i)
+            assert reply["error"]["code"] == 6, reply
+            assert reply["id"] == i
+        assert (await call(ws, "SUBSCRIBE", ["user"], 9))["error"]["code"] == 6
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_user_stream_stops_when_the_token_expires(ws_settings: WsSettings) -> None:
+    async with serve(ws_settings(access_token_ttl_s=1)) as srv, srv.connect() as ws:
+        settings = srv.app.state.settings
+        await call(ws, "AUTH", [token(settings, 1)], 1)
+        assert await call(ws, "SUBSCRIBE", ["user", "btcusdt@ticker"], 2) == {
+            "result": None,
+            "id": 2,
+        }
+        notice = json.loads(await ws.recv())  # arrives when the token expires
+        assert notice["error"]["code"] == 6
+        assert "expired" in notice["error"]["msg"]
+        assert await call(ws, "LIST_SUBSCRIPTIONS", None, 3) == {
+            "result": ["btcusdt@ticker"],
+            "id": 3,
+        }
+        assert srv.hub.channels == {"btcusdt@ticker"}
