@@ -89,11 +89,6 @@ class Settings(BaseSettings):
     binance_ws_url: str = "wss://stream.binance.com:9443"
     run_ingestor: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
 
-    # --- jobs ---
-    jobs_inline: bool | None = None  # None: inline when no Redis
-
-    @field_validator("cors_origins", "market_symbols", "market_intervals", mode="before")
-    @classmethod
     # --- realtime (/ws) ---
     ws_max_streams_per_conn: int = 1024  # Binance's limit per connection
     ws_max_msgs_per_s: int = 5  # inbound frames per connection per second, as on Binance
@@ -105,6 +100,11 @@ class Settings(BaseSettings):
     # would defeat the serialize-once fan-out (bench/fanout.py).
     ws_per_message_deflate: bool = False
 
+    # --- jobs ---
+    jobs_inline: bool | None = None  # None: inline when no Redis
+
+    @field_validator("cors_origins", "market_symbols", "market_intervals", mode="before")
+    @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
