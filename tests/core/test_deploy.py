@@ -1,0 +1,329 @@
+"""Deployment files: docker-compose.yml, the Dockerfiles, nginx.conf and the Kubernetes manifests.
+
+No Docker engine runs here, so nothing is built or started; `docker compose config` validates and
+resolves the compose file without one. Where the compose v2 plugin is not installed, the Debian
+`docker-compose` (v1) validator is used. With neither, the tests fail: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+TEST_SECRET = "test-secret-key-for-compose-config-0123456789"
+EXPECTED_SERVICES = {"api", "worker", "ingestor", "web", "postgres", "redis", "migrate"}
+
+
+@cache
+def compose_command() -> tuple[str, ...]:
+    candidates: list[tuple[str, ...]] = [("docker", "compose"), ("docker-compose",)]
+    for cmd in candidates:
+        if shutil.which(cmd[0]) is None:
+            continue
+        probe = subprocess.run([*cmd, "version"], capture_output=True, text=True, check=False)
+        if probe.returncode == 0:
+            return cmd
+    pytest.fail(
+        "neither `docker compose` nor `docker-compose` runs; .ci/run installs Debian's "
+        "docker-compose when the compose plugin is missing"
+    )
+
+
+def run_compose_config(tmp_path: Path, secret: str | None) -> subprocess.CompletedProcess[str]:
+    # An empty env file, so a developer's own .env cannot change what is checked.
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    if secret is not None:
+        env["SECRET_KEY"] = secret
+    cmd = [
+        *compose_command(),
+        "--project-directory",
+        str(ROOT),
+        "--env-file",
+        str(env_file),
+        "-f",
+        str(ROOT / "docker-compose.yml"),
+        "config",
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    result = run_compose_config(tmp_path_factory.mktemp("compose"), TEST_SECRET)
+    assert result.returncode == 0, result.stderr
+    resolved: dict[str, Any] = yaml.safe_load(result.stdout)
+    return resolved
+
+
+def test_compose_config_is_accepted(tmp_path: Path) -> None:
+    result = run_compose_config(tmp_path, TEST_SECRET)
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_config_without_secret_key_is_refused(tmp_path: Path) -> None:
+    result = run_compose_config(tmp_path, None)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_compose_has_every_service_with_production_env(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) >= EXPECTED_SERVICES
+    for name in ("api", "worker", "ingestor", "migrate"):
+        env = services[name]["environment"]
+        assert env["ENV"] == "production"
+        assert env["SECRET_KEY"] == TEST_SECRET
+        assert env["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert env["REDIS_URL"].startswith("redis://")
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert services["redis"]["image"].startswith("redis:7")
+
+
+def test_compose_api_runs_two_replicas_after_migration(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    api = services["api"]
+    assert api["deploy"]["replicas"] >= 2
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert api["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["migrate"]["command"] == ["python", "-m", "alembic", "upgrade", "head"]
+    assert services["web"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert "/health/ready" in " ".join(api["healthcheck"]["test"])
+
+
+def test_compose_commands_name_existing_entry_points(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["worker"]["command"] == ["python", "-m", "backend.worker"]
+    assert services["worker"]["build"]["target"] == "worker"
+    assert services["ingestor"]["command"] == ["python", "-m", "backend.market.ingestor"]
+    assert (ROOT / "backend" / "worker.py").is_file()
+
+
+# --- Dockerfiles -------------------------------------------------------------------------------
+
+
+def dockerfile_stages(path: Path) -> list[list[str]]:
+    """Instructions per stage (continuation lines joined, comments dropped)."""
+    text = re.sub(r"\\\n", " ", path.read_text())
+    stages: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        if stages:
+            stages[-1].append(line)
+    return stages
+
+
+def instructions(stage: list[str], keyword: str) -> list[str]:
+    return [line for line in stage if line.split(None, 1)[0].upper() == keyword]
+
+
+@pytest.mark.parametrize("name", ["Dockerfile.api", "Dockerfile.web"])
+def test_dockerfile_final_stage_is_non_root_with_healthcheck(name: str) -> None:
+    stages = dockerfile_stages(ROOT / name)
+    assert len(stages) >= 2, "multi-stage build expected"
+    final = stages[-1]
+    # The last stage may inherit from an earlier one (`FROM runtime AS api`): walk the chain.
+    chain = [final]
+    by_name = {s[0].split()[-1]: s for s in stages if " AS " in s[0].upper()}
+    while (parent := chain[-1][0].split()[1]) in by_name:
+        chain.append(by_name[parent])
+    assert effective(chain, "USER").split()[1].split(":")[0] not in ("root", "0")
+    assert "NONE" not in effective(chain, "HEALTHCHECK").upper()
+
+
+def effective(chain: list[list[str]], keyword: str) -> str:
+    """The instruction in force: the last one in the nearest stage of the chain that has one."""
+    for stage in chain:
+        if found := instructions(stage, keyword):
+            return found[-1]
+    pytest.fail(f"no {keyword}")
+
+
+def test_api_dockerfile_runs_uvicorn_factory_in_production_without_torch() -> None:
+    stages = {s[0].split()[-1]: s for s in dockerfile_stages(ROOT / "Dockerfile.api")}
+    runtime = " ".join(stages["runtime"])
+    assert "ARG PYTHON_IMAGE=python:3.11-slim" in (ROOT / "Dockerfile.api").read_text()
+    assert stages["builder"][0].startswith("FROM ${PYTHON_IMAGE}")
+    assert stages["runtime"][0].startswith("FROM ${PYTHON_IMAGE}")
+    assert "ENV=production" in runtime
+    assert "/health/live" in " ".join(instructions(stages["runtime"], "HEALTHCHECK"))
+    cmd = " ".join(instructions(stages["runtime"], "CMD"))
+    for part in ("backend.main:create_app", "--factory", "0.0.0.0", "--proxy-headers"):
+        assert part in cmd
+    assert "requirements.lock" in " ".join(stages["builder"])
+    assert "torch" not in runtime
+    assert "torch==" in " ".join(stages["worker"])
+    assert "--from=web" in runtime and "frontend/dist" in runtime
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
+    entries = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".venv", ".git", "var", "frontend/node_modules"} <= entries
+
+
+def test_nginx_conf_serves_spa_and_proxies_api_and_websocket() -> None:
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "try_files $uri $uri/ /index.html" in conf
+    assert re.search(r"location /api/ \{\s*proxy_pass http://api;", conf)
+    ws = re.search(r"location /ws \{(.*?)\}", conf, re.S)
+    assert ws is not None
+    assert "proxy_set_header Upgrade $http_upgrade" in ws.group(1)
+    assert "proxy_set_header Connection $connection_upgrade" in ws.group(1)
+    assert re.search(r"location /assets/ \{[^}]*immutable", conf)
+    assert "server api:8000" in conf
+    assert "listen 8080" in conf and "pid /tmp/nginx.pid" in conf  # runs as non-root
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------
+
+
+def load_manifests() -> dict[tuple[str, str], dict[str, Any]]:
+    docs: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(K8S.rglob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        for doc in yaml.safe_load_all(path.read_text()):
+            assert doc, f"{path}: empty document"
+            assert {"apiVersion", "kind", "metadata"} <= set(doc), path
+            key = (doc["kind"], doc["metadata"]["name"])
+            assert key not in docs, f"duplicate {key}"
+            docs[key] = doc
+    return docs
+
+
+@pytest.fixture(scope="module")
+def manifests() -> dict[tuple[str, str], dict[str, Any]]:
+    return load_manifests()
+
+
+def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = doc["spec"]["template"]["spec"]
+    return spec
+
+
+def test_k8s_has_every_expected_object(manifests: dict[tuple[str, str], Any]) -> None:
+    expected = {
+        ("Namespace", "cryptodemo"),
+        ("ConfigMap", "cryptodemo-config"),
+        ("Secret", "cryptodemo-secrets"),
+        ("Deployment", "api"),
+        ("Deployment", "worker"),
+        ("Deployment", "ingestor"),
+        ("Deployment", "web"),
+        ("Service", "api"),
+        ("Service", "web"),
+        ("Ingress", "cryptodemo"),
+        ("Job", "migrate"),
+    }
+    assert expected <= set(manifests)
+
+
+def test_k8s_kustomization_lists_existing_files_but_not_the_secret_template() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    resources = kustomization["resources"]
+    for resource in resources:
+        assert (K8S / resource).is_file(), resource
+    assert "secret.example.yaml" not in resources
+
+
+def test_k8s_secret_template_holds_only_placeholders(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    secret = manifests[("Secret", "cryptodemo-secrets")]
+    for key, value in secret["stringData"].items():
+        assert "CHANGE_ME" in value or key == "REDIS_URL", key
+    assert len(secret["stringData"]["SECRET_KEY"]) < 32  # production refuses it as is
+
+
+def test_k8s_api_deployment_probes_replicas_and_resources(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    api = manifests[("Deployment", "api")]
+    assert api["spec"]["replicas"] >= 2
+    (container,) = pod_spec(api)["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert "memory" in container["resources"]["limits"]
+    refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
+    assert refs == {"cryptodemo-config", "cryptodemo-secrets"}
+
+
+def test_k8s_every_pod_runs_non_root_without_privilege_escalation(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    workloads = [
+        d for (kind, _), d in manifests.items() if kind in ("Deployment", "StatefulSet", "Job")
+    ]
+    assert len(workloads) >= 5
+    for doc in workloads:
+        spec = pod_spec(doc)
+        name = doc["metadata"]["name"]
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        assert spec["securityContext"]["runAsUser"] != 0, name
+        for container in spec["containers"]:
+            ctx = container["securityContext"]
+            assert ctx["allowPrivilegeEscalation"] is False, name
+            assert ctx["capabilities"]["drop"] == ["ALL"], name
+            assert "limits" in container["resources"], name
+
+
+def test_k8s_ingestor_is_a_single_recreated_pod(manifests: dict[tuple[str, str], Any]) -> None:
+    ingestor = manifests[("Deployment", "ingestor")]
+    assert ingestor["spec"]["replicas"] == 1
+    assert ingestor["spec"]["strategy"]["type"] == "Recreate"
+    (container,) = pod_spec(ingestor)["containers"]
+    assert container["command"] == ["python", "-m", "backend.market.ingestor"]
+
+
+def test_k8s_migration_job_upgrades_to_head(manifests: dict[tuple[str, str], Any]) -> None:
+    job = manifests[("Job", "migrate")]
+    (container,) = pod_spec(job)["containers"]
+    assert container["command"][-3:] == ["alembic", "upgrade", "head"]
+    assert pod_spec(job)["restartPolicy"] == "Never"
+
+
+def test_k8s_ingress_routes_api_paths_to_api_and_rest_to_web(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    ingress = manifests[("Ingress", "cryptodemo")]
+    routes = {
+        p["path"]: p["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    for path in ("/api", "/ws", "/docs", "/metrics"):
+        assert routes[path] == "api", path
+    assert routes["/"] == "web"
+    services = {name for kind, name in manifests if kind == "Service"}
+    assert set(routes.values()) <= services
+
+
+def test_k8s_service_selectors_match_their_deployments(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    for (kind, name), doc in manifests.items():
+        if kind != "Service":
+            continue
+        target = manifests.get(("Deployment", name)) or manifests[("StatefulSet", name)]
+        labels = target["spec"]["template"]["metadata"]["labels"]
+        assert doc["spec"]["selector"].items() <= labels.items(), name
+        ports = {p["name"] for c in pod_spec(target)["containers"] for p in c.get("ports", [])}
+        for port in doc["spec"]["ports"]:
+            assert port["targetPort"] in ports, (name, port)
