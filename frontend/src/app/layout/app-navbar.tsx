@@ -1,0 +1,86 @@
+import Container from 'react-bootstrap/Container';
+import Nav from 'react-bootstrap/Nav';
+import Navbar from 'react-bootstrap/Navbar';
+import NavDropdown from 'react-bootstrap/NavDropdown';
+import { useTranslation } from 'react-i18next';
+import { NavLink, useNavigate } from 'react-router';
+
+import { useLogoutMutation } from '@/features/auth/api/auth';
+import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
+import { hasRole } from '@/lib/roles';
+
+import { ConnectionBadge } from './connection-badge';
+import { LanguageSelect, ThemeToggle } from './preferences';
+
+/** Sections appear only for the roles that may open them (the routes are guarded as well). */
+export function AppNavbar() {
+  const { t } = useTranslation();
+  const current = useCurrentUser();
+  const logout = useLogoutMutation();
+  const navigate = useNavigate();
+  const user = current.user;
+
+  const onLogout = () => {
+    logout.mutate(undefined, { onSettled: () => void navigate('/login') });
+  };
+
+  return (
+    <Navbar expand="md" className="border-bottom bg-body-tertiary" sticky="top">
+      <Container fluid="xl">
+        <Navbar.Brand as={NavLink} to="/market" className="fw-bold">
+          {t('app.name')}
+        </Navbar.Brand>
+        <div className="d-md-none ms-auto me-2">
+          <ConnectionBadge />
+        </div>
+        <Navbar.Toggle aria-controls="main-nav" aria-label={t('nav.toggle')} />
+        <Navbar.Collapse id="main-nav">
+          <Nav className="me-auto" aria-label={t('nav.main')} as="nav">
+            <Nav.Link as={NavLink} to="/market">
+              {t('nav.market')}
+            </Nav.Link>
+            {user && hasRole(user.role, 'admin') ? (
+              <Nav.Link as={NavLink} to="/admin/users">
+                {t('nav.admin')}
+              </Nav.Link>
+            ) : null}
+          </Nav>
+          <div className="d-flex flex-wrap align-items-center gap-2 py-2 py-md-0">
+            <span className="d-none d-md-inline-flex">
+              <ConnectionBadge />
+            </span>
+            <LanguageSelect />
+            <ThemeToggle />
+            {user ? (
+              <Nav>
+                <NavDropdown
+                  title={user.username}
+                  id="user-menu"
+                  align="end"
+                  aria-label={t('nav.account', { name: user.username })}
+                >
+                  <NavDropdown.Item as={NavLink} to="/profile">
+                    {t('nav.profile')}
+                  </NavDropdown.Item>
+                  <NavDropdown.Divider />
+                  <NavDropdown.Item as="button" onClick={onLogout}>
+                    {t('nav.logout')}
+                  </NavDropdown.Item>
+                </NavDropdown>
+              </Nav>
+            ) : current.state === 'anonymous' ? (
+              <Nav className="flex-row gap-2">
+                <Nav.Link as={NavLink} to="/login">
+                  {t('nav.login')}
+                </Nav.Link>
+                <NavLink className="btn btn-primary btn-sm" to="/register">
+                  {t('nav.register')}
+                </NavLink>
+              </Nav>
+            ) : null}
+          </div>
+        </Navbar.Collapse>
+      </Container>
+    </Navbar>
+  );
+}

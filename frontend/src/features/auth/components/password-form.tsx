@@ -1,0 +1,75 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import Alert from 'react-bootstrap/Alert';
+import Button from 'react-bootstrap/Button';
+import { useForm } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+
+import { ErrorAlert } from '@/components/error-alert';
+import { FormField } from '@/components/form-field';
+import { applyFieldErrors, fieldErrorText, formLevelError } from '@/lib/form-errors';
+
+import { passwordSchema } from './schemas';
+import type { PasswordValues } from './schemas';
+import { useChangePasswordMutation } from '../api/auth';
+
+const EMPTY: PasswordValues = { current_password: '', new_password: '', confirm: '' };
+
+export function PasswordForm() {
+  const { t } = useTranslation();
+  const change = useChangePasswordMutation();
+  const {
+    register,
+    handleSubmit,
+    setError,
+    reset,
+    formState: { errors },
+  } = useForm<PasswordValues>({ resolver: zodResolver(passwordSchema), defaultValues: EMPTY });
+
+  const onSubmit = handleSubmit(({ confirm: _confirm, ...body }) =>
+    change.mutateAsync(body).then(
+      () => reset(EMPTY),
+      (error: unknown) => {
+        applyFieldErrors(error, setError, ['current_password', 'new_password']);
+      },
+    ),
+  );
+
+  return (
+    <form noValidate onSubmit={(event) => void onSubmit(event)} aria-labelledby="password-title">
+      <h2 id="password-title" className="h5 mb-3">
+        {t('profile.passwordTitle')}
+      </h2>
+      {change.isSuccess ? (
+        <Alert variant="success" className="py-2" role="status">
+          {t('profile.passwordChanged')}
+        </Alert>
+      ) : null}
+      <ErrorAlert error={formLevelError(change.error)} />
+      <FormField
+        label={t('profile.currentPassword')}
+        type="password"
+        autoComplete="current-password"
+        error={fieldErrorText(errors.current_password)}
+        {...register('current_password')}
+      />
+      <FormField
+        label={t('profile.newPassword')}
+        type="password"
+        autoComplete="new-password"
+        hint={t('auth.passwordHint')}
+        error={fieldErrorText(errors.new_password)}
+        {...register('new_password')}
+      />
+      <FormField
+        label={t('profile.confirmNewPassword')}
+        type="password"
+        autoComplete="new-password"
+        error={fieldErrorText(errors.confirm)}
+        {...register('confirm')}
+      />
+      <Button type="submit" disabled={change.isPending}>
+        {t('profile.changePassword')}
+      </Button>
+    </form>
+  );
+}

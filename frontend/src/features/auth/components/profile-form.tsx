@@ -1,0 +1,74 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import Alert from 'react-bootstrap/Alert';
+import Button from 'react-bootstrap/Button';
+import { useForm } from 'react-hook-form';
+import { useTranslation } from 'react-i18next';
+
+import { ErrorAlert } from '@/components/error-alert';
+import { FormField } from '@/components/form-field';
+import { applyFieldErrors, fieldErrorText, formLevelError } from '@/lib/form-errors';
+
+import { profileSchema } from './schemas';
+import type { ProfileValues } from './schemas';
+import { useUpdateMeMutation } from '../api/auth';
+import type { User } from '../api/auth';
+
+export function ProfileForm({ user }: { readonly user: User }) {
+  const { t } = useTranslation();
+  const update = useUpdateMeMutation();
+  const {
+    register,
+    handleSubmit,
+    setError,
+    reset,
+    formState: { errors, isDirty },
+  } = useForm<ProfileValues>({
+    resolver: zodResolver(profileSchema),
+    values: { email: user.email, username: user.username },
+  });
+
+  const onSubmit = handleSubmit((values) => {
+    // PATCH only what changed
+    const body = {
+      ...(values.email !== user.email ? { email: values.email } : {}),
+      ...(values.username !== user.username ? { username: values.username } : {}),
+    };
+    return update.mutateAsync(body).then(
+      (saved) => reset({ email: saved.email, username: saved.username }),
+      (error: unknown) => {
+        applyFieldErrors(error, setError, ['email', 'username']);
+      },
+    );
+  });
+
+  return (
+    <form noValidate onSubmit={(event) => void onSubmit(event)} aria-labelledby="profile-details">
+      <h2 id="profile-details" className="h5 mb-3">
+        {t('profile.details')}
+      </h2>
+      {update.isSuccess && !isDirty ? (
+        <Alert variant="success" className="py-2" role="status">
+          {t('profile.saved')}
+        </Alert>
+      ) : null}
+      <ErrorAlert error={formLevelError(update.error)} />
+      <FormField
+        label={t('auth.email')}
+        type="email"
+        autoComplete="email"
+        error={fieldErrorText(errors.email)}
+        {...register('email')}
+      />
+      <FormField
+        label={t('auth.username')}
+        autoComplete="username"
+        hint={t('auth.usernameHint')}
+        error={fieldErrorText(errors.username)}
+        {...register('username')}
+      />
+      <Button type="submit" disabled={update.isPending || !isDirty}>
+        {t('profile.save')}
+      </Button>
+    </form>
+  );
+}

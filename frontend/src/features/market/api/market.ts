@@ -1,0 +1,105 @@
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useInfiniteQuery,
+  useQuery,
+} from '@tanstack/react-query';
+import type { InfiniteData } from '@tanstack/react-query';
+
+import type { components } from '@/api/schema';
+import { api } from '@/lib/api-client';
+import { unwrap } from '@/lib/api-errors';
+
+export type SymbolInfo = components['schemas']['SymbolOut'];
+export type Ticker = components['schemas']['TickerOut'];
+export type Kline = components['schemas']['KlineOut'];
+/** pages[0] holds the newest candles; each further page is older (loaded on pan). */
+export type KlinePages = InfiniteData<Kline[]>;
+
+export const INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+export type Interval = (typeof INTERVALS)[number];
+export const KLINE_PAGE = 500;
+
+export const marketKeys = {
+  all: ['market'] as const,
+  symbols: () => [...marketKeys.all, 'symbols'] as const,
+  tickers: () => [...marketKeys.all, 'tickers'] as const,
+  ticker: (symbol: string) => [...marketKeys.all, 'ticker', symbol] as const,
+  klines: (symbol: string, interval: Interval) =>
+    [...marketKeys.all, 'klines', symbol, interval] as const,
+};
+
+export function symbolsQuery() {
+  return queryOptions({
+    queryKey: marketKeys.symbols(),
+    queryFn: () => unwrap(api().GET('/api/v1/market/symbols')),
+    staleTime: 60 * 60_000,
+  });
+}
+
+export function useSymbols() {
+  return useQuery(symbolsQuery());
+}
+
+/** The filters of one symbol (tick size for price formatting), from the cached list. */
+export function useSymbolInfo(symbol: string): SymbolInfo | undefined {
+  return useQuery({
+    ...symbolsQuery(),
+    select: (list) => list.find((s) => s.symbol === symbol),
+  }).data;
+}
+
+export function tickersQuery() {
+  return queryOptions({
+    queryKey: marketKeys.tickers(),
+    queryFn: () => unwrap(api().GET('/api/v1/market/tickers')),
+    // the !miniTicker@arr stream keeps it fresh
+    staleTime: Infinity,
+  });
+}
+
+export function useTickers() {
+  return useQuery(tickersQuery());
+}
+
+export function tickerQuery(symbol: string) {
+  return queryOptions({
+    queryKey: marketKeys.ticker(symbol),
+    queryFn: () => unwrap(api().GET('/api/v1/market/ticker', { params: { query: { symbol } } })),
+    staleTime: Infinity,
+  });
+}
+
+export function useTicker(symbol: string) {
+  return useQuery(tickerQuery(symbol));
+}
+
+export function klinesQuery(symbol: string, interval: Interval) {
+  return infiniteQueryOptions({
+    queryKey: marketKeys.klines(symbol, interval),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api().GET('/api/v1/market/klines', {
+          params: {
+            query: {
+              symbol,
+              interval,
+              limit: KLINE_PAGE,
+              ...(pageParam === undefined ? {} : { end_time: pageParam }),
+            },
+          },
+        }),
+      ),
+    initialPageParam: undefined as number | undefined,
+    // older page: everything that closed before the oldest candle we hold
+    getNextPageParam: (lastPage: Kline[]) => {
+      const oldest = lastPage[0];
+      return lastPage.length < KLINE_PAGE || !oldest ? undefined : oldest.open_time - 1;
+    },
+    staleTime: Infinity,
+  });
+}
+
+export function useKlines(symbol: string, interval: Interval) {
+  return useInfiniteQuery(klinesQuery(symbol, interval));
+}

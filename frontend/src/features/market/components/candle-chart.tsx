@@ -1,0 +1,129 @@
+import type { Chart } from 'chart.js';
+import { useEffect, useRef } from 'react';
+import Button from 'react-bootstrap/Button';
+import { useTranslation } from 'react-i18next';
+
+import { useTheme } from '@/lib/theme';
+
+import { createCandleChart, setCandles, showLatest, themeColors } from './candle-chart-setup';
+import type { Kline } from '../api/market';
+
+export interface CandleChartProps {
+  readonly candles: readonly Kline[];
+  readonly intervalMs: number;
+  readonly tickSize: string | undefined;
+  /** Changes (symbol, interval) reset the view to the newest candles. */
+  readonly viewKey: string;
+  readonly label: string;
+  /** Called when the view reaches the oldest loaded candles. */
+  readonly onNeedOlder: () => void;
+}
+
+/** How close (in candles) to the oldest loaded one a pan must come to load more. */
+const PREFETCH_CANDLES = 20;
+
+export function CandleChart({
+  candles,
+  intervalMs,
+  tickSize,
+  viewKey,
+  label,
+  onNeedOlder,
+}: CandleChartProps) {
+  const { t, i18n } = useTranslation();
+  const [theme] = useTheme();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const chartRef = useRef<Chart | null>(null);
+  const candlesRef = useRef(candles);
+  const needOlderRef = useRef(onNeedOlder);
+  const viewFor = useRef<string | null>(null);
+  needOlderRef.current = onNeedOlder;
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return undefined;
+    const colors = themeColors(canvas);
+    const chart = createCandleChart(canvas, {
+      colors,
+      locale: i18n.language,
+      tickSize,
+      minRangeMs: intervalMs * 10,
+      labels: {
+        open: t('symbol.open'),
+        high: t('symbol.high'),
+        low: t('symbol.low'),
+        close: t('symbol.close'),
+        volume: t('symbol.volume'),
+      },
+      getCandles: () => candlesRef.current,
+      onViewChanged: (c) => {
+        const oldest = candlesRef.current[0];
+        if (
+          oldest &&
+          c.scales.x &&
+          c.scales.x.min <= oldest.open_time + PREFETCH_CANDLES * intervalMs
+        ) {
+          needOlderRef.current();
+        }
+      },
+    });
+    chartRef.current = chart;
+    setCandles(chart, candlesRef.current, colors);
+    viewFor.current = null;
+    return () => {
+      chart.destroy();
+      chartRef.current = null;
+    };
+  }, [theme, i18n.language, tickSize, intervalMs, t]);
+
+  useEffect(() => {
+    const chart = chartRef.current;
+    const canvas = canvasRef.current;
+    if (!chart || !canvas) return;
+    const previous = candlesRef.current;
+    candlesRef.current = candles;
+    setCandles(chart, candles, themeColors(canvas));
+    const x = chart.options.scales?.x;
+    if (viewFor.current !== viewKey && candles.length > 0) {
+      showLatest(chart, candles, intervalMs);
+      viewFor.current = viewKey;
+    } else if (x && typeof x.max === 'number' && typeof x.min === 'number') {
+      // follow the market: when the newest candle was in view and a new one opens, scroll with it
+      const oldLast = previous[previous.length - 1]?.open_time;
+      const newLast = candles[candles.length - 1]?.open_time;
+      if (oldLast !== undefined && newLast !== undefined && newLast > oldLast && x.max >= oldLast) {
+        x.min += newLast - oldLast;
+        x.max += newLast - oldLast;
+      }
+    }
+    chart.update('none');
+  }, [candles, viewKey, intervalMs, theme, i18n.language, tickSize]);
+
+  const reset = () => {
+    const chart = chartRef.current;
+    if (!chart) return;
+    showLatest(chart, candlesRef.current, intervalMs);
+    chart.update('none');
+  };
+
+  return (
+    <div>
+      <div className="candle-chart">
+        <canvas
+          ref={canvasRef}
+          role="img"
+          aria-label={label}
+          data-candles={candles.length}
+          data-last-open-time={candles[candles.length - 1]?.open_time}
+          data-last-close={candles[candles.length - 1]?.close}
+        />
+      </div>
+      <div className="d-flex justify-content-between align-items-center mt-2 gap-2 flex-wrap">
+        <small className="text-body-secondary">{t('symbol.hint')}</small>
+        <Button size="sm" variant="outline-secondary" onClick={reset}>
+          {t('symbol.resetZoom')}
+        </Button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+export interface LocaleTree {
+  readonly [key: string]: string | LocaleTree;
+}

@@ -1,0 +1,45 @@
+import { useTranslation } from 'react-i18next';
+import { Link, useParams, useSearchParams } from 'react-router';
+
+import { ErrorAlert } from '@/components/error-alert';
+import { INTERVALS, useSymbolInfo, useTicker } from '@/features/market/api/market';
+import type { Interval } from '@/features/market/api/market';
+import { IntervalSwitch } from '@/features/market/components/interval-switch';
+import { SymbolChart } from '@/features/market/components/symbol-chart';
+import { TickerHeader } from '@/features/market/components/ticker-header';
+import { useTickerStream } from '@/features/market/hooks/use-ticker-stream';
+
+function parseInterval(value: string | null): Interval {
+  return INTERVALS.find((i) => i === value) ?? '1h';
+}
+
+export default function MarketSymbolPage() {
+  const { t } = useTranslation();
+  const symbol = (useParams().symbol ?? '').toUpperCase();
+  const [params, setParams] = useSearchParams();
+  const interval = parseInterval(params.get('interval'));
+  const ticker = useTicker(symbol);
+  const info = useSymbolInfo(symbol);
+  useTickerStream(symbol);
+  return (
+    <>
+      <nav aria-label="breadcrumb" className="mb-2">
+        <Link to="/market" className="small">
+          ← {t('symbol.back')}
+        </Link>
+      </nav>
+      <ErrorAlert error={ticker.error} />
+      <TickerHeader ticker={ticker.data} info={info} />
+      <div className="d-flex align-items-center gap-2 mb-2">
+        <span className="small text-body-secondary" id="interval-label">
+          {t('symbol.interval')}
+        </span>
+        <IntervalSwitch
+          value={interval}
+          onChange={(next) => setParams({ interval: next }, { replace: true })}
+        />
+      </div>
+      <SymbolChart symbol={symbol} interval={interval} tickSize={info?.tick_size} />
+    </>
+  );
+}
