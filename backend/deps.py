@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from backend.auth.deps import authenticate, check_role, oauth2_scheme
 from backend.bus import Bus
 from backend.config import Settings
 from backend.db import Tx, transaction
 from backend.jobs import Jobs
+from backend.security import Role
+from backend.users.models import User
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -40,3 +43,32 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 TxDep = Annotated[Tx, Depends(get_tx, scope="function")]
 BusDep = Annotated[Bus, Depends(get_bus)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
+
+
+# --- auth: the logic lives in backend/auth/deps.py; these share the request's TxDep ---
+
+
+async def get_current_user(
+    request: Request, tx: TxDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    return await authenticate(request.app.state.settings, tx, token)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(role: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
+    async def check(user: CurrentUser) -> User:
+        return check_role(user, role)
+
+    check.__name__ = f"require_{role.value}"
+    return check
+
+
+def RequireRole(role: Role) -> Any:
+    """`dependencies=[RequireRole(Role.ADMIN)]` on a router or route (trader < analyst < admin)."""
+    return Depends(require_role(role))
+
+
+AnalystUser = Annotated[User, Depends(require_role(Role.ANALYST))]
+AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]

@@ -11,6 +11,8 @@ from fastapi.routing import APIRoute
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from backend import metrics, worker
+from backend.admin.router import router as admin_router
+from backend.auth.router import router as auth_router
 from backend.bus import make_bus
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
@@ -20,15 +22,19 @@ from backend.health.router import router as health_router
 from backend.jobs import ArqJobs, InlineJobs, Jobs
 from backend.logging import RequestContextMiddleware, setup_logging
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from backend.ratelimit import install_rate_limits
 from backend.realtime.router import router as realtime_router
+from backend.security import Passwords
 from backend.spa import mount_spa
+from backend.users.bootstrap import admin_bootstrap
+from backend.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
 
 # Domain start-up hooks, entered in order after the core is up and left in reverse order.
 # Each takes the app and returns an async context manager (admin bootstrap, market ingestor, ...).
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-STARTUPS: list[Startup] = []
+STARTUPS: list[Startup] = [admin_bootstrap]
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -84,6 +90,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _include_routers(app: FastAPI) -> None:
     app.include_router(health_router)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(admin_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
 
 
@@ -100,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics  # domain counters exist (at zero) from the start
+    app.state.passwords = Passwords(fast=settings.fast_password_hashing)
     install_error_handlers(app)
 
     _include_routers(app)
@@ -109,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ).expose(app, endpoint="/metrics", include_in_schema=False)
 
     # Middlewares run outside-in in reverse order of adding: request id/access log first.
+    install_rate_limits(app, settings, api_prefix=API_PREFIX)  # innermost: needs app.routes
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,0 +1,94 @@
+"""SQL for refresh-token families and the login failure/lockout state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.models import LoginFailure, LoginLock, RefreshToken
+
+
+class RefreshTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, token: RefreshToken) -> None:
+        self.session.add(token)
+        await self.session.flush()
+
+    async def by_hash_for_update(self, token_hash: str) -> RefreshToken | None:
+        # FOR UPDATE (PostgreSQL): two concurrent refreshes of one token serialize, so the
+        # second one sees the first's rotation and is treated as reuse.
+        stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def revoke_family(self, family_id: str, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_all_for_user(self, user_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def live_count_for_user(self, user_id: int, now: datetime) -> int:
+        stmt = select(func.count()).where(
+            RefreshToken.user_id == user_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.used_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+
+class LoginAttemptRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_failure(self, subject: str, ip: str | None, now: datetime) -> None:
+        self.session.add(LoginFailure(subject=subject, ip=ip, created_at=now))
+        await self.session.flush()
+
+    async def count_failures_since(self, subject: str, since: datetime) -> int:
+        stmt = select(func.count()).where(
+            LoginFailure.subject == subject, LoginFailure.created_at > since
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def delete_failures(self, subject: str, *, before: datetime | None = None) -> None:
+        stmt = delete(LoginFailure).where(LoginFailure.subject == subject)
+        if before is not None:
+            stmt = stmt.where(LoginFailure.created_at <= before)
+        await self.session.execute(stmt)
+
+    async def lock_until(self, subject: str) -> datetime | None:
+        stmt = select(LoginLock.locked_until).where(LoginLock.subject == subject)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def locks_for(self, subjects: Iterable[str]) -> dict[str, datetime]:
+        stmt = select(LoginLock.subject, LoginLock.locked_until).where(
+            LoginLock.subject.in_(list(subjects))
+        )
+        return {subject: until for subject, until in (await self.session.execute(stmt)).all()}
+
+    async def set_lock(self, subject: str, until: datetime, now: datetime) -> None:
+        """Insert or move the lock (ON CONFLICT on both PostgreSQL and SQLite)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(LoginLock).values(subject=subject, locked_until=until, created_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[LoginLock.subject], set_={"locked_until": until}
+        )
+        await self.session.execute(stmt)
+
+    async def delete_lock(self, subject: str) -> None:
+        await self.session.execute(delete(LoginLock).where(LoginLock.subject == subject))

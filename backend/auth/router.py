@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Cookie, Depends, Header, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from backend.auth import service, web
+from backend.auth.deps import AuthTxDep, PasswordsDep
+from backend.auth.schemas import RefreshIn, TokenOut
+from backend.auth.sessions import TokenPair
+from backend.deps import SettingsDep, TxDep
+from backend.ratelimit import client_ip, route_limit
+from backend.security import TokenInvalid
+from backend.users import service as users_service
+from backend.users.schemas import UserCreate, UserOut
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+XClient = Annotated[
+    str | None, Header(description="`web` for browsers: refresh token in an httpOnly cookie")
+]
+RefreshCookie = Annotated[str | None, Cookie(alias=web.COOKIE_NAME, include_in_schema=False)]
+OptionalRefreshBody = Annotated[RefreshIn | None, Body()]
+
+
+def _grant(pair: TokenPair, *, in_cookie: bool) -> TokenOut:
+    return TokenOut(
+        access_token=pair.access_token,
+        refresh_token=None if in_cookie else pair.refresh_token,
+        expires_in=pair.expires_in,
+    )
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(route_limit("register"))],
+)
+async def register(body: UserCreate, tx: TxDep, passwords: PasswordsDep) -> UserOut:
+    user = await users_service.register(
+        tx,
+        passwords,
+        email=str(body.email),
+        username=body.username,
+        password=body.password,
+        now=datetime.now(UTC),
+    )
+    return UserOut.model_validate(user)
+
+
+@router.post("/login", dependencies=[Depends(route_limit("login"))])
+async def login(
+    request: Request,
+    response: Response,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    tx: AuthTxDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    x_client: XClient = None,
+) -> TokenOut:
+    """OAuth2 password form: `username` is the username or the email."""
+    pair = await service.login(
+        tx,
+        settings,
+        passwords,
+        identifier=form.username,
+        password=form.password,
+        ip=client_ip(request),
+        now=datetime.now(UTC),
+    )
+    browser = web.is_web(x_client)
+    if browser:
+        web.set_refresh_cookie(response, request, settings, pair.refresh_token)
+    return _grant(pair, in_cookie=browser)
+
+
+@router.post("/refresh")
+async def refresh(
+    request: Request,
+    response: Response,
+    tx: AuthTxDep,
+    settings: SettingsDep,
+    body: OptionalRefreshBody = None,
+    cookie: RefreshCookie = None,
+    x_client: XClient = None,
+) -> TokenOut:
+    """A new token pair for a refresh token (body, or the cookie with X-Client: web)."""
+    token, from_cookie = web.pick_refresh_token(
+        body.refresh_token if body else None, cookie, x_client
+    )
+    if token is None:
+        raise TokenInvalid("No refresh token was sent")
+    pair = await service.refresh(tx, settings, refresh_token=token, now=datetime.now(UTC))
+    if from_cookie:
+        web.set_refresh_cookie(response, request, settings, pair.refresh_token)
+    return _grant(pair, in_cookie=from_cookie)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    request: Request,
+    tx: AuthTxDep,
+    settings: SettingsDep,
+    body: OptionalRefreshBody = None,
+    cookie: RefreshCookie = None,
+    x_client: XClient = None,
+) -> Response:
+    """Ends the login the refresh token belongs to (every token rotated from it)."""
+    token, _ = web.pick_refresh_token(body.refresh_token if body else None, cookie, x_client)
+    if token is not None:
+        await service.logout(tx, refresh_token=token, now=datetime.now(UTC))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if web.is_web(x_client) or cookie:
+        web.clear_refresh_cookie(response, request, settings)
+    return response

@@ -1,0 +1,166 @@
+"""Rate limits (slowapi / limits): per IP on login and register, per user on the whole API.
+
+Counters live in Redis when REDIS_URL (or RATE_LIMIT_STORAGE_URL) is set, so replicas share
+them, else in memory. The Redis client has a short socket timeout, and when Redis fails the
+limiter falls back to in-memory counters (slowapi's in_memory_fallback; ours retries Redis every
+few seconds): a dead or hung Redis costs at most one timeout now and then, never a frozen API.
+A 429 is in the error shape with Retry-After.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from loguru import logger
+from slowapi import Limiter
+from slowapi.errors import RateLimitExceeded
+from slowapi.middleware import SlowAPIASGIMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from backend.config import Settings
+from backend.errors import RateLimited, error_response
+from backend.security import peek_user_id
+
+_RETRY_STORAGE_S = 5.0
+RouteLimit = Literal["login", "register"]
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn's proxy_headers (trusted proxies only) has already put the real client here.
+    return request.client.host if request.client else "unknown"
+
+
+def user_or_ip(request: Request) -> str:
+    """Key of the default limit: the user id of a valid bearer token, else the client IP."""
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        user_id = peek_user_id(request.app.state.settings, auth[7:].strip())
+        if user_id is not None:
+            return f"user:{user_id}"
+    return f"ip:{client_ip(request)}"
+
+
+def _storage_options(settings: Settings) -> dict[str, Any]:
+    timeout = settings.redis_socket_timeout_s
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+
+
+class RateLimits:
+    """One per app: slowapi's Limiter (default per-user limit) + the per-IP route limits."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.prefix = f"{settings.redis_prefix}rl"
+        url = settings.rate_limit_storage
+        options = _storage_options(settings) if url else {}
+        self.limiter = Limiter(
+            key_func=user_or_ip,
+            application_limits=[settings.rate_limit_default],  # one bucket per user, all routes
+            storage_uri=url or "memory://",
+            storage_options=options,
+            in_memory_fallback_enabled=True,
+            key_prefix=self.prefix,
+            enabled=self.enabled,
+            swallow_errors=True,
+        )
+        self._routes: dict[RouteLimit, RateLimitItem] = {
+            "login": parse(settings.rate_limit_login),
+            "register": parse(settings.rate_limit_register),
+        }
+        storage = storage_from_string(url, **options) if url else MemoryStorage()
+        assert isinstance(storage, Storage)  # a sync storage (the URL has no async+ scheme)
+        self._storage = storage
+        self._main = FixedWindowRateLimiter(self._storage)
+        self._fallback = FixedWindowRateLimiter(MemoryStorage())
+        self._main_down_until = 0.0
+
+    def check_route(self, name: RouteLimit, key: str) -> None:
+        """Count one request on a route limit; raises RateLimited when over it."""
+        if not self.enabled:
+            return
+        item = self._routes[name]
+        args = (self.prefix, name, key)
+        strategy = self._strategy()
+        try:
+            allowed = strategy.hit(item, *args)
+        except Exception as exc:  # Redis down or hung: count in memory for a while
+            logger.bind(error=type(exc).__name__).warning("ratelimit.storage_unavailable")
+            self._main_down_until = time.monotonic() + _RETRY_STORAGE_S
+            strategy = self._fallback
+            allowed = strategy.hit(item, *args)
+        if not allowed:
+            raise RateLimited(retry_after_s=self._retry_after(strategy, item, args))
+
+    def _strategy(self) -> FixedWindowRateLimiter:
+        return self._fallback if time.monotonic() < self._main_down_until else self._main
+
+    @staticmethod
+    def _retry_after(
+        strategy: FixedWindowRateLimiter, item: RateLimitItem, args: tuple[str, ...]
+    ) -> int:
+        try:
+            reset_at = strategy.get_window_stats(item, *args).reset_time
+        except Exception:
+            return int(item.get_expiry())
+        return max(1, int(reset_at - time.time()) + 1)
+
+
+def route_limit(name: RouteLimit) -> Callable[[Request], None]:
+    """A dependency counting the request against the `name` limit, keyed by client IP."""
+
+    def check(request: Request) -> None:
+        limits: RateLimits = request.app.state.rate_limits
+        limits.check_route(name, client_ip(request))
+
+    check.__name__ = f"rate_limit_{name}"
+    return check
+
+
+async def _exceeded(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimitExceeded)
+    retry = 60
+    current = getattr(request.state, "view_rate_limit", None)
+    limiter: Limiter = request.app.state.limiter
+    if current is not None:
+        try:
+            reset_at = limiter.limiter.get_window_stats(current[0], *current[1]).reset_time
+            retry = max(1, int(reset_at - time.time()) + 1)
+        except Exception:
+            retry = int(current[0].get_expiry())
+    return error_response(
+        429,
+        "rate_limited",
+        "Too many requests",
+        {"retry_after_s": retry},
+        {"Retry-After": str(retry)},
+    )
+
+
+class ApiRateLimitMiddleware:
+    """slowapi's pure-ASGI middleware, applied to API paths only (not health, metrics, SPA)."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
+        self.app = app
+        self.limited = SlowAPIASGIMiddleware(app)
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await self.limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def install_rate_limits(app: FastAPI, settings: Settings, *, api_prefix: str) -> None:
+    limits = RateLimits(settings)
+    app.state.rate_limits = limits
+    app.state.limiter = limits.limiter  # slowapi's middleware looks for it here
+    app.add_exception_handler(RateLimitExceeded, _exceeded)
+    app.add_middleware(ApiRateLimitMiddleware, prefix=api_prefix)

@@ -1,0 +1,162 @@
+"""Password hashing (pwdlib: Argon2id, bcrypt verified and upgraded), JWT access tokens, roles.
+
+Access tokens are HS256 JWTs decoded with the algorithm pinned, so `alg: none` or an RS/HS
+confusion never verifies. Refresh tokens are opaque random strings stored only as a SHA-256 hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+
+from backend.config import Settings
+from backend.errors import Unauthorized
+
+JWT_ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role", "ver"]
+_LEEWAY_S = 5  # clock skew between replicas
+
+
+class Role(StrEnum):
+    """trader < analyst < admin: each role has every right of the ones before it."""
+
+    TRADER = "trader"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.TRADER: 0, Role.ANALYST: 1, Role.ADMIN: 2}
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+    message = "The access token has expired"
+
+
+class TokenInvalid(Unauthorized):
+    code = "token_invalid"
+    message = "The token is not valid"
+
+
+class Passwords:
+    """Argon2id hashes; bcrypt hashes verify and are re-hashed (upgraded) on the next login.
+
+    Hashing runs in a worker thread: argon2-cffi releases the GIL, so logins do not stall the
+    event loop. `fast=True` (test suites only) uses tiny Argon2 parameters.
+    """
+
+    def __init__(self, *, fast: bool = False) -> None:
+        argon = (
+            Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else Argon2Hasher()
+        )
+        self._hash = PasswordHash((argon, BcryptHasher()))
+        self._dummy: str | None = None
+
+    def hash_sync(self, password: str) -> str:
+        return self._hash.hash(password)
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hash.hash, password)
+
+    async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        """(valid, new hash or None): a new hash when the stored one is bcrypt or outdated."""
+        result: tuple[bool, str | None] = await asyncio.to_thread(
+            self._hash.verify_and_update, password, hashed
+        )
+        return result
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of a real verification, so unknown accounts answer as slowly."""
+        if self._dummy is None:
+            self._dummy = await self.hash(secrets.token_urlsafe(16))
+        await asyncio.to_thread(self._hash.verify, password, self._dummy)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    role: Role
+    token_version: int
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def encode_access_token(
+    settings: Settings, *, user_id: int, role: Role, token_version: int, now: datetime
+) -> str:
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "role": role.value,
+        "ver": token_version,  # bumped by a password change: older tokens stop working
+        "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.access_token_ttl_s)).timestamp()),
+    }
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    """Verified claims; raises TokenExpired or TokenInvalid (bad signature, alg, iss, aud...)."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=_LEEWAY_S,
+            options={"require": _REQUIRED_CLAIMS},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpired() from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenInvalid() from exc
+    try:
+        return AccessClaims(
+            user_id=int(claims["sub"]),
+            role=Role(claims["role"]),
+            token_version=int(claims["ver"]),
+            jti=str(claims["jti"]),
+            issued_at=datetime.fromtimestamp(int(claims["iat"]), tz=UTC),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+        )
+    except (TypeError, ValueError) as exc:
+        raise TokenInvalid() from exc
+
+
+def peek_user_id(settings: Settings, token: str) -> int | None:
+    """The verified subject of an access token, or None; cheap (no database), for rate-limit keys."""
+    try:
+        return decode_access_token(settings, token).user_id
+    except Unauthorized:
+        return None
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+def hash_refresh_token(token: str) -> str:
+    # A 256-bit random token needs no salt or slow hash: SHA-256 cannot be brute-forced back.
+    return hashlib.sha256(token.encode()).hexdigest()
