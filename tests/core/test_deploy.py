@@ -277,6 +277,7 @@ def test_k8s_every_pod_runs_non_root_without_privilege_escalation(
         name = doc["metadata"]["name"]
         assert spec["securityContext"]["runAsNonRoot"] is True, name
         assert spec["securityContext"]["runAsUser"] != 0, name
+        assert spec["enableServiceLinks"] is False, name  # no REDIS_PORT=tcp://... in the env
         for container in spec["containers"]:
             ctx = container["securityContext"]
             assert ctx["allowPrivilegeEscalation"] is False, name
