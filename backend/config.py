@@ -68,12 +68,12 @@ class Settings(BaseSettings):
     admin_email: str | None = None
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
-
     # Cheap Argon2 parameters for test suites; None means "only when env=test". Refused in
     # production. Production always uses pwdlib's (argon2-cffi's) default parameters.
     password_hash_fast: bool | None = None
     # Rate-limit counters live here; default REDIS_URL (shared by replicas), else in memory.
     rate_limit_storage_url: str | None = None
+
     # --- logging ---
     log_level: str = "INFO"
     log_dir: Path = Path("var/log")
@@ -127,6 +127,8 @@ class Settings(BaseSettings):
                     "SECRET_KEY must be set to a random value of at least 32 characters "
                     "in production (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
                 )
+            if self.password_hash_fast:
+                raise ValueError("PASSWORD_HASH_FAST is for test suites only")
             if self.admin_password is not None and len(self.admin_password.get_secret_value()) < 12:
                 raise ValueError("ADMIN_PASSWORD must be at least 12 characters in production")
         return self
@@ -140,8 +142,14 @@ class Settings(BaseSettings):
         return self.redis_url is None if self.jobs_inline is None else self.jobs_inline
 
     @property
-            if self.password_hash_fast:
-                raise ValueError("PASSWORD_HASH_FAST is for test suites only")
+    def fast_password_hashing(self) -> bool:
+        return self.env == "test" if self.password_hash_fast is None else self.password_hash_fast
+
+    @property
+    def rate_limit_storage(self) -> str | None:
+        return self.rate_limit_storage_url or self.redis_url
+
+    @property
     def hsts(self) -> bool:
         return self.public_url.startswith("https://")
 
@@ -150,11 +158,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings from the environment; called at process edges (create_app factory, worker, CLI)."""
     return Settings()
-    @property
-    def fast_password_hashing(self) -> bool:
-        return self.env == "test" if self.password_hash_fast is None else self.password_hash_fast
-
-    @property
-    def rate_limit_storage(self) -> str | None:
-        return self.rate_limit_storage_url or self.redis_url
-
