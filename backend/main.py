@@ -21,6 +21,7 @@ from backend.health import service as health_service
 from backend.health.router import router as health_router
 from backend.jobs import ArqJobs, InlineJobs, Jobs
 from backend.logging import RequestContextMiddleware, setup_logging
+from backend.market.router import router as market_router
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.ratelimit import install_rate_limits
 from backend.realtime.router import router as realtime_router
@@ -93,6 +94,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(admin_router, prefix=API_PREFIX)
+    app.include_router(market_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
 
 

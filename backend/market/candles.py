@@ -1,0 +1,199 @@
+"""Pure candle building: trades -> 1m candles -> every stored interval. No I/O, no framework.
+
+Binance's own rules (PROTOCOL.md §1.4, §3.5): a candle is named by its open time; it covers
+`[open, open + interval)`; `close_time = open + interval - 1 ms`; intervals up to 1d are aligned
+to UTC epoch multiples (1w to Monday 00:00 UTC). A higher-interval candle is exactly the
+aggregate of its 1m candles: open of the first, close of the last, max high, min low, summed
+volumes and trade counts. So we only ever build 1m candles from ticks and derive the rest —
+identical numbers whichever path (live kline_1m stream, replay ticks, REST backfill) fed them.
+Cost: O(intervals) per update; bench/ingest.py measures the storage side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from backend.integrations.binance.schemas import INTERVAL_MS, Kline
+
+MINUTE_MS = 60_000
+WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Binance weeks start on Monday
+
+
+def interval_ms(interval: str) -> int:
+    try:
+        return INTERVAL_MS[interval]
+    except KeyError as exc:
+        raise ValueError(
+            f"unsupported interval {interval!r} (calendar months are not built)"
+        ) from exc
+
+
+def floor_open(ts_ms: int, interval: str) -> int:
+    """Open time of the `interval` candle containing `ts_ms`."""
+    step = interval_ms(interval)
+    offset = WEEK_OFFSET_MS if interval == "1w" else 0
+    return (ts_ms + offset) // step * step - offset
+
+
+def aggregate(parts: Sequence[Kline], interval: str, *, closed: bool) -> Kline:
+    """One `interval` candle from consecutive finer candles of the same bucket (oldest first)."""
+    first, last = parts[0], parts[-1]
+    open_time = floor_open(first.open_time, interval)
+    return Kline(
+        symbol=first.symbol,
+        interval=interval,
+        open_time=open_time,
+        close_time=open_time + interval_ms(interval) - 1,
+        open=first.open,
+        high=max(p.high for p in parts),
+        low=min(p.low for p in parts),
+        close=last.close,
+        volume=sum((p.volume for p in parts), Decimal(0)),
+        quote_volume=sum((p.quote_volume for p in parts), Decimal(0)),
+        trades=sum(p.trades for p in parts),
+        taker_buy_base=sum((p.taker_buy_base for p in parts), Decimal(0)),
+        taker_buy_quote=sum((p.taker_buy_quote for p in parts), Decimal(0)),
+        first_trade_id=first.first_trade_id,
+        last_trade_id=last.last_trade_id,
+        closed=closed,
+    )
+
+
+@dataclass(slots=True)
+class _Bucket:
+    open_time: int
+    closed_parts: list[Kline]
+
+
+class CandleBuilder:
+    """Per-symbol: feed 1m candle updates (forming or closed), get every interval's update.
+
+    `apply_1m` returns, oldest first, the candles that changed: closed ones (`closed=True`,
+    exactly once each) and the current forming candle of every interval.
+    """
+
+    def __init__(self, symbol: str, intervals: Iterable[str]) -> None:
+        self.symbol = symbol
+        self.intervals = tuple(i for i in intervals if i != "1m")
+        for i in self.intervals:
+            interval_ms(i)
+        self._buckets: dict[str, _Bucket] = {}
+        self._forming: Kline | None = None
+        self._last_closed_1m = -1
+
+    @property
+    def forming_1m(self) -> Kline | None:
+        return self._forming
+
+    def apply_1m(self, k: Kline) -> list[Kline]:
+        if k.open_time <= self._last_closed_1m:
+            return []  # re-delivery of a minute already closed: nothing changes
+        out: list[Kline] = []
+        if self._forming is not None and k.open_time > self._forming.open_time:
+            # The previous minute never got its closing update (gap, reconnect): close it now.
+            out.extend(self._close_1m(replace(self._forming, closed=True)))
+        if k.closed:
+            out.extend(self._close_1m(k))
+            return out
+        self._forming = k
+        out.append(k)
+        for interval in self.intervals:
+            self._roll(interval, k.open_time, out)
+            bucket = self._buckets[interval]
+            out.append(aggregate([*bucket.closed_parts, k], interval, closed=False))
+        return out
+
+    def flush(self) -> list[Kline]:
+        """Close whatever is forming (end of a replay, shutdown)."""
+        out: list[Kline] = []
+        if self._forming is not None:
+            out.extend(self._close_1m(replace(self._forming, closed=True)))
+        for interval in self.intervals:
+            bucket = self._buckets.pop(interval, None)
+            if bucket is not None and bucket.closed_parts:
+                out.append(aggregate(bucket.closed_parts, interval, closed=True))
+        return out
+
+    def _close_1m(self, k: Kline) -> list[Kline]:
+        out = [k]
+        self._forming = None
+        self._last_closed_1m = k.open_time
+        end = k.open_time + MINUTE_MS
+        for interval in self.intervals:
+            self._roll(interval, k.open_time, out)
+            bucket = self._buckets[interval]
+            bucket.closed_parts.append(k)
+            if end >= bucket.open_time + interval_ms(interval):
+                out.append(aggregate(bucket.closed_parts, interval, closed=True))
+                del self._buckets[interval]
+        return out
+
+    def _roll(self, interval: str, minute_open: int, out: list[Kline]) -> None:
+        """Make sure the bucket for `minute_open` is current; close an older, unfinished one."""
+        open_time = floor_open(minute_open, interval)
+        bucket = self._buckets.get(interval)
+        if bucket is not None and bucket.open_time == open_time:
+            return
+        if bucket is not None and bucket.closed_parts:
+            out.append(aggregate(bucket.closed_parts, interval, closed=True))
+        self._buckets[interval] = _Bucket(open_time, [])
+
+
+class MinuteFromTicks:
+    """Builds 1m candles from ticks (price, base qty, time); returns the candle updates."""
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self._current: Kline | None = None
+        self._trade_id = 0
+
+    def apply(self, price: Decimal, qty: Decimal, ts_ms: int) -> list[Kline]:
+        self._trade_id += 1
+        open_time = floor_open(ts_ms, "1m")
+        out: list[Kline] = []
+        cur = self._current
+        if cur is not None and open_time > cur.open_time:
+            out.append(replace(cur, closed=True))
+            cur = None
+        quote = price * qty
+        if cur is None:
+            cur = Kline(
+                symbol=self.symbol,
+                interval="1m",
+                open_time=open_time,
+                close_time=open_time + MINUTE_MS - 1,
+                open=price,
+                high=price,
+                low=price,
+                close=price,
+                volume=qty,
+                quote_volume=quote,
+                trades=1,
+                taker_buy_base=Decimal(0),
+                taker_buy_quote=Decimal(0),
+                first_trade_id=self._trade_id,
+                last_trade_id=self._trade_id,
+                closed=False,
+            )
+        else:
+            cur = replace(
+                cur,
+                high=max(cur.high, price),
+                low=min(cur.low, price),
+                close=price,
+                volume=cur.volume + qty,
+                quote_volume=cur.quote_volume + quote,
+                trades=cur.trades + 1,
+                last_trade_id=self._trade_id,
+            )
+        self._current = cur
+        out.append(cur)
+        return out
+
+    def flush(self) -> list[Kline]:
+        if self._current is None:
+            return []
+        last, self._current = replace(self._current, closed=True), None
+        return [last]

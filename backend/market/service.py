@@ -1,0 +1,125 @@
+"""Market reads for HTTP, /ws, trading and health: stored candles + the live state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from backend.config import Settings
+from backend.db import Tx
+from backend.errors import AppError, NotFound, Unavailable
+from backend.integrations.binance.schemas import Kline, Ticker
+from backend.market import symbols as symbol_rules
+from backend.market.models import Symbol
+from backend.market.repository import CandleRepository, SymbolRepository, candle_to_kline
+from backend.market.state import FeedStatus, MarketState
+
+STALE_AFTER_MS = 120_000  # no event for 2 minutes: the feed is not healthy
+
+
+class SymbolNotFound(NotFound):
+    code = "symbol_not_found"
+    message = "Unknown symbol"
+
+
+class IntervalNotAvailable(AppError):
+    status: ClassVar[int] = 422
+    code = "interval_not_available"
+    message = "Interval not stored"
+
+
+class TickerUnavailable(Unavailable):
+    code = "ticker_unavailable"
+    message = "No ticker received for this symbol yet"
+
+
+def _check_symbol(settings: Settings, symbol: str) -> str:
+    symbol = symbol.upper()
+    if symbol not in settings.market_symbols:
+        raise SymbolNotFound(details={"symbol": symbol})
+    return symbol
+
+
+async def list_symbols(tx: Tx, settings: Settings) -> list[dict[str, Any] | Symbol]:
+    """Rules of the configured symbols from the store; the bundled snapshot until the feed
+    has written any (fresh install in replay mode)."""
+    rows: Sequence[dict[str, Any] | Symbol] = await SymbolRepository(tx.session).all(
+        settings.market_symbols
+    )
+    if not rows:
+        infos = symbol_rules.pick(symbol_rules.load_snapshot().symbols, settings.market_symbols)
+        rows = [symbol_rules.symbol_row(i, "snapshot") for i in infos]
+    return list(rows)
+
+
+async def get_symbol(tx: Tx, symbol: str) -> Symbol | None:
+    """The stored trading rules of one symbol (the trading engine's filters), or None."""
+    return await SymbolRepository(tx.session).get(symbol.upper())
+
+
+def get_ticker(state: MarketState, settings: Settings, symbol: str) -> Ticker:
+    symbol = _check_symbol(settings, symbol)
+    ticker = state.tickers.get(symbol)
+    if ticker is None:
+        raise TickerUnavailable(details={"symbol": symbol})
+    return ticker
+
+
+def list_tickers(state: MarketState, settings: Settings) -> list[Ticker]:
+    return [state.tickers[s] for s in settings.market_symbols if s in state.tickers]
+
+
+async def get_klines(
+    tx: Tx,
+    state: MarketState,
+    settings: Settings,
+    *,
+    symbol: str,
+    interval: str,
+    limit: int,
+    start_time: int | None,
+    end_time: int | None,
+) -> list[Kline]:
+    """Stored closed candles (Binance's start/end/limit rules) plus the forming candle last.
+    While replaying, nothing after the replay clock is shown, even if it was imported."""
+    symbol = _check_symbol(settings, symbol)
+    if interval not in settings.market_intervals:
+        raise IntervalNotAvailable(
+            details={"interval": interval, "available": list(settings.market_intervals)}
+        )
+    now = state.now_ms()
+    end = now if end_time is None else min(end_time, now)
+    rows = await CandleRepository(tx.session).klines(
+        symbol, interval, start_time=start_time, end_time=end, limit=limit
+    )
+    klines = [candle_to_kline(r) for r in rows if r.close_time < now]
+    forming = state.forming.get((symbol, interval))
+    if (
+        forming is not None
+        and (not klines or forming.open_time > klines[-1].open_time)
+        and (start_time is None or forming.open_time >= start_time)
+        and forming.open_time <= end
+    ):
+        klines.append(forming)
+        if len(klines) > limit:
+            klines = klines[:limit] if start_time is not None else klines[-limit:]
+    return klines
+
+
+def feed_status(state: MarketState) -> FeedStatus:
+    return state.status
+
+
+def feed_ready(state: MarketState) -> tuple[bool, dict[str, Any]]:
+    """For /health/ready: a source is chosen, connected, without error, and recently heard."""
+    status = state.status
+    now = int(time.time() * 1000)
+    fresh = status.last_event_ms is not None and now - status.last_event_ms < STALE_AFTER_MS
+    ok = status.source is not None and status.connected and status.error is None and fresh
+    info: dict[str, Any] = {"source": status.source, "connected": status.connected}
+    if status.error:
+        info["error"] = status.error
+    elif not fresh:
+        info["error"] = "no market events received recently"
+    return ok, info

@@ -1,0 +1,107 @@
+"""Live market state of one process: latest ticker per symbol, the forming candle per
+(symbol, interval), and the feed's status. The ingestor writes it directly; API replicas
+without the ingestor rebuild it from the bus frames (`follow_frame`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.integrations.binance.errors import ProtocolError
+from backend.integrations.binance.schemas import (
+    Kline,
+    Ticker,
+    obj,
+    parse_kline_event,
+    parse_ticker_event,
+)
+
+STATUS_CHANNEL = "market:status"  # not a stream name: the /ws hub never offers it to clients
+
+
+@dataclass(slots=True)
+class FeedStatus:
+    source: str | None = None  # binance | replay
+    connected: bool = False
+    error: str | None = None
+    replay_time_ms: int | None = None
+    replay_speed: float | None = None
+    last_event_ms: int | None = None  # wall clock of the last event
+    ingestor: str = "none"  # in-process | remote | none
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "connected": self.connected,
+            "error": self.error,
+            "replay_time_ms": self.replay_time_ms,
+            "replay_speed": self.replay_speed,
+            "last_event_ms": self.last_event_ms,
+        }
+
+
+class MarketState:
+    def __init__(self, symbols: list[str], intervals: list[str]) -> None:
+        self.symbols = symbols
+        self.intervals = intervals
+        self.status = FeedStatus()
+        self.tickers: dict[str, Ticker] = {}
+        self.forming: dict[tuple[str, str], Kline] = {}
+        self.market_clock: Callable[[], int] | None = None  # replay clock when replaying
+
+    def now_ms(self) -> int:
+        """Market time: the replay clock while replaying, else the wall clock."""
+        if self.market_clock is not None:
+            return self.market_clock()
+        if self.status.source == "replay" and self.status.replay_time_ms is not None:
+            return self.status.replay_time_ms
+        return int(time.time() * 1000)
+
+    def touch(self) -> None:
+        self.status.last_event_ms = int(time.time() * 1000)
+
+    def set_ticker(self, ticker: Ticker) -> None:
+        self.tickers[ticker.symbol] = ticker
+
+    def set_candle(self, k: Kline) -> None:
+        key = (k.symbol, k.interval)
+        if k.closed:
+            current = self.forming.get(key)
+            if current is not None and current.open_time <= k.open_time:
+                del self.forming[key]
+        else:
+            self.forming[key] = k
+
+    def follow_frame(self, channel: str, data: bytes) -> None:
+        """Apply one bus frame (`{"stream","data","source"}` or a status frame)."""
+        try:
+            msg = obj(json.loads(data))
+            if channel == STATUS_CHANNEL:
+                self._follow_status(msg)
+                return
+            payload = obj(msg.get("data"))
+            source = msg.get("source")
+            if isinstance(source, str):
+                self.status.source = source
+            if channel.endswith("@ticker"):
+                self.set_ticker(parse_ticker_event(payload))
+            elif "@kline_" in channel:
+                self.set_candle(parse_kline_event(payload).kline)
+            self.touch()
+        except (ValueError, ProtocolError):
+            return
+
+    def _follow_status(self, msg: dict[str, object] | object) -> None:
+        m = obj(msg)
+        source = m.get("source")
+        self.status.source = source if isinstance(source, str) else None
+        self.status.connected = m.get("connected") is True
+        error = m.get("error")
+        self.status.error = error if isinstance(error, str) else None
+        replay_time = m.get("replay_time_ms")
+        self.status.replay_time_ms = replay_time if isinstance(replay_time, int) else None
+        speed = m.get("replay_speed")
+        self.status.replay_speed = float(speed) if isinstance(speed, int | float) else None
+        self.status.ingestor = "remote"
