@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -104,6 +105,18 @@ class Settings(BaseSettings):
     # Off: with permessage-deflate each client compresses its own copy of every event, which
     # would defeat the serialize-once fan-out (bench/fanout.py).
     ws_per_message_deflate: bool = False
+
+    # --- demo trading ---
+    trading_start_balance: Decimal = Decimal("10000")
+    trading_quote_asset: str = "USDT"
+    trading_taker_fee: Decimal = Decimal("0.001")  # 0.1 %, Binance's regular spot rate
+    trading_maker_fee: Decimal = Decimal("0.001")
+    trading_half_spread_bps: Decimal = Decimal("1")  # market-order model (trading/pricing.py)
+    trading_impact_bps: Decimal = Decimal("1")
+    # exchangeInfo JSON with the symbols' filters; None: the market domain's bundled snapshot
+    trading_exchange_info_path: Path | None = None
+    trading_run_matcher: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
+    trading_snapshot_minutes: int = 5  # equity snapshot cadence
 
     # --- jobs ---
     jobs_inline: bool | None = None  # None: inline when no Redis

@@ -27,6 +27,8 @@ from backend.ratelimit import install_rate_limits
 from backend.realtime.router import router as realtime_router
 from backend.security import Passwords
 from backend.spa import mount_spa
+from backend.trading.router import router as trading_router
+from backend.trading.tasks import trading_lifespan
 from backend.users.bootstrap import admin_bootstrap
 from backend.users.router import router as users_router
 
@@ -35,7 +37,7 @@ API_PREFIX = "/api/v1"
 # Domain start-up hooks, entered in order after the core is up and left in reverse order.
 # Each takes the app and returns an async context manager (admin bootstrap, market ingestor, ...).
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-STARTUPS: list[Startup] = [admin_bootstrap]
+STARTUPS: list[Startup] = [admin_bootstrap, trading_lifespan]
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -96,6 +98,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(admin_router, prefix=API_PREFIX)
     app.include_router(market_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
+    app.include_router(trading_router, prefix=API_PREFIX)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

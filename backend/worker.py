@@ -17,9 +17,10 @@ from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.jobs import CronSpec, JobContext, JobSpec, arq_function
 from backend.logging import setup_logging
+from backend.trading import tasks as trading_tasks
 
-JOB_SPECS: list[JobSpec] = []
-CRONS: list[CronSpec] = []
+JOB_SPECS: list[JobSpec] = [*trading_tasks.job_specs()]
+CRONS: list[CronSpec] = [*trading_tasks.crons()]
 
 
 async def build_context(settings: Settings) -> JobContext:

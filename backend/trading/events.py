@@ -1,0 +1,86 @@
+"""Private user-stream payloads shaped like Binance's executionReport / outboundAccountPosition.
+
+Frames are `{"stream": "user", "data": {...}}` on bus channel `user:<id>`; the inner objects use
+Binance's one-letter keys (PROTOCOL.md §6) plus `i` = our order id. Serialized at once, because
+the publish runs after commit when the ORM objects may be gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from backend.trading.models import Balance, Order, Trade
+
+
+def channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def d8(value: Decimal | None) -> str:
+    return f"{value or Decimal(0):.8f}"
+
+
+def _frame(data: dict[str, Any]) -> bytes:
+    return json.dumps({"stream": "user", "data": data}, separators=(",", ":")).encode()
+
+
+def execution_report(
+    order: Order, *, execution: str, now: datetime, trade: Trade | None = None
+) -> bytes:
+    data: dict[str, Any] = {
+        "e": "executionReport",
+        "E": ms(now),
+        "s": order.symbol,
+        "c": order.client_order_id,
+        "S": order.side,
+        "o": order.type,
+        "f": order.time_in_force or "GTC",
+        "q": d8(order.quantity),
+        "p": d8(order.price),
+        "P": d8(order.stop_price),
+        "F": d8(None),
+        "g": -1,
+        "C": "",
+        "x": execution,
+        "X": order.status,
+        "r": "NONE",
+        "i": order.id,
+        "l": d8(trade.qty if trade else None),
+        "z": d8(order.executed_qty),
+        "L": d8(trade.price if trade else None),
+        "n": str(trade.fee) if trade else "0",
+        "N": trade.fee_asset if trade else None,
+        "T": ms(now),
+        "t": trade.id if trade else -1,
+        "w": order.is_open and order.is_working,
+        "m": bool(trade and trade.is_maker),
+        "O": ms(order.created_at),
+        "Z": d8(order.cumulative_quote_qty),
+        "Y": d8(trade.quote_qty if trade else None),
+        "Q": d8(order.quote_quantity),
+        "V": "NONE",
+    }
+    if order.working_at is not None:
+        data["W"] = ms(order.working_at)
+    if order.expiry_reason:
+        data["eR"] = order.expiry_reason
+    return _frame(data)
+
+
+def account_position(balances: Iterable[Balance], *, now: datetime) -> bytes:
+    return _frame(
+        {
+            "e": "outboundAccountPosition",
+            "E": ms(now),
+            "u": ms(now),
+            "B": [{"a": b.asset, "f": d8(b.free), "l": d8(b.locked)} for b in balances],
+        }
+    )

@@ -1,0 +1,314 @@
+"""SQL for trading. Balances change only through conditional updates (never read-modify-write).
+
+PostgreSQL: `UPDATE ... SET free = free + :df ... WHERE free + :df >= 0 AND locked + :dl >= 0`;
+a concurrent writer waits on the row lock and then re-checks the condition on the new value, so
+two requests can never spend the same balance.
+SQLite: Money is a string column there, so SQL cannot compare it numerically. SQLite serializes
+writers instead: every trading write path first calls `AccountRepository.serialize_writers`,
+an UPDATE that takes the database write lock (the `BEGIN IMMEDIATE` equivalent: pysqlite begins
+the transaction at the first DML, and no other connection can write until we commit). After that
+the read-check-write below cannot interleave with another writer, in this process or another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Numeric, Select, func, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.trading import ledger
+from backend.trading.models import (
+    OPEN_STATUSES,
+    Balance,
+    EquitySnapshot,
+    Mark,
+    Order,
+    Trade,
+    TradingAccount,
+)
+from backend.trading.rules import STOP_TYPES
+
+ZERO = Decimal(0)
+_NUM = Numeric(36, 18, asdecimal=True)
+
+
+def _is_pg(session: AsyncSession) -> bool:
+    bind = session.bind
+    assert bind is not None
+    return bind.dialect.name == "postgresql"
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]  # dialect insert factories
+    return pg_insert if _is_pg(session) else sqlite_insert
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_for_user(self, user_id: int) -> TradingAccount | None:
+        stmt = select(TradingAccount).where(TradingAccount.user_id == user_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def create_if_missing(self, user_id: int, now: datetime) -> bool:
+        """Insert the account row; False when it already existed (a concurrent first request)."""
+        stmt = (
+            _insert(self.session)(TradingAccount)
+            .values(user_id=user_id, period=1, period_started_at=now, lock_seq=0, created_at=now)
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult for DML
+
+    async def serialize_writers(self, account_id: int, *, exclusive: bool = False) -> int:
+        """Order this transaction against a reset (PG: row lock) or all writers (SQLite).
+
+        PostgreSQL: FOR SHARE lets orders and fills of one account run in parallel (balances
+        are guarded by conditional updates) while a reset (`exclusive`) waits for them.
+        SQLite: an UPDATE takes the database write lock for the rest of the transaction.
+        Returns the account's current period, read under that lock.
+        """
+        if _is_pg(self.session):
+            stmt = select(TradingAccount.period).where(TradingAccount.id == account_id)
+            stmt = stmt.with_for_update() if exclusive else stmt.with_for_update(read=True)
+            return int((await self.session.execute(stmt)).scalar_one())
+        await self.session.execute(
+            update(TradingAccount)
+            .where(TradingAccount.id == account_id)
+            .values(lock_seq=TradingAccount.lock_seq + 1)
+        )
+        stmt2 = select(TradingAccount.period).where(TradingAccount.id == account_id)
+        return int((await self.session.execute(stmt2)).scalar_one())
+
+    async def start_period(self, account_id: int, period: int, now: datetime) -> None:
+        await self.session.execute(
+            update(TradingAccount)
+            .where(TradingAccount.id == account_id)
+            .values(period=period, period_started_at=now)
+        )
+
+    async def all_accounts(self) -> Sequence[TradingAccount]:
+        return (await self.session.execute(select(TradingAccount))).scalars().all()
+
+
+class BalanceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_account(self, account_id: int) -> Sequence[Balance]:
+        stmt = select(Balance).where(Balance.account_id == account_id).order_by(Balance.asset)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def apply(self, account_id: int, m: ledger.Movement) -> bool:
+        """Add signed deltas to (free, locked); False, changing nothing, if either would go < 0."""
+        if _is_pg(self.session):
+            return await self._apply_pg(account_id, m)
+        return await self._apply_sqlite(account_id, m)
+
+    async def _apply_pg(self, account_id: int, m: ledger.Movement) -> bool:
+        # Money's Python-side impl is a string type; coerce so `+` is numeric, not `||`.
+        free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
+        stmt = (
+            update(Balance)
+            .where(
+                Balance.account_id == account_id,
+                Balance.asset == m.asset,
+                free + m.free >= ZERO,
+                locked + m.locked >= ZERO,
+            )
+            .values(free=free + m.free, locked=locked + m.locked)
+            .returning(Balance.id)
+        )
+        if (await self.session.execute(stmt)).first() is not None:
+            return True
+        if m.free < ZERO or m.locked < ZERO:
+            return False  # no row, or the row would go negative: nothing to spend
+        ins = pg_insert(Balance).values(
+            account_id=account_id, asset=m.asset, free=m.free, locked=m.locked
+        )
+        ins = ins.on_conflict_do_update(
+            index_elements=["account_id", "asset"],
+            set_={"free": free + m.free, "locked": locked + m.locked},
+        )
+        await self.session.execute(ins)
+        return True
+
+    async def _apply_sqlite(self, account_id: int, m: ledger.Movement) -> bool:
+        # Safe only under serialize_writers (see the module docstring).
+        stmt = select(Balance).where(Balance.account_id == account_id, Balance.asset == m.asset)
+        row = (await self.session.execute(stmt)).scalar_one_or_none()
+        current = (row.free, row.locked) if row is not None else (ZERO, ZERO)
+        new = ledger.apply(current, m)
+        if new is None:
+            return False
+        if row is None:
+            self.session.add(
+                Balance(account_id=account_id, asset=m.asset, free=new[0], locked=new[1])
+            )
+        else:
+            await self.session.execute(
+                update(Balance).where(Balance.id == row.id).values(free=new[0], locked=new[1])
+            )
+        await self.session.flush()
+        return True
+
+    async def reset(self, account_id: int, asset: str, amount: Decimal) -> None:
+        rows = await self.for_account(account_id)
+        for row in rows:
+            await self.session.delete(row)
+        await self.session.flush()
+        self.session.add(Balance(account_id=account_id, asset=asset, free=amount, locked=ZERO))
+        await self.session.flush()
+
+
+class OrderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, order_id: int, *, owner_id: int) -> Order | None:
+        stmt = select(Order).where(Order.id == order_id, Order.user_id == owner_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def get_for_update(self, order_id: int, *, owner_id: int | None = None) -> Order | None:
+        stmt = select(Order).where(Order.id == order_id)
+        if owner_id is not None:
+            stmt = stmt.where(Order.user_id == owner_id)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def by_client_id(self, user_id: int, client_order_id: str) -> Order | None:
+        stmt = select(Order).where(
+            Order.user_id == user_id, Order.client_order_id == client_order_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def insert_unique(self, order: Order) -> bool:
+        """Insert in a savepoint; False when (user, client_order_id) already exists."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(order)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def count_open(self, user_id: int, symbol: str) -> tuple[int, int]:
+        """(open orders, open stop orders) of the user on the symbol, for MAX_NUM_* filters."""
+        stmt = (
+            select(Order.type, func.count())
+            .where(
+                Order.user_id == user_id, Order.symbol == symbol, Order.status.in_(OPEN_STATUSES)
+            )
+            .group_by(Order.type)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        total = sum(int(n) for _, n in rows)
+        algo = sum(int(n) for t, n in rows if t in {s.value for s in STOP_TYPES})
+        return total, algo
+
+    def _listing(self, user_id: int) -> Select[Order]:
+        return select(Order).where(Order.user_id == user_id)
+
+    async def list_for_user(
+        self,
+        user_id: int,
+        *,
+        symbol: str | None,
+        statuses: Sequence[str] | None,
+        exclude: Sequence[str] | None,
+        limit: int,
+    ) -> Sequence[Order]:
+        stmt = self._listing(user_id)
+        if symbol:
+            stmt = stmt.where(Order.symbol == symbol)
+        if statuses is not None:
+            stmt = stmt.where(Order.status.in_(statuses))
+        if exclude is not None:
+            stmt = stmt.where(Order.status.not_in(exclude))
+        stmt = stmt.order_by(Order.id.desc()).limit(limit)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def open_for_user(self, user_id: int) -> Sequence[Order]:
+        stmt = (
+            self._listing(user_id)
+            .where(Order.status.in_(OPEN_STATUSES))
+            .order_by(Order.id)
+            .with_for_update()
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def all_open(self) -> Sequence[Order]:
+        stmt = select(Order).where(Order.status.in_(OPEN_STATUSES)).order_by(Order.id)
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class TradeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exists(self, order_id: int, source_trade_id: str) -> bool:
+        stmt = select(Trade.id).where(
+            Trade.order_id == order_id, Trade.source_trade_id == source_trade_id
+        )
+        return (await self.session.execute(stmt)).first() is not None
+
+    async def add(self, trade: Trade) -> None:
+        self.session.add(trade)
+        await self.session.flush()
+
+    async def list_for_user(
+        self, user_id: int, *, symbol: str | None, period: int | None, limit: int
+    ) -> Sequence[Trade]:
+        stmt = select(Trade).where(Trade.user_id == user_id)
+        if symbol:
+            stmt = stmt.where(Trade.symbol == symbol)
+        if period is not None:
+            stmt = stmt.where(Trade.period == period)
+        stmt = stmt.order_by(Trade.id.desc()).limit(limit)
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def for_period(self, user_id: int, period: int) -> Sequence[Trade]:
+        stmt = (
+            select(Trade).where(Trade.user_id == user_id, Trade.period == period).order_by(Trade.id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+
+class MarkRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(self, symbol: str, price: Decimal, now: datetime) -> None:
+        stmt = _insert(self.session)(Mark).values(symbol=symbol, price=price, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["symbol"], set_={"price": price, "updated_at": now}
+        )
+        await self.session.execute(stmt)
+
+    async def all_prices(self) -> dict[str, Decimal]:
+        rows = (await self.session.execute(select(Mark.symbol, Mark.price))).all()
+        return {str(s): p for s, p in rows}
+
+
+class EquityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, user_id: int, period: int, equity: Decimal, at: datetime) -> None:
+        self.session.add(EquitySnapshot(user_id=user_id, period=period, equity=equity, at=at))
+        await self.session.flush()
+
+    async def history(self, user_id: int, period: int, limit: int) -> Sequence[EquitySnapshot]:
+        stmt = (
+            select(EquitySnapshot)
+            .where(EquitySnapshot.user_id == user_id, EquitySnapshot.period == period)
+            .order_by(EquitySnapshot.at.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.execute(stmt)).scalars().all()))

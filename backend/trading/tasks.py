@@ -1,0 +1,171 @@
+"""Trading processes: the matcher (market trades -> fills) and the equity snapshot job.
+
+The matcher subscribes to `<sym>@trade` for every symbol with rules and to `trading:book`
+(index updates published after order commits). Bus handlers only enqueue; one task consumes
+the queue in order, so fills of one symbol happen in market order. At start it rebuilds the
+index from the open orders in the database, so a restart resumes where the rows are; each fill
+is keyed by (order, market trade id) and re-checked under the order's row lock, so a re-delivered
+tick cannot fill twice. Ticks that arrive while the matcher is down are not replayed (README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.bus import Bus, Subscription
+from backend.config import Settings
+from backend.db import transaction
+from backend.jobs import CronSpec, JobContext, JobSpec
+from backend.trading import history, orders
+from backend.trading.engine import (
+    BOOK_CHANNEL,
+    Tick,
+    TradingConfig,
+    TradingEngine,
+    book_entry,
+    load_rules,
+)
+from backend.trading.pricing import MarketModel
+from backend.trading.repository import OrderRepository
+
+SNAPSHOT_JOB = "trading.snapshot_equity"
+_MARKET_SNAPSHOT = Path(__file__).resolve().parent.parent / "market" / "exchange_info_snapshot.json"
+
+
+def make_engine(settings: Settings) -> TradingEngine:
+    config = TradingConfig(
+        start_balance=settings.trading_start_balance,
+        quote_asset=settings.trading_quote_asset,
+        taker_fee=settings.trading_taker_fee,
+        maker_fee=settings.trading_maker_fee,
+        model=MarketModel(settings.trading_half_spread_bps, settings.trading_impact_bps),
+    )
+    path = settings.trading_exchange_info_path or _MARKET_SNAPSHOT
+    return TradingEngine(config, load_rules(path))
+
+
+class Matcher:
+    """Consumes trade ticks and applies them to the indexed orders (one task, in order)."""
+
+    def __init__(
+        self, engine: TradingEngine, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus
+    ) -> None:
+        self.engine = engine
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.queue: asyncio.Queue[Tick] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def rebuild(self) -> int:
+        """Index every open order from the database (start-up after a crash or deploy)."""
+        async with self.sessionmaker() as session:
+            for order in await OrderRepository(session).all_open():
+                entry = book_entry(order)
+                if entry is not None:
+                    self.engine.index.add(order.symbol, order.id, *entry)
+        return len(self.engine.index)
+
+    def on_trade(self, channel: str, data: bytes) -> None:
+        tick = self.engine.on_trade_event(channel, data)
+        if tick is not None:
+            self.queue.put_nowait(tick)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="trading-matcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def drain(self) -> None:
+        """Wait until every queued tick is applied (tests and benches)."""
+        await self.queue.join()
+
+    async def _run(self) -> None:
+        while True:
+            tick = await self.queue.get()
+            try:
+                await self.apply(tick)
+            except Exception:
+                logger.opt(exception=True).bind(symbol=tick.symbol).error("trading.tick_failed")
+            finally:
+                self.queue.task_done()
+
+    async def apply(self, tick: Tick) -> int:
+        """Fill/trigger what this trade hits; each order in its own transaction. O(k log n)."""
+        hits = self.engine.index.hits(tick.symbol, tick.price)
+        for hit in hits:
+            try:
+                async with transaction(self.sessionmaker) as tx:
+                    still_open = await orders.on_market_tick(
+                        tx, self.bus, self.engine, hit.order_id, tick
+                    )
+            except Exception:
+                logger.opt(exception=True).bind(order_id=hit.order_id).error("trading.fill_failed")
+                self.engine.index.add(tick.symbol, hit.order_id, hit.book, hit.price)  # retry
+                continue
+            if still_open is not None:
+                entry = book_entry(still_open)
+                if entry is not None:
+                    self.engine.index.add(tick.symbol, still_open.id, *entry)
+        return len(hits)
+
+
+def _run_matcher(settings: Settings) -> bool:
+    if settings.trading_run_matcher == "auto":
+        return settings.redis_url is None
+    return settings.trading_run_matcher == "yes"
+
+
+@contextlib.asynccontextmanager
+async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """API start-up: the engine on app.state, price feed, and the matcher when this process runs it."""
+    settings: Settings = app.state.settings
+    engine = make_engine(settings)
+    app.state.trading = engine
+    bus: Bus = app.state.bus
+    subs: list[Subscription] = []
+    matcher: Matcher | None = None
+    if _run_matcher(settings):
+        matcher = Matcher(engine, app.state.sessionmaker, bus)
+        await matcher.rebuild()
+        subs.append(await bus.subscribe(BOOK_CHANNEL, engine.on_book_event))
+        matcher.start()
+    app.state.trading_matcher = matcher
+    handler: Any = matcher.on_trade if matcher else engine.on_trade_event
+    for symbol in engine.rules:
+        subs.append(await bus.subscribe(f"{symbol.lower()}@trade", handler))
+    try:
+        yield
+    finally:
+        for sub in subs:
+            await sub.close()
+        if matcher is not None:
+            await matcher.stop()
+
+
+async def snapshot_equity(ctx: JobContext) -> int:
+    settings: Settings = ctx["settings"]
+    engine = make_engine(settings)
+    async with transaction(ctx["sessionmaker"]) as tx:
+        return await history.snapshot_equity(tx, engine, datetime.now(UTC))
+
+
+def job_specs() -> list[JobSpec]:
+    return [JobSpec(SNAPSHOT_JOB, snapshot_equity, timeout_s=120)]
+
+
+def crons() -> list[CronSpec]:
+    # every 5 minutes, at second 0 (the equity curve's resolution)
+    return [CronSpec(SNAPSHOT_JOB, minute=frozenset(range(0, 60, 5)))]
