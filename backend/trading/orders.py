@@ -350,13 +350,14 @@ async def on_market_tick(
     """
     accounts = AccountRepository(tx.session)
     orders = OrderRepository(tx.session)
-    head = await orders.get_for_update(order_id)
-    if head is None:
+    owner = await orders.owner_of(order_id)
+    if owner is None:
         return None
-    account = await accounts.get_for_user(head.user_id)
+    account = await accounts.get_for_user(owner)
     assert account is not None
+    # Lock order: account first, then the order row, as cancel and reset do (no deadlock).
     period = await accounts.serialize_writers(account.id)
-    order = await orders.get_for_update(order_id)  # re-read under the account lock (SQLite)
+    order = await orders.get_for_update(order_id)
     if order is None or not order.is_open or order.period != period:
         return None
     fills = _Fills(tx, bus, order.user_id, tick.at)

@@ -175,6 +175,10 @@ class OrderRepository:
         stmt = select(Order).where(Order.id == order_id, Order.user_id == owner_id)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def owner_of(self, order_id: int) -> int | None:
+        stmt = select(Order.user_id).where(Order.id == order_id)
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def get_for_update(self, order_id: int, *, owner_id: int | None = None) -> Order | None:
         stmt = select(Order).where(Order.id == order_id)
         if owner_id is not None:

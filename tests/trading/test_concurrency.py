@@ -1,0 +1,107 @@
+"""PostgreSQL under concurrency: an order storm never overdraws; cancel vs fill has one winner."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from decimal import Decimal as D
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from backend.trading.engine import Tick
+from tests.trading.conftest import make_user, tick
+
+pytestmark = pytest.mark.committing
+
+
+@pytest.fixture
+def db_backend() -> str:
+    return "postgres"  # SQLite serializes writers; the race is only real on PostgreSQL
+
+
+async def _balances(client: httpx.AsyncClient, h: dict[str, str]) -> dict[str, tuple[D, D]]:
+    r = await client.get("/api/v1/account", headers=h)
+    return {b["asset"]: (D(b["free"]), D(b["locked"])) for b in r.json()["balances"]}
+
+
+async def test_storm_of_200_limit_orders_accepts_exactly_the_affordable(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000")
+    await _balances(tclient, h)  # the account exists before the storm
+    body = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.002",
+            "price": "50000", "time_in_force": "GTC"}  # fmt: skip  # reserves 100 USDT each
+    rs = await asyncio.gather(
+        *(tclient.post("/api/v1/orders", headers=h, json=body) for _ in range(200))
+    )
+    codes = [r.status_code for r in rs]
+    assert codes.count(201) == 100 and codes.count(400) == 100, codes
+    assert {r.json()["error"]["details"]["binance_code"] for r in rs if r.status_code == 400} == {
+        -2010
+    }
+    assert await _balances(tclient, h) == {"USDT": (D("0"), D("10000"))}
+    opened = (await tclient.get("/api/v1/orders?status=open", headers=h)).json()
+    assert len(opened) == 100
+
+
+async def test_storm_of_market_orders_never_goes_negative(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000", qty="0.001")
+    await _balances(tclient, h)
+    body = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.001"}
+    rs = await asyncio.gather(
+        *(tclient.post("/api/v1/orders", headers=h, json=body) for _ in range(220))
+    )
+    filled = [r.json() for r in rs if r.status_code == 201]
+    cost = D(filled[0]["cumulative_quote_qty"])
+    assert all(D(o["cumulative_quote_qty"]) == cost for o in filled)  # no tick between: one price
+    assert len(filled) == int(D("10000") / cost)
+    b = await _balances(tclient, h)
+    assert b["USDT"] == (D("10000") - cost * len(filled), D("0"))
+    assert b["USDT"][0] >= 0 and b["USDT"][0] < cost
+    assert b["BTC"] == (D("0.000999") * len(filled), D("0"))
+
+
+async def test_cancel_racing_a_fill_has_one_winner_and_the_ledger_stays_whole(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000")
+    matcher = tapp.state.trading_matcher
+    outcomes = set()
+    for i in range(12):
+        r = await tclient.post(
+            "/api/v1/orders", headers=h,
+            json={"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01",
+                  "price": "59000", "time_in_force": "GTC"},
+        )  # fmt: skip
+        oid = r.json()["id"]
+        t = Tick(
+            "BTCUSDT",
+            D("58000"),
+            D("1"),
+            f"race:{i}",
+            __import__("datetime").datetime.now(__import__("datetime").UTC),
+        )
+        calls = [tclient.delete(f"/api/v1/orders/{oid}", headers=h), matcher.apply(t)]
+        if i % 2:
+            calls.reverse()
+        results = await asyncio.gather(*calls)
+        cancel = next(x for x in results if isinstance(x, httpx.Response))
+        order = (await tclient.get(f"/api/v1/orders/{oid}", headers=h)).json()
+        if order["status"] == "CANCELED":
+            assert cancel.status_code == 200 and D(order["executed_qty"]) == 0
+        else:
+            assert order["status"] == "FILLED" and cancel.status_code == 400
+        outcomes.add(order["status"])
+    trades = (await tclient.get("/api/v1/trades", headers=h)).json()
+    n = len(trades)
+    b = await _balances(tclient, h)
+    assert b["USDT"] == (D("10000") - D("590") * n, D("0"))
+    assert b.get("BTC", (D(0), D(0))) == (D("0.00999") * n, D("0"))
+    assert outcomes  # at least one outcome observed (both usually)
