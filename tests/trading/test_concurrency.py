@@ -81,13 +81,7 @@ async def test_cancel_racing_a_fill_has_one_winner_and_the_ledger_stays_whole(
                   "price": "59000", "time_in_force": "GTC"},
         )  # fmt: skip
         oid = r.json()["id"]
-        t = Tick(
-            "BTCUSDT",
-            D("58000"),
-            D("1"),
-            f"race:{i}",
-            __import__("datetime").datetime.now(__import__("datetime").UTC),
-        )
+        t = Tick("BTCUSDT", D("58000"), D("1"), f"race:{i}", datetime.now(UTC))
         calls = [tclient.delete(f"/api/v1/orders/{oid}", headers=h), matcher.apply(t)]
         if i % 2:
             calls.reverse()
