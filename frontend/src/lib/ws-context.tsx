@@ -14,11 +14,21 @@ export function getDefaultWsClient(): WsClient {
 
 const WsClientContext = createContext<WsClient | null>(null);
 
-export function WsClientProvider({ client, children }: { client: WsClient; children: ReactNode }) {
+export function WsClientProvider({
+  client,
+  children,
+  autoStart = true,
+}: {
+  readonly client: WsClient;
+  readonly children: ReactNode;
+  /** Tests that need no socket pass false. */
+  readonly autoStart?: boolean;
+}) {
   useEffect(() => {
+    if (!autoStart) return undefined;
     client.start();
     return () => client.stop();
-  }, [client]);
+  }, [client, autoStart]);
   return <WsClientContext.Provider value={client}>{children}</WsClientContext.Provider>;
 }
 

@@ -1,0 +1,182 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local HTTP server that answers the auth/users endpoints the way API.md describes
+ * (error shape, X-Client header, Retry-After), so the real client, session and forms run
+ * against real HTTP in tests. Scripted answers override a route once (`failNext`).
+ */
+export interface FakeUser {
+  id: number;
+  email: string;
+  username: string;
+  password: string;
+  role: 'trader' | 'analyst' | 'admin';
+}
+
+interface Scripted {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export class FakeApiServer {
+  readonly users: FakeUser[] = [];
+  readonly calls: { method: string; path: string; headers: IncomingMessage['headers'] }[] = [];
+  refreshCount = 0;
+  refreshFails = false;
+  private validToken: string | null = null;
+  private tokenSeq = 0;
+  private readonly scripted = new Map<string, Scripted>();
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<FakeApiServer> {
+    let api: FakeApiServer | null = null;
+    const server = createServer((req, res) => {
+      void api?.handle(req, res);
+    });
+    api = new FakeApiServer(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return api;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  addUser(user: Omit<FakeUser, 'id'>): FakeUser {
+    const created = { ...user, id: this.users.length + 1 };
+    this.users.push(created);
+    return created;
+  }
+
+  /** The next `METHOD path` call gets this answer instead of the normal one. */
+  failNext(method: string, path: string, answer: Scripted): void {
+    this.scripted.set(`${method} ${path}`, answer);
+  }
+
+  /** The current access token stops working (as if it expired). */
+  expireAccessToken(): void {
+    this.validToken = null;
+  }
+
+  callsTo(path: string): number {
+    return this.calls.filter((c) => c.path === path).length;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
+    });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  private error(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    details: unknown = null,
+  ): void {
+    this.send(res, status, { error: { code, message, details } });
+  }
+
+  private grant(): { access_token: string; token_type: string; expires_in: number } {
+    this.tokenSeq += 1;
+    this.validToken = `access-${this.tokenSeq}`;
+    return { access_token: this.validToken, token_type: 'bearer', expires_in: 900 };
+  }
+
+  private currentUser(req: IncomingMessage): FakeUser | undefined {
+    const auth = req.headers.authorization;
+    if (!this.validToken || auth !== `Bearer ${this.validToken}`) return undefined;
+    return this.users[0];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const method = req.method ?? 'GET';
+    this.calls.push({ method, path, headers: req.headers });
+    const scripted = this.scripted.get(`${method} ${path}`);
+    if (scripted) {
+      this.scripted.delete(`${method} ${path}`);
+      this.send(res, scripted.status, scripted.body, scripted.headers);
+      return;
+    }
+    const webClient = req.headers['x-client'] === 'web';
+    switch (`${method} ${path}`) {
+      case 'POST /api/v1/auth/register': {
+        const body = JSON.parse(raw) as Omit<FakeUser, 'id' | 'role'>;
+        if (this.users.some((u) => u.email === body.email)) {
+          this.error(res, 409, 'email_taken', 'Email already registered');
+          return;
+        }
+        const user = this.addUser({ ...body, role: 'trader' });
+        this.send(res, 201, {
+          ...user,
+          password: undefined,
+          is_active: true,
+          created_at: '2026-01-01T00:00:00Z',
+        });
+        return;
+      }
+      case 'POST /api/v1/auth/login': {
+        if (!webClient) return this.error(res, 400, 'bad_request', 'X-Client header missing');
+        const form = new URLSearchParams(raw);
+        const user = this.users.find(
+          (u) =>
+            (u.username === form.get('username') || u.email === form.get('username')) &&
+            u.password === form.get('password'),
+        );
+        if (!user) return this.error(res, 401, 'invalid_credentials', 'Invalid credentials');
+        this.send(res, 200, this.grant(), {
+          'Set-Cookie': 'refresh_token=r; HttpOnly; Path=/api/v1/auth; SameSite=Strict',
+        });
+        return;
+      }
+      case 'POST /api/v1/auth/refresh': {
+        this.refreshCount += 1;
+        if (!webClient) return this.error(res, 400, 'bad_request', 'X-Client header missing');
+        if (this.refreshFails)
+          return this.error(res, 401, 'invalid_refresh_token', 'Refresh token invalid');
+        this.send(res, 200, this.grant());
+        return;
+      }
+      case 'POST /api/v1/auth/logout':
+        this.validToken = null;
+        this.send(res, 204);
+        return;
+      case 'GET /api/v1/users/me': {
+        const user = this.currentUser(req);
+        if (!user) return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        this.send(res, 200, {
+          id: user.id,
+          email: user.email,
+          username: user.username,
+          role: user.role,
+          is_active: true,
+          created_at: '2026-01-01T00:00:00Z',
+        });
+        return;
+      }
+      default:
+        this.error(res, 404, 'not_found', 'Not found');
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { AddressInfo } from 'node:net';
+
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+
+/**
+ * A local WebSocket server speaking the API's Binance-style `/ws` protocol, for tests of the
+ * real client: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / AUTH, pushes to subscribers, and
+ * faults (drop every connection, stall = stop answering while keeping TCP open).
+ */
+export interface ReceivedFrame {
+  readonly connection: number;
+  readonly method: string;
+  readonly params: unknown[] | undefined;
+  readonly id: unknown;
+}
+
+interface Conn {
+  readonly index: number;
+  readonly socket: WebSocket;
+  readonly streams: Set<string>;
+  token: string | null;
+}
+
+type Waiter = () => boolean;
+
+export class TestWsServer {
+  readonly received: ReceivedFrame[] = [];
+  connections = 0;
+  stalled = false;
+  private readonly server: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private waiters: { check: Waiter; resolve: () => void }[] = [];
+
+  private constructor(server: WebSocketServer) {
+    this.server = server;
+    server.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  static async start(port = 0): Promise<TestWsServer> {
+    const server = new WebSocketServer({ port, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    return new TestWsServer(server);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  /** Streams subscribed on the currently open connections. */
+  subscriptions(): string[] {
+    return [...this.conns].flatMap((c) => [...c.streams]).sort();
+  }
+
+  openConnections(): number {
+    return this.conns.size;
+  }
+
+  tokens(): (string | null)[] {
+    return [...this.conns].map((c) => c.token);
+  }
+
+  /** Send a data frame to every connection subscribed to `stream`. */
+  push(stream: string, data: unknown, source?: string): number {
+    let sent = 0;
+    for (const conn of this.conns) {
+      if (!conn.streams.has(stream)) continue;
+      conn.socket.send(JSON.stringify(source ? { stream, data, source } : { stream, data }));
+      sent += 1;
+    }
+    return sent;
+  }
+
+  /** Kill every connection abruptly (as a crashed server or a network cut would). */
+  dropAll(): void {
+    for (const conn of this.conns) conn.socket.terminate();
+  }
+
+  /** Resolves once `check` holds (re-checked after every server event). */
+  waitFor(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ check, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.dropAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.check()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  private onConnection(socket: WebSocket): void {
+    this.connections += 1;
+    const conn: Conn = { index: this.connections, socket, streams: new Set(), token: null };
+    this.conns.add(conn);
+    socket.on('message', (raw: Buffer) => this.onMessage(conn, raw.toString('utf8')));
+    socket.on('close', () => {
+      this.conns.delete(conn);
+      this.notify();
+    });
+    this.notify();
+  }
+
+  private onMessage(conn: Conn, raw: string): void {
+    let frame: { method?: unknown; params?: unknown; id?: unknown };
+    try {
+      frame = JSON.parse(raw) as typeof frame;
+    } catch {
+      conn.socket.send(
+        JSON.stringify({ error: { code: 'invalid_json', msg: 'bad frame' }, id: null }),
+      );
+      return;
+    }
+    const method = typeof frame.method === 'string' ? frame.method : '';
+    const params = Array.isArray(frame.params) ? (frame.params as unknown[]) : undefined;
+    this.received.push({ connection: conn.index, method, params, id: frame.id });
+    if (!this.stalled) {
+      const streams = (params ?? []).filter((p): p is string => typeof p === 'string');
+      let result: unknown = null;
+      if (method === 'SUBSCRIBE') streams.forEach((s) => conn.streams.add(s));
+      if (method === 'UNSUBSCRIBE') streams.forEach((s) => conn.streams.delete(s));
+      if (method === 'LIST_SUBSCRIPTIONS') result = [...conn.streams];
+      if (method === 'AUTH') conn.token = streams[0] ?? null;
+      conn.socket.send(JSON.stringify({ result, id: frame.id }));
+    }
+    this.notify();
+  }
+}
