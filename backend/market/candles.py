@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from backend.integrations.binance.schemas import INTERVAL_MS, Kline
 
 MINUTE_MS = 60_000
+QUOTE_QUANTUM = Decimal("0.00000001")  # Binance reports quote volumes with 8 decimals
 WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Binance weeks start on Monday
 
 
@@ -61,17 +62,40 @@ def aggregate(parts: Sequence[Kline], interval: str, *, closed: bool) -> Kline:
     )
 
 
+def merge(acc: Kline, part: Kline, *, closed: bool) -> Kline:
+    """`acc` (an aggregate, already in its target interval) extended by the next finer `part`."""
+    return Kline(
+        symbol=acc.symbol,
+        interval=acc.interval,
+        open_time=acc.open_time,
+        close_time=acc.close_time,
+        open=acc.open,
+        high=max(acc.high, part.high),
+        low=min(acc.low, part.low),
+        close=part.close,
+        volume=acc.volume + part.volume,
+        quote_volume=acc.quote_volume + part.quote_volume,
+        trades=acc.trades + part.trades,
+        taker_buy_base=acc.taker_buy_base + part.taker_buy_base,
+        taker_buy_quote=acc.taker_buy_quote + part.taker_buy_quote,
+        first_trade_id=acc.first_trade_id,
+        last_trade_id=part.last_trade_id,
+        closed=closed,
+    )
+
+
 @dataclass(slots=True)
 class _Bucket:
     open_time: int
-    closed_parts: list[Kline]
+    agg: Kline | None = None  # aggregate of the bucket's closed 1m candles so far
 
 
 class CandleBuilder:
     """Per-symbol: feed 1m candle updates (forming or closed), get every interval's update.
 
     `apply_1m` returns, oldest first, the candles that changed: closed ones (`closed=True`,
-    exactly once each) and the current forming candle of every interval.
+    exactly once each) and the current forming candle of every interval. O(intervals) per call:
+    each bucket keeps a running aggregate of its closed minutes.
     """
 
     def __init__(self, symbol: str, intervals: Iterable[str]) -> None:
@@ -100,9 +124,11 @@ class CandleBuilder:
         self._forming = k
         out.append(k)
         for interval in self.intervals:
-            self._roll(interval, k.open_time, out)
-            bucket = self._buckets[interval]
-            out.append(aggregate([*bucket.closed_parts, k], interval, closed=False))
+            bucket = self._roll(interval, k.open_time, out)
+            if bucket.agg is None:
+                out.append(aggregate([k], interval, closed=False))
+            else:
+                out.append(merge(bucket.agg, k, closed=False))
         return out
 
     def flush(self) -> list[Kline]:
@@ -112,8 +138,8 @@ class CandleBuilder:
             out.extend(self._close_1m(replace(self._forming, closed=True)))
         for interval in self.intervals:
             bucket = self._buckets.pop(interval, None)
-            if bucket is not None and bucket.closed_parts:
-                out.append(aggregate(bucket.closed_parts, interval, closed=True))
+            if bucket is not None and bucket.agg is not None:
+                out.append(replace(bucket.agg, closed=True))
         return out
 
     def _close_1m(self, k: Kline) -> list[Kline]:
@@ -122,23 +148,26 @@ class CandleBuilder:
         self._last_closed_1m = k.open_time
         end = k.open_time + MINUTE_MS
         for interval in self.intervals:
-            self._roll(interval, k.open_time, out)
-            bucket = self._buckets[interval]
-            bucket.closed_parts.append(k)
+            bucket = self._roll(interval, k.open_time, out)
+            if bucket.agg is None:
+                bucket.agg = aggregate([k], interval, closed=False)
+            else:
+                bucket.agg = merge(bucket.agg, k, closed=False)
             if end >= bucket.open_time + interval_ms(interval):
-                out.append(aggregate(bucket.closed_parts, interval, closed=True))
+                out.append(replace(bucket.agg, closed=True))
                 del self._buckets[interval]
         return out
 
-    def _roll(self, interval: str, minute_open: int, out: list[Kline]) -> None:
-        """Make sure the bucket for `minute_open` is current; close an older, unfinished one."""
+    def _roll(self, interval: str, minute_open: int, out: list[Kline]) -> _Bucket:
+        """The bucket for `minute_open`; an older, unfinished one is closed first."""
         open_time = floor_open(minute_open, interval)
         bucket = self._buckets.get(interval)
         if bucket is not None and bucket.open_time == open_time:
-            return
-        if bucket is not None and bucket.closed_parts:
-            out.append(aggregate(bucket.closed_parts, interval, closed=True))
-        self._buckets[interval] = _Bucket(open_time, [])
+            return bucket
+        if bucket is not None and bucket.agg is not None:
+            out.append(replace(bucket.agg, closed=True))
+        bucket = self._buckets[interval] = _Bucket(open_time)
+        return bucket
 
 
 class MinuteFromTicks:
@@ -157,7 +186,7 @@ class MinuteFromTicks:
         if cur is not None and open_time > cur.open_time:
             out.append(replace(cur, closed=True))
             cur = None
-        quote = price * qty
+        quote = (price * qty).quantize(QUOTE_QUANTUM, rounding=ROUND_HALF_EVEN)
         if cur is None:
             cur = Kline(
                 symbol=self.symbol,

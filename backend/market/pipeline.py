@@ -88,7 +88,7 @@ class Pipeline:
             self.state.set_candle(update)
             if update.closed:
                 self._pending.append(candle_row(update, self.source))
-            if publish or update.closed:
+            if publish:
                 data = {
                     "e": "kline",
                     "E": event_time,

@@ -125,7 +125,8 @@ def synth_ticks(c: SourceCandle, tick_ms: int, tick_size: Decimal) -> list[Tick]
             price = b
         else:
             raw = a + (b - a) * Decimal(i - lo) / Decimal(hi - lo)
-            price = min(c.high, max(c.low, raw.quantize(quantum, rounding=ROUND_HALF_EVEN)))
+            steps = (raw / quantum).to_integral_value(rounding=ROUND_HALF_EVEN)
+            price = min(c.high, max(c.low, (steps * quantum).quantize(quantum)))
         qty = c.volume - each * (n - 1) if i == n - 1 else each
         ticks.append(Tick(c.open_time + i * (interval_ms(c.interval) // n), c.symbol, price, qty))
     return ticks

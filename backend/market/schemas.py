@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
-from backend.fields import DecimalStr
+from backend.fields import DecimalStr as _DecimalIn
+
+_EIGHT = Decimal("0.00000001")
+
+
+def _binance_text(value: Decimal) -> str:
+    """Binance's form: at least 8 decimals ("0.01000000"), more only when the value has them,
+    whichever store (SQLite text, PostgreSQL NUMERIC(36,18)) the number came from."""
+    if value == value.quantize(_EIGHT):
+        return format(value.quantize(_EIGHT), "f")
+    return format(value.normalize(), "f")
+
+
+DecimalStr = Annotated[
+    _DecimalIn,
+    PlainSerializer(_binance_text, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "examples": ["0.01000000"]}),
+]
 
 
 class SymbolOut(BaseModel):

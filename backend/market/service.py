@@ -93,17 +93,22 @@ async def get_klines(
     rows = await CandleRepository(tx.session).klines(
         symbol, interval, start_time=start_time, end_time=end, limit=limit
     )
-    klines = [candle_to_kline(r) for r in rows if r.close_time < now]
-    forming = state.forming.get((symbol, interval))
-    if (
-        forming is not None
-        and (not klines or forming.open_time > klines[-1].open_time)
-        and (start_time is None or forming.open_time >= start_time)
-        and forming.open_time <= end
+    stored = [candle_to_kline(r) for r in rows if r.close_time < now]
+    by_open = {k.open_time: k for k in stored}
+    for live in (
+        state.recent_closed.get((symbol, interval)),
+        state.forming.get((symbol, interval)),
     ):
-        klines.append(forming)
-        if len(klines) > limit:
-            klines = klines[:limit] if start_time is not None else klines[-limit:]
+        if (
+            live is not None
+            and (not stored or live.open_time > stored[-1].open_time)
+            and (start_time is None or live.open_time >= start_time)
+            and live.open_time <= end
+        ):
+            by_open[live.open_time] = live
+    klines = [by_open[t] for t in sorted(by_open)]
+    if len(klines) > limit:
+        klines = klines[:limit] if start_time is not None else klines[-limit:]
     return klines
 
 

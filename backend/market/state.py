@@ -49,6 +49,8 @@ class MarketState:
         self.status = FeedStatus()
         self.tickers: dict[str, Ticker] = {}
         self.forming: dict[tuple[str, str], Kline] = {}
+        # The newest closed candle per key: it may still sit in the pipeline's write buffer.
+        self.recent_closed: dict[tuple[str, str], Kline] = {}
         self.market_clock: Callable[[], int] | None = None  # replay clock when replaying
 
     def now_ms(self) -> int:
@@ -68,6 +70,7 @@ class MarketState:
     def set_candle(self, k: Kline) -> None:
         key = (k.symbol, k.interval)
         if k.closed:
+            self.recent_closed[key] = k
             current = self.forming.get(key)
             if current is not None and current.open_time <= k.open_time:
                 del self.forming[key]

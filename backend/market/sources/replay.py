@@ -100,6 +100,7 @@ class ReplaySource:
         grid = -(-grid // self.tick_ms) * self.tick_ms  # a multiple of the tick spacing
         sink.set_connected(True)
         count = 0
+        first_live = True
         for tick in tick_stream(sources, self.tick_ms, ticks_by_symbol):
             if tick.time < preroll_from:
                 continue
@@ -109,11 +110,15 @@ class ReplaySource:
                 await clock.sleep_until(tick.time)
             elif count % PREROLL_YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # pre-roll: let the API breathe
-            on_grid = live and tick.time % grid == 0
+            on_grid = live and (tick.time % grid == 0 or first_live)
+            first_live = first_live and not live
             roll = rolling[tick.symbol]
             for k in minutes[tick.symbol].apply(tick.price, tick.qty, tick.time):
                 roll.add(k)
-                await sink.on_kline_1m(k, tick.time, publish=on_grid)
+                # Forming updates reach the pipeline only on the grid (cost: one builder pass
+                # per symbol per emitted frame, not per tick); closed minutes always.
+                if k.closed or on_grid:
+                    await sink.on_kline_1m(k, tick.time, publish=on_grid or k.closed)
             if not live:
                 continue
             trade_ids[tick.symbol] += 1
@@ -126,7 +131,7 @@ class ReplaySource:
                 buyer_is_maker=tick.price < prev,
             )  # fmt: skip
             await sink.on_trade(trade)
-            if on_grid or tick.time == start:
+            if on_grid:
                 ticker = roll.snapshot(tick.time, tick.price)
                 if ticker is not None:
                     await sink.on_ticker(ticker)
