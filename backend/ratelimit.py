@@ -21,7 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 from loguru import logger
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
-from slowapi.middleware import SlowAPIASGIMiddleware
+from slowapi.middleware import async_check_limits
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.config import Settings
@@ -143,19 +143,35 @@ async def _exceeded(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _api(request: Request) -> None:
+    """Stands for "any API route" in slowapi's check: the default limit is one global bucket."""
+
+
 class ApiRateLimitMiddleware:
-    """slowapi's pure-ASGI middleware, applied to API paths only (not health, metrics, SPA)."""
+    """The default per-user limit on API paths (not health, metrics or the SPA). Pure ASGI.
+
+    slowapi's own SlowAPIASGIMiddleware finds the endpoint by walking `app.routes`, which no
+    longer lists the endpoints of included routers in FastAPI 0.16x (every route would be
+    exempt), so this calls slowapi's check with one stand-in endpoint instead.
+    """
 
     def __init__(self, app: ASGIApp, *, prefix: str) -> None:
         self.app = app
-        self.limited = SlowAPIASGIMiddleware(app)
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
-            await self.limited(scope, receive, send)
-        else:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
+            return
+        starlette_app = scope["app"]
+        limiter: Limiter = starlette_app.state.limiter
+        if limiter.enabled:
+            request = Request(scope, receive)
+            error, _ = await async_check_limits(limiter, request, _api, starlette_app)
+            if error is not None:
+                await error(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def install_rate_limits(app: FastAPI, settings: Settings, *, api_prefix: str) -> None:
