@@ -19,7 +19,7 @@ from backend.integrations.binance.schemas import INTERVAL_MS, Kline
 
 MINUTE_MS = 60_000
 QUOTE_QUANTUM = Decimal("0.00000001")  # Binance reports quote volumes with 8 decimals
-WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Binance weeks start on Monday
+WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-05 was the first Monday; Binance weeks start on Monday
 
 
 def interval_ms(interval: str) -> int:
@@ -35,7 +35,7 @@ def floor_open(ts_ms: int, interval: str) -> int:
     """Open time of the `interval` candle containing `ts_ms`."""
     step = interval_ms(interval)
     offset = WEEK_OFFSET_MS if interval == "1w" else 0
-    return (ts_ms + offset) // step * step - offset
+    return (ts_ms - offset) // step * step + offset
 
 
 def aggregate(parts: Sequence[Kline], interval: str, *, closed: bool) -> Kline:

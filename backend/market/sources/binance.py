@@ -38,6 +38,7 @@ from backend.market.pipeline import Pipeline
 from backend.market.repository import CandleRepository
 
 CATCH_UP_LIMIT = 1000
+GAP_MARGIN_MS = 5 * MINUTE_MS
 
 
 def now_ms() -> int:
@@ -150,7 +151,8 @@ class BinanceSource:
                 await sink.on_kline_1m(k, now, publish=False)
 
     async def _backfill_gap(self, sink: Pipeline, symbols: Sequence[str], down_since: int) -> None:
-        start = floor_open(down_since, "1m") - MINUTE_MS
+        # A few minutes of margin: re-fetching stored minutes is harmless (the store skips them).
+        start = floor_open(down_since, "1m") - GAP_MARGIN_MS
         logger.bind(since=start, symbols=len(symbols)).info("market.binance.backfill_gap")
         for symbol in symbols:
             try:
