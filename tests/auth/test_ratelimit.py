@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from backend.main import create_app
 from tests.auth.helpers import (
     ME,
-    REGISTER,
     PASSWORD,
+    REGISTER,
     bearer,
     error_code,
     login_resp,
