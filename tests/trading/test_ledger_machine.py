@@ -1,0 +1,213 @@
+"""A hypothesis state machine over place/cancel/tick/reset against the real services (SQLite).
+
+After every step it checks the ledger invariants from the database rows:
+no negative free or locked; locked == what open orders reserve; per asset
+start + trade flows - fees == free + locked (current period); fee == rate x received (rounded up
+to 8 decimals); executed quantity == sum of its fills <= the order quantity; a repeated
+client_order_id returns the first order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import UTC, datetime
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from sqlalchemy import select
+
+from backend.db import transaction
+from backend.errors import AppError
+from backend.main import create_app
+from backend.trading import account, ledger, orders
+from backend.trading.models import Balance, Order, Trade
+from backend.trading.rules import OrderType, Side, TimeInForce
+from tests.trading.conftest import make_user, trade_frame, trading_settings
+
+START = D("10000")
+RATE = D("0.001")
+TEMPLATE: Path | None = None
+TMP: Path | None = None
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        assert TEMPLATE is not None and TMP is not None
+        self.loop = asyncio.new_event_loop()
+        db = TMP / f"m{id(self)}.db"
+        shutil.copyfile(TEMPLATE, db)
+        self.db = db
+        self.app = create_app(trading_settings(f"sqlite+aiosqlite:///{db}", TMP))
+        self.ctx = self.app.router.lifespan_context(self.app)
+        self.run(self.ctx.__aenter__())
+        self.user_id, _ = self.run(make_user(self.app))
+        self.run(self._open_account())
+        self.price = D("60000")
+        self.client_ids: dict[str, int] = {}
+        self.trade_no = 0
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self.run(self.ctx.__aexit__(None, None, None))
+        self.loop.close()
+        self.db.unlink(missing_ok=True)
+
+    @property
+    def engine(self) -> Any:
+        return self.app.state.trading
+
+    async def _tx(self, fn: Any, *args: Any) -> Any:
+        async with transaction(self.app.state.sessionmaker) as tx:
+            return await fn(tx, self.app.state.bus, self.engine, self.user_id, *args)
+
+    @initialize()
+    def first_price(self) -> None:
+        self._tick(self.price, D("0.5"))
+
+    def _tick(self, price: D, qty: D) -> None:
+        self.trade_no += 1
+        frame = trade_frame("BTCUSDT", str(price), str(qty), self.trade_no)
+        self.run(self.app.state.bus.publish("btcusdt@trade", frame))
+        self.run(self.app.state.trading_matcher.drain())
+
+    @rule(
+        side=st.sampled_from(list(Side)),
+        kind=st.sampled_from(
+            ["MARKET", "LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
+        ),
+        qty=st.sampled_from(["0.001", "0.01", "0.05", "0.1"]),
+        offset=st.integers(min_value=-30, max_value=30),
+        tif=st.sampled_from(list(TimeInForce)),
+        cid=st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+    )
+    def place(
+        self, side: Side, kind: str, qty: str, offset: int, tif: TimeInForce, cid: str | None
+    ) -> None:
+        type_ = OrderType(kind)
+        price = self.price + D(offset) * 100
+        stop = None
+        if type_ in (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
+            stop = price
+        cmd = orders.PlaceOrder(
+            symbol="BTCUSDT", side=side, type=type_, quantity=D(qty),
+            price=None if type_ is OrderType.MARKET else price,
+            stop_price=stop,
+            time_in_force=None if type_ in (OrderType.MARKET, OrderType.LIMIT_MAKER) else tif,
+            client_order_id=cid,
+        )  # fmt: skip
+        now = datetime.now(UTC)
+        try:
+            order = self.run(self._tx(orders.place_order, cmd, now))
+        except AppError:
+            return
+        if cid is not None:
+            first = self.client_ids.setdefault(cid, order.id)
+            assert order.id == first, "a repeated client_order_id must return the first order"
+
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        open_ids = self.run(self._open_ids())
+        if not open_ids:
+            return
+        oid = data.draw(st.sampled_from(open_ids))
+        self.run(self._tx(orders.cancel_order, oid, datetime.now(UTC)))
+
+    @rule(
+        move=st.integers(min_value=-20, max_value=20), qty=st.sampled_from(["0.004", "0.05", "1"])
+    )
+    def tick(self, move: int, qty: str) -> None:
+        self.price = max(D("30000"), min(D("90000"), self.price + D(move) * 100))
+        self._tick(self.price, D(qty))
+
+    @rule()
+    def reset(self) -> None:
+        self.run(self._tx(account.reset_account, datetime.now(UTC)))
+
+    async def _open_account(self) -> None:
+        async with transaction(self.app.state.sessionmaker) as tx:
+            await account.ensure_account(tx, self.engine, self.user_id, datetime.now(UTC))
+
+    async def _open_ids(self) -> list[int]:
+        async with self.app.state.sessionmaker() as s:
+            rows = await s.execute(
+                select(Order.id).where(
+                    Order.user_id == self.user_id, Order.status.in_(("NEW", "PARTIALLY_FILLED"))
+                )
+            )
+            return [int(r) for r in rows.scalars()]
+
+    async def _snapshot(self) -> tuple[list[Balance], list[Order], list[Trade], int]:
+        async with self.app.state.sessionmaker() as s:
+            acct = await account.AccountRepository(s).get_for_user(self.user_id)
+            assert acct is not None
+            bal = list(
+                (await s.execute(select(Balance).where(Balance.account_id == acct.id))).scalars()
+            )
+            ords = list(
+                (await s.execute(select(Order).where(Order.user_id == self.user_id))).scalars()
+            )
+            trs = list(
+                (await s.execute(select(Trade).where(Trade.user_id == self.user_id))).scalars()
+            )
+            return bal, ords, trs, acct.period
+
+    @invariant()
+    def ledger_is_whole(self) -> None:
+        balances, all_orders, trades, period = self.run(self._snapshot())
+        by_asset = {b.asset: b for b in balances}
+        for b in balances:
+            assert b.free >= 0 and b.locked >= 0, (b.asset, b.free, b.locked)
+        reserved: dict[str, D] = {}
+        for o in all_orders:
+            if o.period == period and o.is_open and o.reserved_price is not None:
+                asset = ledger.reserve_asset(Side(o.side), o.base_asset, o.quote_asset)
+                amount = ledger.reserve_amount(Side(o.side), o.reserved_price, o.remaining)
+                reserved[asset] = reserved.get(asset, D(0)) + amount
+        for asset in set(reserved) | set(by_asset):
+            locked = by_asset[asset].locked if asset in by_asset else D(0)
+            assert locked == reserved.get(asset, D(0)), (asset, locked, reserved)
+        expected = {"USDT": START}
+        for t in trades:
+            if t.period != period:
+                continue
+            base, quote = "BTC", "USDT"
+            received = t.qty if t.side == "BUY" else t.quote_qty
+            assert t.fee == ledger.fee_for(received, RATE)
+            sign = 1 if t.side == "BUY" else -1
+            expected[base] = expected.get(base, D(0)) + sign * t.qty
+            expected[quote] = expected.get(quote, D(0)) - sign * t.quote_qty
+            expected[t.fee_asset] -= t.fee
+        for asset in set(expected) | set(by_asset):
+            have = by_asset[asset].free + by_asset[asset].locked if asset in by_asset else D(0)
+            assert have == expected.get(asset, D(0)), (asset, have, expected)
+        fills: dict[int, D] = {}
+        for t in trades:
+            fills[t.order_id] = fills.get(t.order_id, D(0)) + t.qty
+        for o in all_orders:
+            assert o.executed_qty == fills.get(o.id, D(0))
+            assert o.executed_qty <= o.quantity
+
+
+@pytest.fixture
+def machine_paths(sqlite_template: Path, tmp_path: Path) -> None:
+    global TEMPLATE, TMP
+    TEMPLATE, TMP = sqlite_template, tmp_path
+
+
+def test_ledger_invariants_hold_under_random_trading(machine_paths: None) -> None:
+    LedgerMachine.TestCase.settings = settings(
+        max_examples=15,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    LedgerMachine.TestCase().runTest()
