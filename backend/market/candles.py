@@ -132,14 +132,12 @@ class CandleBuilder:
         return out
 
     def flush(self) -> list[Kline]:
-        """Close whatever is forming (end of a replay, shutdown)."""
+        """Close the forming minute (end of a replay). Unfinished higher-interval buckets are
+        dropped, never stored as closed: they lack minutes that may still come."""
         out: list[Kline] = []
         if self._forming is not None:
             out.extend(self._close_1m(replace(self._forming, closed=True)))
-        for interval in self.intervals:
-            bucket = self._buckets.pop(interval, None)
-            if bucket is not None and bucket.agg is not None:
-                out.append(replace(bucket.agg, closed=True))
+        self._buckets.clear()
         return out
 
     def _close_1m(self, k: Kline) -> list[Kline]:
