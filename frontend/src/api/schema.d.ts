@@ -4,87 +4,24 @@
  */
 
 export interface paths {
-    "/api/v1/auth/register": {
+    "/api/v1/account": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        post: operations["auth-register"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/login": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["auth-login"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/refresh": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["auth-refresh"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/logout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["auth-logout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/users/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["users-read_me"];
+        /** Get Account */
+        get: operations["trading-get-account"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["users-update_me"];
+        patch?: never;
         trace?: never;
     };
-    "/api/v1/users/me/password": {
+    "/api/v1/account/reset": {
         parameters: {
             query?: never;
             header?: never;
@@ -93,7 +30,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["users-change_password"];
+        /** Reset Account */
+        post: operations["trading-reset-account"];
         delete?: never;
         options?: never;
         head?: never;
@@ -107,7 +45,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["admin-list_users"];
+        /** List Users */
+        get: operations["admin-list-users"];
         put?: never;
         post?: never;
         delete?: never;
@@ -129,7 +68,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["admin-update_user"];
+        /** Update User */
+        patch: operations["admin-update-user"];
         trace?: never;
     };
     "/api/v1/admin/users/{user_id}/unlock": {
@@ -141,7 +81,119 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["admin-unlock_user"];
+        /** Unlock User */
+        post: operations["admin-unlock-user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Login
+         * @description OAuth2 password form: `username` is the username or the email.
+         */
+        post: operations["auth-login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description Ends the login the refresh token belongs to (every token rotated from it).
+         */
+        post: operations["auth-logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description A new token pair for a refresh token (body, or the cookie with X-Client: web).
+         */
+        post: operations["auth-refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register */
+        post: operations["auth-register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/klines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Klines */
+        get: operations["market-list-klines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Status */
+        get: operations["market-get-status"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -155,7 +207,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["market-list_symbols"];
+        /** List Symbols */
+        get: operations["market-list-symbols"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,7 +224,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["market-get_ticker"];
+        /** Get Ticker */
+        get: operations["market-get-ticker"];
         put?: never;
         post?: never;
         delete?: never;
@@ -187,7 +241,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["market-list_tickers"];
+        /** List Tickers */
+        get: operations["market-list-tickers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -196,14 +251,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/market/klines": {
+    "/api/v1/orders": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["market-list_klines"];
+        /** List Orders */
+        get: operations["trading-list-orders"];
+        put?: never;
+        /** Place Order */
+        post: operations["trading-place-order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Order */
+        get: operations["trading-get-order"];
+        put?: never;
+        post?: never;
+        /** Cancel Order */
+        delete: operations["trading-cancel-order"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portfolio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Portfolio */
+        get: operations["trading-get-portfolio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portfolio/equity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Equity History */
+        get: operations["trading-equity-history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Trades */
+        get: operations["trading-list-trades"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Me */
+        get: operations["users-read-me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Me */
+        patch: operations["users-update-me"];
+        trace?: never;
+    };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Changes the password and ends every session, this one included: log in again.
+         */
+        post: operations["users-change-password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live */
+        get: operations["health-live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ready */
+        get: operations["health-ready"];
         put?: never;
         post?: never;
         delete?: never;
@@ -216,99 +414,626 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ErrorBody: {
-            code: string;
-            message: string;
-            details?: unknown;
+        /** AccountOut */
+        AccountOut: {
+            /** Balances */
+            balances: components["schemas"]["BalanceOut"][];
+            /**
+             * Equity
+             * @example 0.00100000
+             */
+            equity: string;
+            /** Equity Asset */
+            equity_asset: string;
+            /** Period */
+            period: number;
+            /**
+             * Period Started At
+             * Format: date-time
+             */
+            period_started_at: string;
         };
-        ErrorResponse: {
-            error: components["schemas"]["ErrorBody"];
-        };
-        /** @enum {string} */
-        Role: "trader" | "analyst" | "admin";
-        UserOut: {
-            id: number;
-            /** Format: email */
-            email: string;
-            username: string;
-            role: components["schemas"]["Role"];
-            is_active: boolean;
-            /** Format: date-time */
-            created_at: string;
-        };
+        /** AdminUserOut */
         AdminUserOut: {
-            id: number;
-            /** Format: email */
-            email: string;
-            username: string;
-            role: components["schemas"]["Role"];
-            is_active: boolean;
-            /** Format: date-time */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            locked_until?: string | null;
-        };
-        UserCreate: {
-            /** Format: email */
+            /** Email */
             email: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Login At */
+            last_login_at?: string | null;
+            /** Locked Until */
+            locked_until?: string | null;
+            role: components["schemas"]["Role"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Username */
             username: string;
+        };
+        /** AdminUserUpdate */
+        AdminUserUpdate: {
+            /** Is Active */
+            is_active?: boolean | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /** BalanceOut */
+        BalanceOut: {
+            /** Asset */
+            asset: string;
+            /**
+             * Free
+             * @example 0.00100000
+             */
+            free: string;
+            /**
+             * Locked
+             * @example 0.00100000
+             */
+            locked: string;
+        };
+        /** Body_auth-login */
+        "Body_auth-login": {
+            /** Client Id */
+            client_id?: string | null;
+            /**
+             * Client Secret
+             * Format: password
+             */
+            client_secret?: string | null;
+            /** Grant Type */
+            grant_type?: string | null;
+            /**
+             * Password
+             * Format: password
+             */
             password: string;
+            /**
+             * Scope
+             * @default
+             */
+            scope: string;
+            /** Username */
+            username: string;
         };
-        UserUpdate: {
-            email?: string | null;
-            username?: string | null;
+        /** EquityPointOut */
+        EquityPointOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Equity
+             * @example 0.00100000
+             */
+            equity: string;
         };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
+        /** KlineOut */
+        KlineOut: {
+            /**
+             * Close
+             * @example 0.00100000
+             */
+            close: string;
+            /** Close Time */
+            close_time: number;
+            /** Closed */
+            closed: boolean;
+            /**
+             * High
+             * @example 0.00100000
+             */
+            high: string;
+            /**
+             * Low
+             * @example 0.00100000
+             */
+            low: string;
+            /**
+             * Open
+             * @example 0.00100000
+             */
+            open: string;
+            /** Open Time */
+            open_time: number;
+            /**
+             * Quote Volume
+             * @example 0.00100000
+             */
+            quote_volume: string;
+            /** Trades */
+            trades: number;
+            /**
+             * Volume
+             * @example 0.00100000
+             */
+            volume: string;
+        };
+        /** KlinesOut */
+        KlinesOut: {
+            /** Interval */
+            interval: string;
+            /** Klines */
+            klines: components["schemas"]["KlineOut"][];
+            /** Source */
+            source: string | null;
+            /** Symbol */
+            symbol: string;
+        };
+        /** OrderCreate */
+        OrderCreate: {
+            /** Client Order Id */
+            client_order_id?: string | null;
+            /** Price */
+            price?: string | null;
+            /** Quantity */
+            quantity?: string | null;
+            /** Quote Quantity */
+            quote_quantity?: string | null;
+            side: components["schemas"]["Side"];
+            /** Stop Price */
+            stop_price?: string | null;
+            /** Symbol */
+            symbol: string;
+            time_in_force?: components["schemas"]["TimeInForce"] | null;
+            type: components["schemas"]["OrderType"];
+        };
+        /** OrderOut */
+        OrderOut: {
+            /** Client Order Id */
+            client_order_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Cumulative Quote Qty
+             * @example 0.00100000
+             */
+            cumulative_quote_qty: string;
+            /**
+             * Executed Qty
+             * @example 0.00100000
+             */
+            executed_qty: string;
+            /** Expiry Reason */
+            expiry_reason: string | null;
+            /** Id */
+            id: number;
+            /** Is Working */
+            is_working: boolean;
+            /** Period */
+            period: number;
+            /** Price */
+            price: string | null;
+            /**
+             * Quantity
+             * @example 0.00100000
+             */
+            quantity: string;
+            /** Quote Quantity */
+            quote_quantity: string | null;
+            /** Side */
+            side: string;
+            /** Status */
+            status: string;
+            /** Stop Price */
+            stop_price: string | null;
+            /** Symbol */
+            symbol: string;
+            /** Time In Force */
+            time_in_force: string | null;
+            /** Type */
+            type: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * OrderType
+         * @enum {string}
+         */
+        OrderType: "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS_LIMIT" | "TAKE_PROFIT_LIMIT";
+        /** PasswordChange */
         PasswordChange: {
+            /** Current Password */
             current_password: string;
+            /** New Password */
             new_password: string;
         };
-        AdminUserUpdate: {
-            role?: components["schemas"]["Role"] | null;
-            is_active?: boolean | null;
+        /** PortfolioOut */
+        PortfolioOut: {
+            /** Allocation */
+            allocation: {
+                [key: string]: string;
+            };
+            /**
+             * Cash
+             * @example 0.00100000
+             */
+            cash: string;
+            /**
+             * Equity
+             * @example 0.00100000
+             */
+            equity: string;
+            /** Period */
+            period: number;
+            /** Positions */
+            positions: components["schemas"]["PositionOut"][];
+            /**
+             * Realized Pnl
+             * @example 0.00100000
+             */
+            realized_pnl: string;
+            /**
+             * Unrealized Pnl
+             * @example 0.00100000
+             */
+            unrealized_pnl: string;
         };
-        TokenOut: {
-            access_token: string;
-            refresh_token?: string | null;
-            token_type: string;
-            expires_in: number;
+        /** PositionOut */
+        PositionOut: {
+            /** Allocation */
+            allocation: string | null;
+            /** Asset */
+            asset: string;
+            /**
+             * Average Cost
+             * @example 0.00100000
+             */
+            average_cost: string;
+            /**
+             * Cost Basis
+             * @example 0.00100000
+             */
+            cost_basis: string;
+            /** Last Price */
+            last_price: string | null;
+            /** Market Value */
+            market_value: string | null;
+            /**
+             * Quantity
+             * @example 0.00100000
+             */
+            quantity: string;
+            /**
+             * Realized Pnl
+             * @example 0.00100000
+             */
+            realized_pnl: string;
+            /** Symbol */
+            symbol: string;
+            /** Unrealized Pnl */
+            unrealized_pnl: string | null;
         };
-        "Body_auth-login": {
-            username: string;
-            password: string;
-            grant_type?: string | null;
-        };
+        /**
+         * RefreshIn
+         * @description Omit the body (or the field) to use the refresh cookie; then send X-Client: web.
+         */
         RefreshIn: {
+            /** Refresh Token */
             refresh_token?: string | null;
         };
+        /**
+         * Role
+         * @description trader < analyst < admin: each role has every right of the ones before it.
+         * @enum {string}
+         */
+        Role: "trader" | "analyst" | "admin";
+        /**
+         * Side
+         * @enum {string}
+         */
+        Side: "BUY" | "SELL";
+        /** StatusOut */
+        StatusOut: {
+            /** Connected */
+            connected: boolean;
+            /** Error */
+            error: string | null;
+            /** Ingestor */
+            ingestor: string;
+            /** Intervals */
+            intervals: string[];
+            /** Last Event At */
+            last_event_at: number | null;
+            /** Replay Speed */
+            replay_speed: number | null;
+            /** Replay Time */
+            replay_time: number | null;
+            /** Source */
+            source: string | null;
+            /** Symbols */
+            symbols: string[];
+        };
+        /** SymbolOut */
         SymbolOut: {
-            symbol: string;
+            /** Base Asset */
             base_asset: string;
-            quote_asset: string;
-            status?: string;
-            tick_size: string;
-            step_size: string;
+            /** Base Asset Precision */
+            base_asset_precision: number;
+            /** Filters */
+            filters: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Max Notional
+             * @example 0.00100000
+             */
+            max_notional: string;
+            /**
+             * Max Price
+             * @example 0.00100000
+             */
+            max_price: string;
+            /**
+             * Max Qty
+             * @example 0.00100000
+             */
+            max_qty: string;
+            /**
+             * Min Notional
+             * @example 0.00100000
+             */
             min_notional: string;
-        };
-        TickerOut: {
+            /**
+             * Min Price
+             * @example 0.00100000
+             */
+            min_price: string;
+            /**
+             * Min Qty
+             * @example 0.00100000
+             */
+            min_qty: string;
+            /** Order Types */
+            order_types: string[];
+            /** Quote Asset */
+            quote_asset: string;
+            /** Quote Asset Precision */
+            quote_asset_precision: number;
+            /** Status */
+            status: string;
+            /**
+             * Step Size
+             * @example 0.00100000
+             */
+            step_size: string;
+            /** Symbol */
             symbol: string;
-            last_price: string;
-            price_change: string;
-            price_change_percent: string;
-            high_price: string;
-            low_price: string;
-            volume: string;
-            quote_volume: string;
-            open_time: number;
-            close_time: number;
-            source: string;
+            /**
+             * Tick Size
+             * @example 0.00100000
+             */
+            tick_size: string;
         };
-        KlineOut: {
-            open_time: number;
-            open: string;
-            high: string;
-            low: string;
-            close: string;
-            volume: string;
+        /** SymbolsOut */
+        SymbolsOut: {
+            /** Source */
+            source: string | null;
+            /** Symbols */
+            symbols: components["schemas"]["SymbolOut"][];
+        };
+        /** TickerOut */
+        TickerOut: {
+            /**
+             * Ask Price
+             * @example 0.00100000
+             */
+            ask_price: string;
+            /**
+             * Bid Price
+             * @example 0.00100000
+             */
+            bid_price: string;
+            /** Close Time */
             close_time: number;
+            /** Event Time */
+            event_time: number;
+            /**
+             * High Price
+             * @example 0.00100000
+             */
+            high_price: string;
+            /**
+             * Last Price
+             * @example 0.00100000
+             */
+            last_price: string;
+            /**
+             * Low Price
+             * @example 0.00100000
+             */
+            low_price: string;
+            /**
+             * Open Price
+             * @example 0.00100000
+             */
+            open_price: string;
+            /** Open Time */
+            open_time: number;
+            /**
+             * Price Change
+             * @example 0.00100000
+             */
+            price_change: string;
+            /**
+             * Price Change Percent
+             * @example 0.00100000
+             */
+            price_change_percent: string;
+            /**
+             * Quote Volume
+             * @example 0.00100000
+             */
+            quote_volume: string;
+            /** Source */
+            source: string | null;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Volume
+             * @example 0.00100000
+             */
+            volume: string;
+            /**
+             * Weighted Avg Price
+             * @example 0.00100000
+             */
+            weighted_avg_price: string;
+        };
+        /** TickersOut */
+        TickersOut: {
+            /** Source */
+            source: string | null;
+            /** Tickers */
+            tickers: components["schemas"]["TickerOut"][];
+        };
+        /**
+         * TimeInForce
+         * @enum {string}
+         */
+        TimeInForce: "GTC" | "IOC" | "FOK";
+        /** TokenOut */
+        TokenOut: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description Seconds until the access token expires
+             */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token?: string | null;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+        };
+        /** TradeOut */
+        TradeOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Fee
+             * @example 0.00100000
+             */
+            fee: string;
+            /** Fee Asset */
+            fee_asset: string;
+            /** Id */
+            id: number;
+            /** Is Maker */
+            is_maker: boolean;
+            /** Order Id */
+            order_id: number;
+            /** Period */
+            period: number;
+            /**
+             * Price
+             * @example 0.00100000
+             */
+            price: string;
+            /**
+             * Qty
+             * @example 0.00100000
+             */
+            qty: string;
+            /**
+             * Quote Qty
+             * @example 0.00100000
+             */
+            quote_qty: string;
+            /** Side */
+            side: string;
+            /** Symbol */
+            symbol: string;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /** Password */
+            password: string;
+            /**
+             * Username
+             * @example satoshi
+             */
+            username: string;
+        };
+        /** UserOut */
+        UserOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            role: components["schemas"]["Role"];
+            /** Username */
+            username: string;
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["AdminUserOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /** Email */
+            email?: string | null;
+            /** Username */
+            username?: string | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
         };
     };
     responses: never;
@@ -319,197 +1044,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    "auth-register": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserCreate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserOut"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "auth-login": {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Client"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["Body_auth-login"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenOut"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "auth-refresh": {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Client"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RefreshIn"] | null;
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenOut"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "auth-logout": {
-        parameters: {
-            query?: never;
-            header?: {
-                "X-Client"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RefreshIn"] | null;
-            };
-        };
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "users-read_me": {
+    "trading-get-account": {
         parameters: {
             query?: never;
             header?: never;
@@ -518,127 +1053,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["AccountOut"];
                 };
             };
         };
     };
-    "users-update_me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["UserUpdate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserOut"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "users-change_password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordChange"];
-            };
-        };
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "admin-list_users": {
+    "trading-reset-account": {
         parameters: {
             query?: never;
             header?: never;
@@ -647,36 +1073,53 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminUserOut"][];
-                };
-            };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["AccountOut"];
                 };
             };
         };
     };
-    "admin-update_user": {
+    "admin-list-users": {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                /** @description in email or username */
+                q?: string | null;
+                role?: components["schemas"]["Role"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "admin-update-user": {
         parameters: {
             query?: never;
             header?: never;
@@ -691,7 +1134,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -700,45 +1143,18 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserOut"];
                 };
             };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    "admin-unlock_user": {
+    "admin-unlock-user": {
         parameters: {
             query?: never;
             header?: never;
@@ -749,7 +1165,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -758,122 +1174,165 @@ export interface operations {
                     "application/json": components["schemas"]["AdminUserOut"];
                 };
             };
-            /** @description Error */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    "market-list_symbols": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SymbolOut"][];
-                };
-            };
-        };
-    };
-    "market-get_ticker": {
-        parameters: {
-            query: {
-                symbol: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TickerOut"];
-                };
-            };
-            /** @description Error */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Error */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    "market-list_tickers": {
+    "auth-login": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `web` for browsers: refresh token in an httpOnly cookie */
+                "x-client"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_auth-login"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "auth-logout": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `web` for browsers: refresh token in an httpOnly cookie */
+                "x-client"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefreshIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "auth-refresh": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `web` for browsers: refresh token in an httpOnly cookie */
+                "x-client"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefreshIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "auth-register": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreate"];
+            };
+        };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Successful Response */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TickerOut"][];
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    "market-list_klines": {
+    "market-list-klines": {
         parameters: {
             query: {
                 symbol: string;
-                interval: string;
+                interval: "1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M";
                 limit?: number;
+                /** @description epoch ms, inclusive */
                 start_time?: number | null;
+                /** @description epoch ms, inclusive */
                 end_time?: number | null;
             };
             header?: never;
@@ -882,32 +1341,473 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KlineOut"][];
+                    "application/json": components["schemas"]["KlinesOut"];
                 };
             };
-            /** @description Error */
+            /** @description Unknown symbol */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
+                content?: never;
             };
-            /** @description Error */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    "market-get-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusOut"];
+                };
+            };
+        };
+    };
+    "market-list-symbols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolsOut"];
+                };
+            };
+        };
+    };
+    "market-get-ticker": {
+        parameters: {
+            query: {
+                symbol: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickerOut"];
+                };
+            };
+            /** @description Unknown symbol */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "market-list-tickers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TickersOut"];
+                };
+            };
+        };
+    };
+    "trading-list-orders": {
+        parameters: {
+            query?: {
+                symbol?: string | null;
+                status?: "open" | "closed" | "all";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "trading-place-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "trading-get-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "trading-cancel-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "trading-get-portfolio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortfolioOut"];
+                };
+            };
+        };
+    };
+    "trading-equity-history": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquityPointOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "trading-list-trades": {
+        parameters: {
+            query?: {
+                symbol?: string | null;
+                period?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "users-read-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    "users-update-me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "users-change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "health-live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+    };
+    "health-ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description A dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

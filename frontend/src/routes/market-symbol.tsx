@@ -2,22 +2,30 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { ErrorAlert } from '@/components/error-alert';
-import { INTERVALS, useSymbolInfo, useTicker } from '@/features/market/api/market';
+import { INTERVALS, useMarketStatus, useSymbolInfo, useTicker } from '@/features/market/api/market';
 import type { Interval } from '@/features/market/api/market';
 import { IntervalSwitch } from '@/features/market/components/interval-switch';
 import { SymbolChart } from '@/features/market/components/symbol-chart';
 import { TickerHeader } from '@/features/market/components/ticker-header';
 import { useTickerStream } from '@/features/market/hooks/use-ticker-stream';
 
-function parseInterval(value: string | null): Interval {
-  return INTERVALS.find((i) => i === value) ?? '1h';
+/** The URL's interval, else 1h, else the first one the feed stores. */
+function pickInterval(value: string | null, available: readonly string[] | undefined): Interval {
+  const usable = (i: Interval) => available === undefined || available.includes(i);
+  return (
+    INTERVALS.find((i) => i === value && usable(i)) ??
+    (usable('1h') ? '1h' : INTERVALS.find(usable)) ??
+    '1h'
+  );
 }
 
 export default function MarketSymbolPage() {
   const { t } = useTranslation();
   const symbol = (useParams().symbol ?? '').toUpperCase();
   const [params, setParams] = useSearchParams();
-  const interval = parseInterval(params.get('interval'));
+  const status = useMarketStatus();
+  const available = status.data?.intervals.length ? status.data.intervals : undefined;
+  const interval = pickInterval(params.get('interval'), available);
   const ticker = useTicker(symbol);
   const info = useSymbolInfo(symbol);
   useTickerStream(symbol);
@@ -36,6 +44,7 @@ export default function MarketSymbolPage() {
         </span>
         <IntervalSwitch
           value={interval}
+          available={available}
           onChange={(next) => setParams({ interval: next }, { replace: true })}
         />
       </div>

@@ -1,6 +1,7 @@
 import Badge from 'react-bootstrap/Badge';
 import { useTranslation } from 'react-i18next';
 
+import { useMarketStatus } from '@/features/market/api/market';
 import { formatDateTime } from '@/lib/format';
 import { useWsStatus } from '@/lib/ws-context';
 
@@ -8,6 +9,10 @@ import { useWsStatus } from '@/lib/ws-context';
 export function ConnectionBadge() {
   const { t, i18n } = useTranslation();
   const status = useWsStatus();
+  // before the first market frame, the feed's status endpoint tells replay and its clock
+  const feed = useMarketStatus().data;
+  const source = status.source ?? (feed?.source === 'replay' ? 'replay' : null);
+  const eventTime = status.eventTime ?? feed?.replay_time ?? null;
   let variant = 'secondary';
   let text: string = t('connection.idle');
   let title: string | undefined;
@@ -19,12 +24,12 @@ export function ConnectionBadge() {
   if (status.state === 'live') {
     variant = 'success';
     text = t('connection.live');
-    if (status.source === 'replay') {
+    if (source === 'replay') {
       variant = 'info';
       const date =
-        status.eventTime === null
+        eventTime === null
           ? ''
-          : formatDateTime(status.eventTime, i18n.language, {
+          : formatDateTime(eventTime, i18n.language, {
               dateStyle: 'medium',
               timeStyle: 'short',
               timeZone: 'UTC',

@@ -144,10 +144,32 @@ describe('register', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
-  it('reports a taken email above the form', async () => {
+  it('puts a taken email on the email field', async () => {
     renderRoutes({ routes });
     await fillRegister('alice@example.com', 'alice2');
-    expect(await screen.findByRole('alert')).toHaveTextContent('This email is already registered.');
+    const email = screen.getByLabelText('Email');
+    await waitFor(() => expect(email).toHaveAttribute('aria-invalid', 'true'));
+    expect(email).toHaveAccessibleDescription('This email is already registered.');
+    expect(email).toHaveFocus();
+  });
+
+  it('explains a password refused by the policy, on the password field', async () => {
+    server.failNext('POST', '/api/v1/auth/register', {
+      status: 422,
+      body: {
+        error: {
+          code: 'weak_password',
+          message: 'The password does not meet the password policy',
+          details: { reasons: ['too_common'] },
+        },
+      },
+    });
+    renderRoutes({ routes });
+    await fillRegister('bob@example.com', 'bobby');
+    expect(
+      await screen.findByText('This password is too weak: not a common password.'),
+    ).toBeInTheDocument();
+    expect(screen.getByLabelText('Password')).toHaveAttribute('aria-invalid', 'true');
   });
 });
 

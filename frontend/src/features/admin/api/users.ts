@@ -14,7 +14,9 @@ export const adminKeys = {
 export function adminUsersQuery() {
   return queryOptions({
     queryKey: adminKeys.users,
-    queryFn: () => unwrap(api().GET('/api/v1/admin/users')),
+    queryFn: async () =>
+      (await unwrap(api().GET('/api/v1/admin/users', { params: { query: { page_size: 100 } } })))
+        .items,
   });
 }
 

@@ -41,7 +41,7 @@ export function useLoginMutation() {
     mutationFn: async (input: LoginInput) => {
       const grant = await unwrap(
         api().POST('/api/v1/auth/login', {
-          body: { username: input.username, password: input.password },
+          body: { username: input.username, password: input.password, scope: '' },
           headers: { ...WEB_CLIENT_HEADERS, 'Content-Type': 'application/x-www-form-urlencoded' },
           // OAuth2 password form, as FastAPI's OAuth2PasswordRequestForm expects
           bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),

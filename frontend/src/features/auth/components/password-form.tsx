@@ -14,6 +14,11 @@ import { useChangePasswordMutation } from '../api/auth';
 
 const EMPTY: PasswordValues = { current_password: '', new_password: '', confirm: '' };
 
+const CODE_FIELDS = {
+  wrong_password: 'current_password',
+  weak_password: 'new_password',
+} as const;
+
 export function PasswordForm() {
   const { t } = useTranslation();
   const change = useChangePasswordMutation();
@@ -29,7 +34,7 @@ export function PasswordForm() {
     change.mutateAsync(body).then(
       () => reset(EMPTY),
       (error: unknown) => {
-        applyFieldErrors(error, setError, ['current_password', 'new_password']);
+        applyFieldErrors(error, setError, ['current_password', 'new_password'], CODE_FIELDS);
       },
     ),
   );
@@ -44,7 +49,7 @@ export function PasswordForm() {
           {t('profile.passwordChanged')}
         </Alert>
       ) : null}
-      <ErrorAlert error={formLevelError(change.error)} />
+      <ErrorAlert error={formLevelError(change.error, CODE_FIELDS)} />
       <FormField
         label={t('profile.currentPassword')}
         type="password"

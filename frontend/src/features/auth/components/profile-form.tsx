@@ -13,6 +13,8 @@ import type { ProfileValues } from './schemas';
 import { useUpdateMeMutation } from '../api/auth';
 import type { User } from '../api/auth';
 
+const CODE_FIELDS = { email_taken: 'email', username_taken: 'username' } as const;
+
 export function ProfileForm({ user }: { readonly user: User }) {
   const { t } = useTranslation();
   const update = useUpdateMeMutation();
@@ -36,7 +38,7 @@ export function ProfileForm({ user }: { readonly user: User }) {
     return update.mutateAsync(body).then(
       (saved) => reset({ email: saved.email, username: saved.username }),
       (error: unknown) => {
-        applyFieldErrors(error, setError, ['email', 'username']);
+        applyFieldErrors(error, setError, ['email', 'username'], CODE_FIELDS);
       },
     );
   });
@@ -51,7 +53,7 @@ export function ProfileForm({ user }: { readonly user: User }) {
           {t('profile.saved')}
         </Alert>
       ) : null}
-      <ErrorAlert error={formLevelError(update.error)} />
+      <ErrorAlert error={formLevelError(update.error, CODE_FIELDS)} />
       <FormField
         label={t('auth.email')}
         type="email"

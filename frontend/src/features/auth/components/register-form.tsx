@@ -12,6 +12,12 @@ import type { RegisterValues } from './schemas';
 import { useRegisterMutation } from '../api/auth';
 import type { User } from '../api/auth';
 
+const CODE_FIELDS = {
+  email_taken: 'email',
+  username_taken: 'username',
+  weak_password: 'password',
+} as const;
+
 export function RegisterForm({ onSuccess }: { readonly onSuccess: (user: User) => void }) {
   const { t } = useTranslation();
   const registerUser = useRegisterMutation();
@@ -27,13 +33,13 @@ export function RegisterForm({ onSuccess }: { readonly onSuccess: (user: User) =
 
   const onSubmit = handleSubmit(({ confirm: _confirm, ...body }) =>
     registerUser.mutateAsync(body).then(onSuccess, (error: unknown) => {
-      applyFieldErrors(error, setError, ['email', 'username', 'password']);
+      applyFieldErrors(error, setError, ['email', 'username', 'password'], CODE_FIELDS);
     }),
   );
 
   return (
     <form noValidate onSubmit={(event) => void onSubmit(event)} aria-labelledby="register-title">
-      <ErrorAlert error={formLevelError(registerUser.error)} />
+      <ErrorAlert error={formLevelError(registerUser.error, CODE_FIELDS)} />
       <FormField
         label={t('auth.email')}
         type="email"

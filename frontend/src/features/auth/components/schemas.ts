@@ -18,7 +18,7 @@ export const emailField = z
 
 export const passwordField = z
   .string()
-  .min(8, 'validation.minLength|8')
+  .min(10, 'validation.minLength|10')
   .max(128, 'validation.maxLength|128');
 
 export const loginSchema = z.object({

@@ -32,7 +32,7 @@ export const marketKeys = {
 export function symbolsQuery() {
   return queryOptions({
     queryKey: marketKeys.symbols(),
-    queryFn: () => unwrap(api().GET('/api/v1/market/symbols')),
+    queryFn: async () => (await unwrap(api().GET('/api/v1/market/symbols'))).symbols,
     staleTime: 60 * 60_000,
   });
 }
@@ -52,7 +52,7 @@ export function useSymbolInfo(symbol: string): SymbolInfo | undefined {
 export function tickersQuery() {
   return queryOptions({
     queryKey: marketKeys.tickers(),
-    queryFn: () => unwrap(api().GET('/api/v1/market/tickers')),
+    queryFn: async () => (await unwrap(api().GET('/api/v1/market/tickers'))).tickers,
     // the !miniTicker@arr stream keeps it fresh
     staleTime: Infinity,
   });
@@ -77,8 +77,8 @@ export function useTicker(symbol: string) {
 export function klinesQuery(symbol: string, interval: Interval) {
   return infiniteQueryOptions({
     queryKey: marketKeys.klines(symbol, interval),
-    queryFn: ({ pageParam }) =>
-      unwrap(
+    queryFn: async ({ pageParam }) => {
+      const page = await unwrap(
         api().GET('/api/v1/market/klines', {
           params: {
             query: {
@@ -89,7 +89,9 @@ export function klinesQuery(symbol: string, interval: Interval) {
             },
           },
         }),
-      ),
+      );
+      return page.klines;
+    },
     initialPageParam: undefined as number | undefined,
     // older page: everything that closed before the oldest candle we hold
     getNextPageParam: (lastPage: Kline[]) => {
@@ -98,6 +100,22 @@ export function klinesQuery(symbol: string, interval: Interval) {
     },
     staleTime: Infinity,
   });
+}
+
+export type MarketStatus = components['schemas']['StatusOut'];
+
+/** Feed source, replay clock and the intervals the server stores (optional endpoint). */
+export function marketStatusQuery() {
+  return queryOptions({
+    queryKey: [...marketKeys.all, 'status'] as const,
+    queryFn: () => unwrap(api().GET('/api/v1/market/status')),
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+export function useMarketStatus() {
+  return useQuery(marketStatusQuery());
 }
 
 export function useKlines(symbol: string, interval: Interval) {

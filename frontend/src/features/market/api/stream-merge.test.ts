@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Kline, KlinePages, Ticker } from './market';
+import type { Kline, KlinePages, SymbolInfo, Ticker } from './market';
 import {
   changeFrom,
   flattenKlines,
@@ -18,6 +18,9 @@ const kline = (t: number, close: string): Kline => ({
   low: '90',
   close,
   volume: '1.5',
+  quote_volume: '150',
+  trades: 3,
+  closed: false,
 });
 
 const pages = (...p: Kline[][]): KlinePages => ({ pages: p, pageParams: p.map(() => undefined) });
@@ -27,12 +30,17 @@ const ticker = (symbol: string, last: string, percent: string, quoteVolume: stri
   last_price: last,
   price_change: '0',
   price_change_percent: percent,
+  weighted_avg_price: last,
+  open_price: last,
+  bid_price: last,
+  ask_price: last,
   high_price: last,
   low_price: last,
   volume: '1',
   quote_volume: quoteVolume,
   open_time: 0,
   close_time: 0,
+  event_time: 0,
   source: 'replay',
 });
 
@@ -70,6 +78,8 @@ describe('mergeKline', () => {
         h: '3',
         l: '0.5',
         v: '10',
+        q: '20',
+        n: 4,
         x: false,
       },
     };
@@ -81,6 +91,9 @@ describe('mergeKline', () => {
       low: '0.5',
       close: '2',
       volume: '10',
+      quote_volume: '20',
+      trades: 4,
+      closed: false,
     });
   });
 });
@@ -110,7 +123,7 @@ describe('mergeMiniTickers', () => {
       price_change: '10.10',
       price_change_percent: '10.10',
       quote_volume: '700',
-      close_time: 9,
+      event_time: 9,
     });
     expect(merged?.[1]).toBe(list[1]);
   });
@@ -127,14 +140,24 @@ describe('buildMarketRows', () => {
     ticker('ETHUSDT', '9.5', '-2', '1000'),
     ticker('SOLUSDT', '20', '3', '10'),
   ];
-  const symbols = [
+  const symbols: SymbolInfo[] = [
     {
       symbol: 'ETHUSDT',
+      status: 'TRADING',
       base_asset: 'ETH',
       quote_asset: 'USDT',
+      base_asset_precision: 8,
+      quote_asset_precision: 8,
       tick_size: '0.01',
+      min_price: '0.01',
+      max_price: '1000000',
       step_size: '0.0001',
+      min_qty: '0.0001',
+      max_qty: '9000',
       min_notional: '5',
+      max_notional: '9000000',
+      order_types: ['LIMIT', 'MARKET'],
+      filters: [],
     },
   ];
   const base = {

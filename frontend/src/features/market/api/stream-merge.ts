@@ -27,6 +27,9 @@ export interface TickerEvent {
   readonly l: string;
   readonly v: string;
   readonly q: string;
+  readonly w: string;
+  readonly b?: string;
+  readonly a?: string;
   readonly O: number;
   readonly C: number;
 }
@@ -45,6 +48,8 @@ export interface KlineEvent {
     readonly h: string;
     readonly l: string;
     readonly v: string;
+    readonly q: string;
+    readonly n: number;
     readonly x: boolean;
   };
 }
@@ -87,13 +92,14 @@ export function mergeMiniTickers(
     return {
       ...ticker,
       last_price: event.c,
+      open_price: event.o,
       price_change: change,
       price_change_percent: percent,
       high_price: event.h,
       low_price: event.l,
       volume: event.v,
       quote_volume: event.q,
-      close_time: event.E,
+      event_time: event.E,
       source: source ?? ticker.source,
     };
   });
@@ -110,12 +116,17 @@ export function tickerFromEvent(
     last_price: event.c,
     price_change: event.p,
     price_change_percent: event.P,
+    weighted_avg_price: event.w,
+    open_price: event.o,
+    bid_price: event.b ?? previous?.bid_price ?? '0',
+    ask_price: event.a ?? previous?.ask_price ?? '0',
     high_price: event.h,
     low_price: event.l,
     volume: event.v,
     quote_volume: event.q,
     open_time: event.O,
     close_time: event.C,
+    event_time: event.E,
     source: source ?? previous?.source ?? 'binance',
   };
 }
@@ -130,6 +141,9 @@ export function klineFromEvent(event: KlineEvent): Kline {
     low: k.l,
     close: k.c,
     volume: k.v,
+    quote_volume: k.q,
+    trades: k.n,
+    closed: k.x,
   };
 }
 

@@ -8,9 +8,12 @@ import type { Interval } from '../api/market';
 export function IntervalSwitch({
   value,
   onChange,
+  available,
 }: {
   readonly value: Interval;
   readonly onChange: (interval: Interval) => void;
+  /** Intervals the feed stores (GET /market/status); others are shown disabled. */
+  readonly available?: readonly string[] | undefined;
 }) {
   const { t } = useTranslation();
   return (
@@ -28,6 +31,7 @@ export function IntervalSwitch({
           id={`interval-${interval}`}
           value={interval}
           variant="outline-secondary"
+          disabled={available !== undefined && !available.includes(interval)}
         >
           {interval}
         </ToggleButton>
