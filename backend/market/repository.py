@@ -92,13 +92,15 @@ class CandleRepository:
 
     async def _copy_insert(self, rows: Sequence[dict[str, Any]]) -> int:
         conn = await self.session.connection()
-        raw = await conn.get_raw_connection()
-        driver: Any = raw.driver_connection  # asyncpg.Connection
-        await driver.execute(
+        # Through SQLAlchemy first, so the session's transaction is open on this connection
+        # before the raw COPY (else asyncpg autocommits and ON COMMIT DELETE ROWS empties it).
+        await conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS _candles_in "
             "(LIKE candles INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        await driver.execute("TRUNCATE _candles_in")
+        await conn.exec_driver_sql("TRUNCATE _candles_in")
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg.Connection
         await driver.copy_records_to_table(
             "_candles_in",
             records=[tuple(r[c] for c in CANDLE_COLUMNS) for r in rows],
