@@ -257,11 +257,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an extra setting for ours, to see what a feature costs (RATE_LIMIT_ENABLED=false)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-api-"))
     try:
         env = app_env(tmp)  # cwd = tmp: no .env, no var/ of the checkout
+        env.update(kv.split("=", 1) for kv in args.env)
         migrate(env, tmp)
         with serve("ours", "backend.main:create_app", env, tmp, "/health/live") as ours:
             token = login(ours.base_url)
@@ -301,7 +309,7 @@ def main() -> None:
         figures.update({f"ours_p{q}_ms": ours_ms, f"bare_p{q}_ms": bare_ms})
     figures = {k: round(v, 3) for k, v in figures.items()}
     settings = {"requests": args.requests, "concurrency": args.concurrency, "rounds": args.rounds}
-    emit("api_overhead", {**figures, **settings, "path": PATH})
+    emit("api_overhead", {**figures, **settings, "path": PATH, "env": args.env})
 
 
 if __name__ == "__main__":
