@@ -68,10 +68,8 @@ class Passwords:
             Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else Argon2Hasher()
         )
         self._hash = PasswordHash((argon, BcryptHasher()))
-        self._dummy: str | None = None
-
-    def hash_sync(self, password: str) -> str:
-        return self._hash.hash(password)
+        # Made up front: a first unknown-account login must cost the same as the others.
+        self._dummy = self._hash.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hash.hash, password)
@@ -85,8 +83,6 @@ class Passwords:
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of a real verification, so unknown accounts answer as slowly."""
-        if self._dummy is None:
-            self._dummy = await self.hash(secrets.token_urlsafe(16))
         await asyncio.to_thread(self._hash.verify, password, self._dummy)
 
 

@@ -33,6 +33,10 @@ async def admin_bootstrap(app: FastAPI) -> AsyncIterator[None]:
         except IntegrityError:
             # Another replica created it at the same moment: that is the idempotent outcome.
             logger.info("users.admin_bootstrap_raced")
+        except service.UsernameTaken as exc:
+            raise RuntimeError(
+                "ADMIN_USERNAME belongs to another account; set ADMIN_USERNAME to a free name"
+            ) from exc
         except service.WeakPassword as exc:
             reasons = ", ".join(exc.details["reasons"])
             raise RuntimeError(
