@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -178,3 +179,16 @@ async def test_body_token_still_works_for_api_clients(client: httpx.AsyncClient)
     resp = await client.post(REFRESH, json={"refresh_token": grant["refresh_token"]}, headers=WEB)
     assert resp.status_code == 200
     assert resp.json()["refresh_token"]  # a body token is answered in the body
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"])
+async def test_concurrent_refresh_of_one_token_counts_as_reuse(client: httpx.AsyncClient) -> None:
+    """Two refreshes racing with one token: FOR UPDATE serializes them; the second is reuse."""
+    grant = await signup(client)
+    results = await asyncio.gather(*(_refresh(client, grant["refresh_token"]) for _ in range(2)))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200, 401]
+    loser = next(r for r in results if r.status_code == 401)
+    assert error_code(loser) == "token_reused"
+    winner = next(r for r in results if r.status_code == 200).json()
+    assert (await _refresh(client, winner["refresh_token"])).status_code == 401  # family revoked
