@@ -176,8 +176,10 @@ class MinuteFromTicks:
         self._current: Kline | None = None
         self._trade_id = 0
 
-    def apply(self, price: Decimal, qty: Decimal, ts_ms: int) -> list[Kline]:
-        self._trade_id += 1
+    def apply(
+        self, price: Decimal, qty: Decimal, ts_ms: int, trade_id: int | None = None
+    ) -> list[Kline]:
+        self._trade_id = trade_id if trade_id is not None else self._trade_id + 1
         open_time = floor_open(ts_ms, "1m")
         out: list[Kline] = []
         cur = self._current

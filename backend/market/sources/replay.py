@@ -94,7 +94,6 @@ class ReplaySource:
         ]
         minutes = {s: MinuteFromTicks(s) for s in symbols}
         rolling = {s: RollingTicker(s, ticks_by_symbol[s]) for s in symbols}
-        trade_ids = dict.fromkeys(symbols, 0)
         last_price: dict[str, Decimal] = {}
         grid = max(2000, int(clock.speed * 1000))
         grid = -(-grid // self.tick_ms) * self.tick_ms  # a multiple of the tick spacing
@@ -113,7 +112,9 @@ class ReplaySource:
             on_grid = live and (tick.time % grid == 0 or first_live)
             first_live = first_live and not live
             roll = rolling[tick.symbol]
-            for k in minutes[tick.symbol].apply(tick.price, tick.qty, tick.time):
+            # Trade ids = market time in ms: unique per symbol, deterministic, and never reused
+            # when the replay is restarted (the trading engine de-duplicates fills on them).
+            for k in minutes[tick.symbol].apply(tick.price, tick.qty, tick.time, tick.time):
                 roll.add(k)
                 # Forming updates reach the pipeline only on the grid (cost: one builder pass
                 # per symbol per emitted frame, not per tick); closed minutes always.
@@ -121,13 +122,12 @@ class ReplaySource:
                     await sink.on_kline_1m(k, tick.time, publish=on_grid or k.closed)
             if not live:
                 continue
-            trade_ids[tick.symbol] += 1
             roll.last_qty = tick.qty
             prev = last_price.get(tick.symbol, tick.price)
             last_price[tick.symbol] = tick.price
             # A down-tick reads as an aggressive sell, i.e. the buyer was the maker.
             trade = TradeEvent(
-                tick.time, tick.symbol, trade_ids[tick.symbol], tick.price, tick.qty, tick.time,
+                tick.time, tick.symbol, tick.time, tick.price, tick.qty, tick.time,
                 buyer_is_maker=tick.price < prev,
             )  # fmt: skip
             await sink.on_trade(trade)

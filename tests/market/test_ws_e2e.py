@@ -1,0 +1,63 @@
+"""The whole path: fake Binance -> ingestor (in the API process) -> bus (in-process or Redis)
+-> the /ws hub -> a `websockets` client, over a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from backend.market.candles import floor_open
+from tests.conftest import REDIS_URL, make_settings
+from tests.fakes.binance_events import kline_row, trade_event
+from tests.fakes.binance_server import FakeBinance
+from tests.realtime.conftest import serve
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("bus_kind", ["memory", "redis"])
+async def test_binance_trade_and_kline_reach_a_ws_subscriber(
+    db_url: str, tmp_path: Path, redis_prefix: str, bus_kind: str
+) -> None:
+    async with FakeBinance() as fake:
+        settings = make_settings(
+            db_url,
+            tmp_path,
+            market_source="binance",
+            market_symbols=["BTCUSDT", "ETHUSDT"],
+            market_intervals=["1m", "1h"],
+            binance_rest_url=fake.rest_url,
+            binance_ws_url=fake.ws_url,
+            run_ingestor="yes",
+            redis_url=REDIS_URL if bus_kind == "redis" else None,
+            redis_prefix=redis_prefix,
+            jobs_inline=True,
+        )
+        async with serve(settings) as server, server.connect() as ws:
+            await ws.send(json.dumps({
+                "method": "SUBSCRIBE", "params": ["btcusdt@trade", "btcusdt@kline_1h"], "id": 1,
+            }))  # fmt: skip
+            assert json.loads(await ws.recv()) == {"result": None, "id": 1}
+            await fake.wait_subscribed("btcusdt@trade")
+            now = int(time.time() * 1000)
+            row = kline_row(floor_open(now, "1m"), "1m", "60000", "60100", "59900", "60050")
+            got: dict[str, dict[str, object]] = {}
+            async with asyncio.timeout(15):
+                while set(got) != {"btcusdt@trade", "btcusdt@kline_1h"}:
+                    await fake.push("btcusdt@trade", trade_event("BTCUSDT", 7, "60050", "0.2", now))
+                    await fake.push_kline("BTCUSDT", "1m", row, closed=False)
+                    try:
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
+                    except TimeoutError:
+                        continue
+                    got[frame["stream"]] = frame
+    trade = got["btcusdt@trade"]
+    assert trade["source"] == "binance"
+    assert trade["data"] == trade_event("BTCUSDT", 7, "60050", "0.2", now)
+    hour = got["btcusdt@kline_1h"]["data"]
+    assert isinstance(hour, dict)
+    k = hour["k"]
+    assert isinstance(k, dict) and k["t"] == floor_open(now, "1h") and k["c"] == "60050.00000000"
