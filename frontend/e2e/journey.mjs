@@ -1,0 +1,180 @@
+// The user journey of issue 5, against the real backend in replay mode:
+// register -> log in -> overview prices change -> open BTCUSDT -> candles drawn and the forming
+// candle moves -> switch to Russian -> log out. Screenshots of each page, light and dark.
+// Selectors are roles and labels only (STYLE.md §10).
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function poll(what, fn, timeoutMs = 45_000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+}
+
+function step(name) {
+  console.log(`e2e: ${name}`);
+}
+
+export async function runJourney({ base, artifacts, userDataDir }) {
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 860 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const consoleErrors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const shots = [];
+
+  /** Screenshot in the current theme and in the other one, then switch back. */
+  async function shoot(name, prepare = async () => undefined) {
+    const theme = await page.evaluate(() => document.documentElement.dataset.bsTheme);
+    await prepare();
+    await page.waitForTimeout(300);
+    const first = join(artifacts, `${name}-${theme}.png`);
+    await page.screenshot({ path: first, fullPage: true });
+    await page.getByRole('button', { name: /^(Dark theme|Light theme|Тёмная тема|Светлая тема)$/ }).click();
+    const other = theme === 'dark' ? 'light' : 'dark';
+    await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, other);
+    await prepare();
+    await page.waitForTimeout(400);
+    const second = join(artifacts, `${name}-${other}.png`);
+    await page.screenshot({ path: second, fullPage: true });
+    await page.getByRole('button', { name: /^(Dark theme|Light theme|Тёмная тема|Светлая тема)$/ }).click();
+    await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
+    shots.push(first, second);
+  }
+
+  const username = `e2e_${Date.now().toString(36)}`;
+  const password = 'Violet-Harbour-4417';
+  try {
+    step('register');
+    await page.goto(`${base}/register`);
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    await shoot('register');
+    await page.getByLabel('Email').fill(`${username}@example.com`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByLabel('Repeat password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    step('log in');
+    await page.waitForURL(/\/login$/);
+    await page.getByText('Account created. Log in to start.').waitFor();
+    assert.equal(await page.getByLabel('Username or email').inputValue(), username);
+    await shoot('login');
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/market$/);
+    await page.getByRole('button', { name: username }).waitFor();
+
+    step('overview prices change');
+    const btcRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'BTC/USDT' }) });
+    await btcRow.waitFor();
+    const rowCount = await page.getByRole('row').count();
+    assert.ok(rowCount > 5, `expected the symbols table, got ${rowCount} rows`);
+    const firstPrice = await btcRow.getByTestId('last-price').innerText();
+    const changedTo = await poll('a BTCUSDT price change', async () => {
+      const now = await btcRow.getByTestId('last-price').innerText();
+      return now !== firstPrice ? now : null;
+    });
+    console.log(`e2e:   BTC/USDT ${firstPrice} -> ${changedTo}`);
+    const badge = page.getByRole('status', { name: 'Market data connection' }).first();
+    const badgeText = await poll('the replay badge', async () => {
+      const text = await badge.innerText();
+      return text.startsWith('Replay') ? text : null;
+    });
+    console.log(`e2e:   badge "${badgeText}"`);
+    await shoot('market');
+
+    step('open BTCUSDT');
+    await btcRow.getByRole('link', { name: 'BTC/USDT' }).click();
+    await page.waitForURL(/\/market\/BTCUSDT/);
+    const chart = page.getByRole('img', { name: /Candlestick chart of BTCUSDT/ });
+    await chart.waitFor();
+    const candles = await poll('candles', async () => Number(await chart.getAttribute('data-candles')));
+    // a fresh database holds what the replay has built so far (E2E_HISTORY=1 imports more)
+    assert.ok(candles >= 20, `expected history, got ${candles} candles`);
+    const before = {
+      close: await chart.getAttribute('data-last-close'),
+      open: await chart.getAttribute('data-last-open-time'),
+    };
+    const moved = await poll('the forming candle to move', async () => {
+      const close = await chart.getAttribute('data-last-close');
+      const open = await chart.getAttribute('data-last-open-time');
+      return close !== before.close || open !== before.open ? { close, open } : null;
+    });
+    console.log(`e2e:   ${candles} candles; forming candle ${before.close} -> ${moved.close}`);
+    const box = await chart.boundingBox();
+    assert.ok(box && box.width > 300 && box.height > 200, 'chart has a size');
+    const hover = (fx, fy) => () => page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+    await shoot('symbol-btcusdt-1h', hover(0.8, 0.4));
+
+    step('interval switch');
+    await page.getByText('15m', { exact: true }).click(); // the visible label of the radio
+    await page.waitForURL(/interval=15m/);
+    const chart15 = page.getByRole('img', { name: /Candlestick chart of BTCUSDT, interval 15m/ });
+    await chart15.waitFor();
+    await poll('15m candles', async () => Number(await chart15.getAttribute('data-candles')) > 0);
+    await shoot('symbol-btcusdt-15m', hover(0.7, 0.5));
+
+    step('profile and 404');
+    await page.getByRole('button', { name: username }).click();
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+    await shoot('profile');
+    await page.goto(`${base}/no/such/page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await shoot('not-found');
+    await page.getByRole('link', { name: 'Go to markets' }).click();
+    await page.waitForURL(/\/market$/);
+
+    step('switch to Russian');
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('ru');
+    await page.getByRole('heading', { name: 'Рынки' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ru');
+    await shoot('market-ru');
+
+    step('log out');
+    await page.getByRole('button', { name: username }).click();
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await page.waitForURL(/\/login$/);
+    await page.getByRole('heading', { name: 'Вход' }).waitFor();
+    await page.goto(`${base}/profile`);
+    await page.waitForURL(/\/login\?next=/);
+    await shoot('login-ru');
+
+    const unexpected = consoleErrors.filter((e) => !/401|Failed to load resource/.test(e));
+    assert.deepEqual(unexpected, [], 'browser console errors');
+    console.log(`e2e: passed; ${shots.length} screenshots in ${artifacts}`);
+  } catch (error) {
+    await page.screenshot({ path: join(artifacts, 'failure.png'), fullPage: true }).catch(() => undefined);
+    console.error('console errors:', consoleErrors);
+    throw error;
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run e2e`: start the real backend in replay mode on a fresh SQLite database, serving the
+// built SPA, then drive Debian's Chromium through the user journey (e2e/journey.mjs).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { runJourney } from './journey.mjs';
+
+const frontend = fileURLToPath(new URL('..', import.meta.url));
+const repo = resolve(frontend, '..');
+const python = resolve(repo, '.venv/bin/python');
+const replayDir = process.env.MARKET_REPLAY_DIR ?? resolve(repo, '../shared/data/binance');
+const artifacts = resolve(frontend, 'e2e-artifacts');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitReady(base, server, timeoutMs = 90_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (server.exitCode !== null) throw new Error(`backend exited with ${server.exitCode}`);
+    try {
+      const res = await fetch(`${base}/api/v1/market/status`);
+      if (res.ok) {
+        const status = await res.json();
+        if (status.connected) return status;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('backend did not become ready');
+}
+
+async function main() {
+  if (!existsSync(join(frontend, 'dist/index.html')) || process.env.E2E_BUILD === '1') {
+    const build = spawnSync('npm', ['run', 'build'], { cwd: frontend, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('build failed');
+  }
+  mkdirSync(artifacts, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'e2e-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    ENV: 'test',
+    DATABASE_URL: `sqlite+aiosqlite:///${join(tmp, 'e2e.db')}`,
+    MARKET_SOURCE: 'replay',
+    MARKET_REPLAY_DIR: replayDir,
+    WEB_DIST_DIR: join(frontend, 'dist'),
+    LOG_TO_FILE: 'false',
+    LOG_LEVEL: 'WARNING',
+    REDIS_URL: '',
+  };
+  delete env.REDIS_URL;
+  const migrate = spawnSync(python, ['-m', 'alembic', 'upgrade', 'head'], { cwd: repo, env, stdio: 'inherit' });
+  if (migrate.status !== 0) throw new Error('alembic upgrade failed');
+  if (process.env.E2E_HISTORY === '1') {
+    // optional: years of BTCUSDT candles for the chart (about a minute on SQLite)
+    const imported = spawnSync(
+      python,
+      ['-m', 'backend.cli', 'import', '--dir', replayDir, '--symbols', 'BTCUSDT', '--no-progress'],
+      { cwd: repo, env, stdio: 'inherit' },
+    );
+    if (imported.status !== 0) throw new Error('candle import failed');
+  }
+  const server = spawn(
+    python,
+    ['-m', 'uvicorn', 'backend.main:create_app', '--factory', '--host', '127.0.0.1', '--port', String(port)],
+    { cwd: repo, env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  let failed = false;
+  try {
+    const status = await waitReady(base, server);
+    console.log(`backend ready at ${base} (source ${status.source})`);
+    await runJourney({ base, artifacts, userDataDir: join(tmp, 'chromium') });
+  } catch (error) {
+    failed = true;
+    console.error(error);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main();
