@@ -46,7 +46,7 @@ async def ensure_account(
 async def publish_balances(tx: Tx, bus: Bus, user_id: int, account_id: int, now: datetime) -> None:
     """Queue an outboundAccountPosition with every balance, after this transaction's reports."""
     rows = await BalanceRepository(tx.session).for_account(account_id)
-    frame = events.account_position(rows, now=now)
+    frame = events.account_position(((b.asset, b.free, b.locked) for b in rows), now=now)
     tx.on_commit(partial(bus.publish, events.channel(user_id), frame))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from backend.trading.models import Balance, Order, Trade
+from backend.trading.models import Order, Trade
 
 
 def channel(user_id: int) -> str:
@@ -75,12 +75,13 @@ def execution_report(
     return _frame(data)
 
 
-def account_position(balances: Iterable[Balance], *, now: datetime) -> bytes:
+def account_position(balances: Iterable[tuple[str, Decimal, Decimal]], *, now: datetime) -> bytes:
+    """The assets that changed, as (asset, free, locked)."""
     return _frame(
         {
             "e": "outboundAccountPosition",
             "E": ms(now),
             "u": ms(now),
-            "B": [{"a": b.asset, "f": d8(b.free), "l": d8(b.locked)} for b in balances],
+            "B": [{"a": a, "f": d8(f), "l": d8(lk)} for a, f, lk in balances],
         }
     )

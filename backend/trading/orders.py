@@ -18,7 +18,7 @@ from functools import partial
 from backend.bus import Bus
 from backend.db import Tx
 from backend.trading import events, ledger, rules
-from backend.trading.account import ensure_account, publish_balances
+from backend.trading.account import ensure_account
 from backend.trading.engine import BOOK_CHANNEL, Tick, TradingEngine, book_event
 from backend.trading.errors import LedgerError, OrderNotCancelable, OrderNotFound, OrderRejected
 from backend.trading.matching import fill_quantity
@@ -65,6 +65,22 @@ class _Fills:
 
     def __init__(self, tx: Tx, bus: Bus, user_id: int, now: datetime) -> None:
         self.tx, self.bus, self.user_id, self.now = tx, bus, user_id, now
+        self.changed: dict[str, tuple[Decimal, Decimal]] = {}
+
+    async def move(self, account_id: int, m: ledger.Movement) -> bool:
+        """Apply one movement (conditional update); remember the new balance for the event."""
+        new = await BalanceRepository(self.tx.session).apply(account_id, m)
+        if new is None:
+            return False
+        self.changed[m.asset] = new
+        return True
+
+    def position(self) -> None:
+        """Queue one outboundAccountPosition with the assets this transaction changed."""
+        if self.changed:
+            rows = [(a, f, lk) for a, (f, lk) in sorted(self.changed.items())]
+            frame = events.account_position(rows, now=self.now)
+            self.tx.on_commit(partial(self.bus.publish, events.channel(self.user_id), frame))
 
     def report(self, order: Order, execution: str, trade: Trade | None = None) -> None:
         frame = events.execution_report(order, execution=execution, now=self.now, trade=trade)
@@ -91,8 +107,7 @@ async def place_order(
         existing = await orders.by_client_id(user_id, cmd.client_order_id)
         if existing is not None:
             return existing
-    account = await ensure_account(tx, engine, user_id, now)
-    period = await AccountRepository(tx.session).serialize_writers(account.id)
+    account_id, period = await _lock_account(tx, engine, user_id, now)
     req = rules.OrderRequest(
         cmd.side,
         cmd.type,
@@ -116,19 +131,32 @@ async def place_order(
     except RuleViolation as exc:
         raise OrderRejected.from_violation(exc) from exc
     order = _new_order(cmd, symbol_rules, user_id, period, now)
-    if not await orders.insert_unique(order):
+    if not await orders.insert_unique(order, may_exist=cmd.client_order_id is not None):
         assert cmd.client_order_id is not None
         first = await orders.by_client_id(user_id, cmd.client_order_id)
         assert first is not None
         return first
     fills = _Fills(tx, bus, user_id, now)
     if cmd.type is OrderType.MARKET:
-        await _execute_market(tx, engine, symbol_rules, account.id, order, fills, last)
+        await _execute_market(tx, engine, symbol_rules, account_id, order, fills, last)
     else:
-        await _execute_limit(tx, engine, symbol_rules, account.id, order, fills, last)
+        await _execute_limit(tx, engine, symbol_rules, account_id, order, fills, last)
     await tx.session.flush()
-    await publish_balances(tx, bus, user_id, account.id, now)
+    fills.position()
     return order
+
+
+async def _lock_account(
+    tx: Tx, engine: TradingEngine, user_id: int, now: datetime
+) -> tuple[int, int]:
+    """(account id, period) under `serialize_writers`, creating the account on first use."""
+    accounts = AccountRepository(tx.session)
+    locked = await accounts.lock_for_user(user_id)
+    if locked is None:
+        await ensure_account(tx, engine, user_id, now)
+        locked = await accounts.lock_for_user(user_id)
+        assert locked is not None
+    return locked
 
 
 def _new_order(cmd: PlaceOrder, r: SymbolRules, user_id: int, period: int, now: datetime) -> Order:
@@ -202,7 +230,7 @@ async def _execute_limit(
     if order.type == OrderType.LIMIT_MAKER and taker is not None:
         raise _reject(-2010, rules.MSG_WOULD_TAKE)
     reserve = ledger.reserve(side, order.base_asset, order.quote_asset, order.price, order.quantity)
-    if not await BalanceRepository(tx.session).apply(account_id, reserve):
+    if not await fills.move(account_id, reserve):
         raise _reject(-2010, rules.MSG_INSUFFICIENT)
     order.reserved_price = order.price
     fills.report(order, "NEW")
@@ -271,12 +299,6 @@ async def _fill(
         fee_rate=fee_rate,
         reserved_price=order.reserved_price,
     )
-    balances = BalanceRepository(tx.session)
-    for m in ledger.merge(s.movements):
-        if not await balances.apply(account_id, m):
-            if order.reserved_price is None:
-                raise _reject(-2010, rules.MSG_INSUFFICIENT)  # a MARKET order pays from free
-            raise LedgerError(f"reserved funds missing for order {order.id}")
     trade = Trade(
         order_id=order.id,
         user_id=order.user_id,
@@ -292,11 +314,17 @@ async def _fill(
         source_trade_id=source_trade_id,
         created_at=fills.now,
     )
-    await TradeRepository(tx.session).add(trade)
     order.executed_qty += qty
     order.cumulative_quote_qty += s.quote_qty
     order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
     order.updated_at = fills.now
+    await TradeRepository(tx.session).add(trade)  # flushes the order update with it
+    # Balances last: their row locks are then held only for the shortest time before commit.
+    for m in ledger.merge(s.movements):
+        if not await fills.move(account_id, m):
+            if order.reserved_price is None:
+                raise _reject(-2010, rules.MSG_INSUFFICIENT)  # a MARKET order pays from free
+            raise LedgerError(f"reserved funds missing for order {order.id}")
     fills.report(order, "TRADE", trade)
     if order.status == "FILLED":
         fills.book(order)  # a remove: it may have rested in the index
@@ -315,7 +343,7 @@ async def _close(tx: Tx, account_id: int, order: Order, status: str, fills: _Fil
             order.reserved_price,
             order.remaining,
         )
-        if not await BalanceRepository(tx.session).apply(account_id, back):
+        if not await fills.move(account_id, back):
             raise LedgerError(f"locked funds missing for order {order.id}")
     order.status = status
     order.updated_at = fills.now
@@ -327,16 +355,16 @@ async def cancel_order(
     tx: Tx, bus: Bus, engine: TradingEngine, user_id: int, order_id: int, now: datetime
 ) -> Order:
     """Cancel an open order of this user; someone else's order is 404 like a missing one."""
-    account = await ensure_account(tx, engine, user_id, now)
-    await AccountRepository(tx.session).serialize_writers(account.id)
+    account_id, _ = await _lock_account(tx, engine, user_id, now)
     order = await OrderRepository(tx.session).get_for_update(order_id, owner_id=user_id)
     if order is None:
         raise OrderNotFound(order_id)
     if not order.is_open:
         raise OrderNotCancelable(order.status)
-    await _close(tx, account.id, order, "CANCELED", _Fills(tx, bus, user_id, now))
+    fills = _Fills(tx, bus, user_id, now)
+    await _close(tx, account_id, order, "CANCELED", fills)
     await tx.session.flush()
-    await publish_balances(tx, bus, user_id, account.id, now)
+    fills.position()
     return order
 
 
@@ -383,5 +411,5 @@ async def on_market_tick(
         assert order.price is not None
         await _fill(tx, engine, account.id, order, fills, order.price, qty, tick.trade_id, True)
     await tx.session.flush()
-    await publish_balances(tx, bus, order.user_id, account.id, tick.at)
+    fills.position()
     return order if order.is_open else None

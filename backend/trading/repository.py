@@ -35,6 +35,8 @@ from backend.trading.models import (
 from backend.trading.rules import STOP_TYPES
 
 ZERO = Decimal(0)
+Pair = tuple[Decimal, Decimal]  # (free, locked)
+Pair2 = tuple[int, int]  # (account id, period)
 _NUM = Numeric(36, 18, asdecimal=True)
 
 
@@ -86,6 +88,24 @@ class AccountRepository:
         stmt2 = select(TradingAccount.period).where(TradingAccount.id == account_id)
         return int((await self.session.execute(stmt2)).scalar_one())
 
+    async def lock_for_user(self, user_id: int, *, exclusive: bool = False) -> Pair2 | None:
+        """`serialize_writers` by user in one round trip: (account id, period), or None."""
+        if _is_pg(self.session):
+            stmt = select(TradingAccount.id, TradingAccount.period).where(
+                TradingAccount.user_id == user_id
+            )
+            stmt = stmt.with_for_update() if exclusive else stmt.with_for_update(read=True)
+            row = (await self.session.execute(stmt)).first()
+        else:
+            upd = (
+                update(TradingAccount)
+                .where(TradingAccount.user_id == user_id)
+                .values(lock_seq=TradingAccount.lock_seq + 1)
+                .returning(TradingAccount.id, TradingAccount.period)
+            )
+            row = (await self.session.execute(upd)).first()
+        return None if row is None else (int(row[0]), int(row[1]))
+
     async def start_period(self, account_id: int, period: int, now: datetime) -> None:
         await self.session.execute(
             update(TradingAccount)
@@ -105,13 +125,14 @@ class BalanceRepository:
         stmt = select(Balance).where(Balance.account_id == account_id).order_by(Balance.asset)
         return (await self.session.execute(stmt)).scalars().all()
 
-    async def apply(self, account_id: int, m: ledger.Movement) -> bool:
-        """Add signed deltas to (free, locked); False, changing nothing, if either would go < 0."""
+    async def apply(self, account_id: int, m: ledger.Movement) -> Pair | None:
+        """Add signed deltas to (free, locked) and return the new pair; None, changing nothing,
+        if either would go below zero."""
         if _is_pg(self.session):
             return await self._apply_pg(account_id, m)
         return await self._apply_sqlite(account_id, m)
 
-    async def _apply_pg(self, account_id: int, m: ledger.Movement) -> bool:
+    async def _apply_pg(self, account_id: int, m: ledger.Movement) -> Pair | None:
         # Money's Python-side impl is a string type; coerce so `+` is numeric, not `||`.
         free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
         stmt = (
@@ -123,30 +144,31 @@ class BalanceRepository:
                 locked + m.locked >= ZERO,
             )
             .values(free=free + m.free, locked=locked + m.locked)
-            .returning(Balance.id)
+            .returning(Balance.free, Balance.locked)
         )
-        if (await self.session.execute(stmt)).first() is not None:
-            return True
+        hit = (await self.session.execute(stmt)).first()
+        if hit is not None:
+            return hit[0], hit[1]
         if m.free < ZERO or m.locked < ZERO:
-            return False  # no row, or the row would go negative: nothing to spend
+            return None  # no row, or the row would go negative: nothing to spend
         ins = pg_insert(Balance).values(
             account_id=account_id, asset=m.asset, free=m.free, locked=m.locked
         )
-        ins = ins.on_conflict_do_update(
+        upsert = ins.on_conflict_do_update(
             index_elements=["account_id", "asset"],
             set_={"free": free + m.free, "locked": locked + m.locked},
-        )
-        await self.session.execute(ins)
-        return True
+        ).returning(Balance.free, Balance.locked)
+        row = (await self.session.execute(upsert)).one()
+        return row[0], row[1]
 
-    async def _apply_sqlite(self, account_id: int, m: ledger.Movement) -> bool:
+    async def _apply_sqlite(self, account_id: int, m: ledger.Movement) -> Pair | None:
         # Safe only under serialize_writers (see the module docstring).
         stmt = select(Balance).where(Balance.account_id == account_id, Balance.asset == m.asset)
         row = (await self.session.execute(stmt)).scalar_one_or_none()
         current = (row.free, row.locked) if row is not None else (ZERO, ZERO)
         new = ledger.apply(current, m)
         if new is None:
-            return False
+            return None
         if row is None:
             self.session.add(
                 Balance(account_id=account_id, asset=m.asset, free=new[0], locked=new[1])
@@ -156,7 +178,7 @@ class BalanceRepository:
                 update(Balance).where(Balance.id == row.id).values(free=new[0], locked=new[1])
             )
         await self.session.flush()
-        return True
+        return new
 
     async def reset(self, account_id: int, asset: str, amount: Decimal) -> None:
         rows = await self.for_account(account_id)
@@ -192,8 +214,13 @@ class OrderRepository:
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def insert_unique(self, order: Order) -> bool:
-        """Insert in a savepoint; False when (user, client_order_id) already exists."""
+    async def insert_unique(self, order: Order, *, may_exist: bool) -> bool:
+        """Insert; False when (user, client_order_id) already exists. Only a client-chosen id
+        (`may_exist`) pays for the savepoint; a generated 22-character id cannot collide."""
+        if not may_exist:
+            self.session.add(order)
+            await self.session.flush()
+            return True
         try:
             async with self.session.begin_nested():
                 self.session.add(order)

@@ -35,9 +35,10 @@ from backend.trading.engine import (
     load_rules,
 )
 from backend.trading.pricing import MarketModel
-from backend.trading.repository import OrderRepository
+from backend.trading.repository import MarkRepository, OrderRepository
 
 SNAPSHOT_JOB = "trading.snapshot_equity"
+MARK_EVERY_S = 5.0
 _MARKET_SNAPSHOT = Path(__file__).resolve().parent.parent / "market" / "exchange_info_snapshot.json"
 
 
@@ -64,6 +65,7 @@ class Matcher:
         self.bus = bus
         self.queue: asyncio.Queue[Tick] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._marked: dict[str, float] = {}
 
     async def rebuild(self) -> int:
         """Index every open order from the database (start-up after a crash or deploy)."""
@@ -97,10 +99,21 @@ class Matcher:
             tick = await self.queue.get()
             try:
                 await self.apply(tick)
+                await self._mark(tick)
             except Exception:
                 logger.opt(exception=True).bind(symbol=tick.symbol).error("trading.tick_failed")
             finally:
                 self.queue.task_done()
+
+    async def _mark(self, tick: Tick) -> None:
+        # The last price survives restarts and feeds equity snapshots in other processes;
+        # written at most every MARK_EVERY_S per symbol, not on every trade.
+        now = asyncio.get_running_loop().time()
+        if now - self._marked.get(tick.symbol, -MARK_EVERY_S) < MARK_EVERY_S:
+            return
+        self._marked[tick.symbol] = now
+        async with transaction(self.sessionmaker) as tx:
+            await MarkRepository(tx.session).upsert(tick.symbol, tick.price, tick.at)
 
     async def apply(self, tick: Tick) -> int:
         """Fill/trigger what this trade hits; each order in its own transaction. O(k log n)."""
@@ -122,6 +135,15 @@ class Matcher:
         return len(hits)
 
 
+async def seed_prices(
+    engine: TradingEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Start from the last marks in the database until the trade stream speaks."""
+    async with sessionmaker() as session:
+        for symbol, price in (await MarkRepository(session).all_prices()).items():
+            engine.prices.last.setdefault(symbol, price)
+
+
 def _run_matcher(settings: Settings) -> bool:
     if settings.trading_run_matcher == "auto":
         return settings.redis_url is None
@@ -134,6 +156,7 @@ async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = make_engine(settings)
     app.state.trading = engine
+    await seed_prices(engine, app.state.sessionmaker)
     bus: Bus = app.state.bus
     subs: list[Subscription] = []
     matcher: Matcher | None = None
