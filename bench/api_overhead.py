@@ -179,11 +179,26 @@ def login(base_url: str) -> str:
 # --- load client ---------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all threads (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Run:
     requests: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_s: float = 0.0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """Server CPU per request: unlike req/s, barely moved by other load on the machine."""
+        return self.server_cpu_s * 1000 / self.requests
 
     @property
     def rps(self) -> float:
@@ -232,11 +247,13 @@ def load(server: Server, token: str, expected: bytes, n: int, concurrency: int) 
         "User-Agent: bench/api_overhead\r\n\r\n"
     ).encode()
     try:
-        import uvloop
-
-        return uvloop.run(_load(server.port, request, expected, n, concurrency))
+        from uvloop import run as run_loop
     except ImportError:
-        return asyncio.run(_load(server.port, request, expected, n, concurrency))
+        run_loop = asyncio.run
+    cpu_before = cpu_seconds(server.proc.pid)
+    result: Run = run_loop(_load(server.port, request, expected, n, concurrency))
+    result.server_cpu_s = cpu_seconds(server.proc.pid) - cpu_before
+    return result
 
 
 def fetch_body(server: Server, token: str) -> bytes:
@@ -286,7 +303,11 @@ def main() -> None:
                     for server, body in ((ours, ours_body), (bare, bare_body)):
                         run = load(server, token, body, args.requests, args.concurrency)
                         runs[server.name].append(run)
-                        print(f"  {server.name}: {run.rps:,.0f} req/s", flush=True)
+                        print(
+                            f"  {server.name}: {run.rps:,.0f} req/s, "
+                            f"{run.cpu_ms_per_request:.3f} ms server CPU per request",
+                            flush=True,
+                        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -307,6 +328,10 @@ def main() -> None:
         )
         row(f"p{q} latency", ours_ms, bare_ms, "ms")
         figures.update({f"ours_p{q}_ms": ours_ms, f"bare_p{q}_ms": bare_ms})
+    ours_cpu = min(run.cpu_ms_per_request for run in runs["ours"])
+    bare_cpu = min(run.cpu_ms_per_request for run in runs["bare"])
+    row("server CPU per request", ours_cpu, bare_cpu, "ms")
+    figures.update({"ours_cpu_ms_per_req": ours_cpu, "bare_cpu_ms_per_req": bare_cpu})
     figures = {k: round(v, 3) for k, v in figures.items()}
     settings = {"requests": args.requests, "concurrency": args.concurrency, "rounds": args.rounds}
     emit("api_overhead", {**figures, **settings, "path": PATH, "env": args.env})

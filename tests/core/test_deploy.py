@@ -100,7 +100,7 @@ def test_compose_api_runs_two_replicas_after_migration(compose: dict[str, Any]) 
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["migrate"]["command"] == ["python", "-m", "alembic", "upgrade", "head"]
     assert services["web"]["depends_on"]["api"]["condition"] == "service_healthy"
-    assert "/health/ready" in " ".join(api["healthcheck"]["test"])
+    assert "/health/live" in " ".join(api["healthcheck"]["test"])
 
 
 def test_compose_commands_name_existing_entry_points(compose: dict[str, Any]) -> None:
