@@ -169,60 +169,63 @@ class CandleBuilder:
 
 
 class MinuteFromTicks:
-    """Builds 1m candles from ticks (price, base qty, time); returns the candle updates."""
+    """Builds 1m candles from ticks (price, base qty, time). The forming minute lives in plain
+    attributes (a tick costs a few comparisons and two additions); a `Kline` is built only when
+    a minute closes or `current()` is asked for — the replay's hot path (STYLE.md §8)."""
+
+    __slots__ = ("_close", "_first", "_high", "_last", "_low", "_n", "_open", "_open_time",
+                 "_quote", "_vol", "symbol")  # fmt: skip
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
-        self._current: Kline | None = None
-        self._trade_id = 0
+        self._open_time = -1
+        self._open = self._high = self._low = self._close = Decimal(0)
+        self._vol = self._quote = Decimal(0)
+        self._n = self._first = self._last = 0
 
-    def apply(
-        self, price: Decimal, qty: Decimal, ts_ms: int, trade_id: int | None = None
-    ) -> list[Kline]:
-        self._trade_id = trade_id if trade_id is not None else self._trade_id + 1
-        open_time = floor_open(ts_ms, "1m")
-        out: list[Kline] = []
-        cur = self._current
-        if cur is not None and open_time > cur.open_time:
-            out.append(replace(cur, closed=True))
-            cur = None
-        quote = (price * qty).quantize(QUOTE_QUANTUM, rounding=ROUND_HALF_EVEN)
-        if cur is None:
-            cur = Kline(
-                symbol=self.symbol,
-                interval="1m",
-                open_time=open_time,
-                close_time=open_time + MINUTE_MS - 1,
-                open=price,
-                high=price,
-                low=price,
-                close=price,
-                volume=qty,
-                quote_volume=quote,
-                trades=1,
-                taker_buy_base=Decimal(0),
-                taker_buy_quote=Decimal(0),
-                first_trade_id=self._trade_id,
-                last_trade_id=self._trade_id,
-                closed=False,
-            )
-        else:
-            cur = replace(
-                cur,
-                high=max(cur.high, price),
-                low=min(cur.low, price),
-                close=price,
-                volume=cur.volume + qty,
-                quote_volume=cur.quote_volume + quote,
-                trades=cur.trades + 1,
-                last_trade_id=self._trade_id,
-            )
-        self._current = cur
-        out.append(cur)
-        return out
+    def apply(self, price: Decimal, qty: Decimal, ts_ms: int, trade_id: int) -> Kline | None:
+        """Add one tick; returns the previous minute, closed, when this tick starts a new one."""
+        open_time = ts_ms - ts_ms % MINUTE_MS
+        closed = None
+        if open_time != self._open_time:
+            closed = self._snapshot(closed=True) if self._n else None
+            self._open_time, self._open, self._high, self._low = open_time, price, price, price
+            self._vol = self._quote = Decimal(0)
+            self._n, self._first = 0, trade_id
+        elif price > self._high:
+            self._high = price
+        elif price < self._low:
+            self._low = price
+        self._close = price
+        self._vol += qty
+        self._quote += (price * qty).quantize(QUOTE_QUANTUM, rounding=ROUND_HALF_EVEN)
+        self._n += 1
+        self._last = trade_id
+        return closed
 
-    def flush(self) -> list[Kline]:
-        if self._current is None:
-            return []
-        last, self._current = replace(self._current, closed=True), None
-        return [last]
+    def current(self) -> Kline | None:
+        return self._snapshot(closed=False) if self._n else None
+
+    def flush(self) -> Kline | None:
+        last = self._snapshot(closed=True) if self._n else None
+        self._n = 0
+        self._open_time = -1
+        return last
+
+    def _snapshot(self, *, closed: bool) -> Kline:
+        return Kline(
+            symbol=self.symbol,
+            interval="1m",
+            open_time=self._open_time,
+            close_time=self._open_time + MINUTE_MS - 1,
+            open=self._open,
+            high=self._high,
+            low=self._low,
+            close=self._close,
+            volume=self._vol,
+            quote_volume=self._quote,
+            trades=self._n,
+            first_trade_id=self._first,
+            last_trade_id=self._last,
+            closed=closed,
+        )

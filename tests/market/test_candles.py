@@ -95,10 +95,12 @@ def test_ticks_rebuild_the_source_candle_exactly(
     out: list[Kline] = []
     for t in ticks:
         assert low <= t.price <= high and t.price % cents == 0
-        for k in minutes.apply(t.price, t.qty, t.time):
-            out += builder.apply_1m(k)
-    for k in minutes.flush():
-        out += builder.apply_1m(k)
+        closed_minute = minutes.apply(t.price, t.qty, t.time, t.time)
+        if closed_minute is not None:
+            out += builder.apply_1m(closed_minute)
+    last = minutes.flush()
+    assert last is not None
+    out += builder.apply_1m(last)
     rebuilt = closed_of(out, interval)
     assert len(rebuilt) == 1
     k = rebuilt[0]

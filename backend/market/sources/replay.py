@@ -112,14 +112,19 @@ class ReplaySource:
             on_grid = live and (tick.time % grid == 0 or first_live)
             first_live = first_live and not live
             roll = rolling[tick.symbol]
+            builder = minutes[tick.symbol]
             # Trade ids = market time in ms: unique per symbol, deterministic, and never reused
             # when the replay is restarted (the trading engine de-duplicates fills on them).
-            for k in minutes[tick.symbol].apply(tick.price, tick.qty, tick.time, tick.time):
-                roll.add(k)
-                # Forming updates reach the pipeline only on the grid (cost: one builder pass
-                # per symbol per emitted frame, not per tick); closed minutes always.
-                if k.closed or on_grid:
-                    await sink.on_kline_1m(k, tick.time, publish=on_grid or k.closed)
+            closed = builder.apply(tick.price, tick.qty, tick.time, tick.time)
+            if closed is not None:
+                roll.add(closed)
+                await sink.on_kline_1m(closed, tick.time, publish=live)
+            # Forming updates reach the pipeline only on the grid (one builder pass per symbol
+            # per emitted frame, not per tick).
+            forming = builder.current() if on_grid else None
+            if forming is not None:
+                roll.add(forming)
+                await sink.on_kline_1m(forming, tick.time, publish=True)
             if not live:
                 continue
             roll.last_qty = tick.qty
@@ -136,8 +141,9 @@ class ReplaySource:
                 if ticker is not None:
                     await sink.on_ticker(ticker)
         for builder in minutes.values():
-            for k in builder.flush():
-                await sink.on_kline_1m(k, k.close_time, publish=True)
+            last = builder.flush()
+            if last is not None:
+                await sink.on_kline_1m(last, last.close_time, publish=True)
         await sink.finish()
         self.finished = True
         sink.set_connected(False, "replay reached the end of its data")
