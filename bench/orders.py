@@ -1,7 +1,8 @@
 """MARKET orders/s and p50/p99 through `POST /api/v1/orders` on PostgreSQL vs a bare FastAPI
 endpoint doing one asyncpg INSERT, same run, same client.
 
-Ours: the full app in a uvicorn subprocess (production-like: JSON access log, rate limiting on
+Ours: the full app in a uvicorn subprocess, orders from `--users` traders (default 16, one per
+connection; `--users 1` shows one account whose balance rows every order must lock in turn) (production-like: JSON access log, rate limiting on
 with the limit raised so it never rejects), PostgreSQL in a fresh database, a registered user,
 a last price seeded in `trading_marks`. Each request validates Binance's filters, takes the
 account share-lock, inserts the order, applies two conditional balance updates, inserts the
@@ -126,19 +127,26 @@ async def _connection(port: int, request: bytes, todo: list[int], lat: list[floa
         writer.close()
 
 
-def load(server: Server, token: str, n: int, concurrency: int) -> Run:
-    request = (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(BODY)}\r\nUser-Agent: bench/orders\r\n\r\n"
-    ).encode() + BODY
+def load(server: Server, tokens: list[str], n: int, concurrency: int) -> Run:
+    """Connection i sends as user i % len(tokens) (one user: every order hits the same rows)."""
+    requests = [
+        (
+            f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(BODY)}\r\nUser-Agent: bench/orders\r\n\r\n"
+        ).encode()
+        + BODY
+        for token in tokens
+    ]
 
     async def go() -> Run:
         todo, lat = [n], []
         start = time.perf_counter()
-        await asyncio.gather(
-            *(_connection(server.port, request, todo, lat) for _ in range(concurrency))
+        conns = (
+            _connection(server.port, requests[i % len(requests)], todo, lat)
+            for i in range(concurrency)
         )
+        await asyncio.gather(*conns)
         return Run(n, time.perf_counter() - start, lat)
 
     return asyncio.run(go())
@@ -150,6 +158,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument(
+        "--users", type=int, default=16, help="traders sending (1: one account's rows contend)"
+    )
     args = parser.parse_args()
 
     dbname = f"bench_orders_{secrets.token_hex(4)}"
@@ -166,21 +177,23 @@ def main() -> None:
                 "DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://"),
                 "TRADING_START_BALANCE": "1000000000",
                 "TRADING_RUN_MATCHER": "no",
+                "RATE_LIMIT_REGISTER": "100000/minute",
+                "RATE_LIMIT_LOGIN": "100000/minute",
             }
         )
         migrate(env, tmp)
         asyncio.run(_prepare(dsn))
         with serve("ours", "backend.main:create_app", env, tmp, "/health/live") as ours:
-            token = login(ours.base_url)
+            tokens = [login(ours.base_url) for _ in range(args.users)]
             bare_env = {**env, BARE_DSN_ENV: dsn}
             bare_env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
             with serve("bare", "orders:bare_app", bare_env, tmp, "/health/live") as bare:
                 for server in (ours, bare):
-                    load(server, token, args.warmup, args.concurrency)
+                    load(server, tokens, args.warmup, args.concurrency)
                 answered += args.warmup
                 for _ in range(args.rounds):
                     for server in (ours, bare):
-                        run = load(server, token, args.requests, args.concurrency)
+                        run = load(server, tokens, args.requests, args.concurrency)
                         runs[server.name].append(run)
                         print(f"  {server.name}: {run.rps:,.0f} orders/s", flush=True)
                     answered += args.requests
