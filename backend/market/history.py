@@ -64,9 +64,14 @@ def rollup(candles: Iterable[Kline], target: str) -> Iterator[Kline]:
         yield aggregate(bucket, target, closed=True)
 
 
-async def _last(sm: async_sessionmaker[AsyncSession], symbol: str, interval: str) -> int | None:
+async def _last(
+    sm: async_sessionmaker[AsyncSession], symbol: str, interval: str, source: str
+) -> int | None:
+    """Where an earlier run of the same kind stopped. Candles the live feed stored (e.g. a
+    replay from a later start) do not count, or older history would never be imported."""
     async with transaction(sm) as tx:
-        return await CandleRepository(tx.session).last_open_time(symbol, interval)
+        repo = CandleRepository(tx.session)
+        return await repo.last_open_time(symbol, interval, source=source)
 
 
 async def store(sm: async_sessionmaker[AsyncSession], rows: Sequence[dict[str, Any]]) -> int:
@@ -117,7 +122,7 @@ async def import_dir(
                 and interval == max(files[symbol], key=interval_ms)  # derive from the coarsest
             ]
             for target in [interval, *targets]:
-                last = await _last(sm, symbol, target)
+                last = await _last(sm, symbol, target, "import")
                 # Resume: re-read from the bucket after the newest stored one.
                 start = None if last is None else last + interval_ms(target)
                 klines: Iterable[Kline] = (
@@ -148,7 +153,7 @@ async def backfill(
     result = Imported()
     step = interval_ms(interval)
     for symbol in symbols:
-        last = await _last(sm, symbol, interval)
+        last = await _last(sm, symbol, interval, "backfill")
         start = since_ms if last is None else max(since_ms, last + step)
         total = None if until_ms is None else max(0, (until_ms - start) // step + 1)
         new = 0
@@ -156,7 +161,7 @@ async def backfill(
             desc=f"{symbol} {interval}", total=total, unit=" candles", disable=not show_progress
         ) as bar:
             async for page in rest.klines_between(symbol, interval, start, until_ms):
-                rows = [candle_row(k, "binance") for k in page if k.closed]
+                rows = [candle_row(k, "backfill") for k in page if k.closed]
                 new += await store(sm, rows)
                 result.rows_read += len(rows)
                 bar.update(len(page))

@@ -33,7 +33,7 @@ class Candle(Base):
     trades: Mapped[int] = mapped_column(Integer)
     taker_buy_base: Mapped[Decimal] = mapped_column(Money())
     taker_buy_quote: Mapped[Decimal] = mapped_column(Money())
-    source: Mapped[str] = mapped_column(String(8))  # binance | replay | import
+    source: Mapped[str] = mapped_column(String(8))  # binance | replay | import | backfill
 
 
 class Symbol(Base):

@@ -130,10 +130,14 @@ class CandleRepository:
         rows = await self.session.scalars(stmt.order_by(Candle.open_time.desc()).limit(limit))
         return list(reversed(list(rows)))
 
-    async def last_open_time(self, symbol: str, interval: str) -> int | None:
+    async def last_open_time(
+        self, symbol: str, interval: str, *, source: str | None = None
+    ) -> int | None:
         stmt = select(func.max(Candle.open_time)).where(
             Candle.symbol == symbol, Candle.interval == interval
         )
+        if source is not None:
+            stmt = stmt.where(Candle.source == source)
         value = await self.session.scalar(stmt)
         return int(value) if value is not None else None
 

@@ -13,6 +13,8 @@ SET_PROPERTY / GET_PROPERTY with the documented error replies (enveloped by defa
 deviation); server pings every `ping_interval_s`. Events are pushed by the test (`push`,
 `push_kline`, ...). Faults: `drop()`, `stall()`, `send_malformed()`, `server_shutdown()`.
 
+`max_lifetime_s` cuts connections like Binance's 24 h limit (test-sized).
+
 Choices where the docs are silent (PROTOCOL.md [doc gap]): klines limit > 1000 -> -1130; more
 than `max_streams` on one connection -> code 2 "Invalid request: too many streams".
 """
@@ -98,6 +100,7 @@ class FakeBinance:
         max_msgs_per_s: int = 5,
         max_streams: int = 1024,
         bare_errors: bool = False,
+        max_lifetime_s: float | None = None,
     ) -> None:
         self.weight_limit = weight_limit
         self.weight_window_s = weight_window_s
@@ -108,6 +111,7 @@ class FakeBinance:
         self.max_msgs_per_s = max_msgs_per_s
         self.max_streams = max_streams
         self.bare_errors = bare_errors
+        self.max_lifetime_s = max_lifetime_s  # Binance: 24 h; then it disconnects
         self.symbols: dict[str, dict[str, Any]] = {s["symbol"]: s for s in load_sample_symbols()}
         self.klines: dict[tuple[str, str], dict[int, list[object]]] = {}
         self.tickers: dict[str, dict[str, Any]] = {}
@@ -447,6 +451,11 @@ class FakeBinance:
                 conn.streams.update(n for n in part[8:].split("/") if n)
         self.conns.add(conn)
         self.connections_total += 1
+        reaper = (
+            asyncio.get_running_loop().call_later(self.max_lifetime_s, conn.ws.transport.close)
+            if self.max_lifetime_s is not None
+            else None
+        )
         try:
             async for raw in ws:
                 now = time.monotonic()
@@ -460,6 +469,8 @@ class FakeBinance:
         except Exception:
             pass
         finally:
+            if reaper is not None:
+                reaper.cancel()
             self.conns.discard(conn)
 
     async def _control(self, conn: WsConn, raw: str | bytes) -> None:

@@ -111,3 +111,17 @@ def test_cli_import_runs_as_a_command(tmp_path: Path, db_url: str) -> None:
     # 48 hours + the derived 12 x 4h and 2 x 1d (default MARKET_INTERVALS); then nothing new.
     assert first.stdout.strip().endswith("import: 62 candles read, 62 new")
     assert second.stdout.strip().endswith("import: 0 candles read, 0 new")
+
+
+async def test_import_is_not_cut_short_by_candles_the_live_feed_stored(
+    sm: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    from backend.market.history import source_kline
+    from backend.market.replay import read_candles
+    from backend.market.repository import candle_row
+
+    path = folder(tmp_path, 100) / "1h" / "BTCUSDT.csv.gz"
+    late = [source_kline(c) for c in read_candles(path, "BTCUSDT", "1h")][-5:]
+    await history.store(sm, [candle_row(k, "replay") for k in late])  # what a replay stored
+    result = await history.import_dir(sm, path.parent.parent, show_progress=False)
+    assert result.rows_new == 95 and await count(sm, "1h") == 100

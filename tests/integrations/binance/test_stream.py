@@ -274,3 +274,17 @@ async def test_fake_closes_connections_sending_too_fast(fake: FakeBinance) -> No
             for _ in range(10):
                 await ws.recv()
         assert ws.close_code == 1008
+
+
+async def test_server_side_lifetime_cut_is_survived() -> None:
+    """Binance cuts connections at 24 h; the fake does it after 0.3 s: we reconnect and go on."""
+    async with FakeBinance(max_lifetime_s=0.3) as fake:
+        reader = Reader(make_stream(fake, ["btcusdt@trade"]))
+        try:
+            await reader.wait_for(lambda i: isinstance(i, Connected), 3)
+            await fake.wait_subscribed("btcusdt@trade")
+            await fake.push("btcusdt@trade", trade_event("BTCUSDT", 5, "1", "1", T0))
+            await reader.wait_for(is_msg)
+        finally:
+            await reader.close()
+    assert {i.reason for i in reader.items if isinstance(i, Disconnected)} <= {"dropped", "closed"}
