@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 
 import httpx
@@ -336,3 +337,72 @@ async def test_portfolio_average_cost_and_pnl(tapp: FastAPI, tclient: httpx.Asyn
     assert D(pos["market_value"]) == D("0.0999") * 66000
     assert D(pos["unrealized_pnl"]) == D("0.0999") * 66000 - cost
     assert D(p["equity"]) == D("10000") - cost + D("0.0999") * 66000
+
+
+async def test_user_stream_gets_execution_reports_then_balances_in_commit_order(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    uid, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000")
+    frames: list[dict[str, object]] = []
+    sub = await tapp.state.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    try:
+        await tclient.post(
+            "/api/v1/orders",
+            headers=h,
+            json={"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"},
+        )
+    finally:
+        await sub.close()
+    assert all(f["stream"] == "user" for f in frames)
+    data = [f["data"] for f in frames]
+    assert [(d["e"], d.get("x"), d.get("X")) for d in data] == [  # type: ignore[union-attr]
+        ("executionReport", "NEW", "NEW"),
+        ("executionReport", "TRADE", "FILLED"),
+        ("outboundAccountPosition", None, None),
+    ]
+    trade = data[1]
+    assert trade["l"] == "0.01000000" and trade["N"] == "BTC" and trade["m"] is False  # type: ignore[index]
+    assert {b["a"] for b in data[2]["B"]} == {"BTC", "USDT"}  # type: ignore[index,union-attr]
+
+
+async def test_market_order_by_quote_quantity_never_spends_more(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000", qty="0.5")
+    r = await tclient.post(
+        "/api/v1/orders",
+        headers=h,
+        json={"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quote_quantity": "100"},
+    )
+    o = r.json()
+    assert r.status_code == 201 and o["status"] == "FILLED", o
+    assert D(o["cumulative_quote_qty"]) <= 100
+    assert D(o["quantity"]) == D(o["executed_qty"]) and D(o["executed_qty"]) % D("0.00001") == 0
+
+
+async def test_market_order_without_any_price_is_rejected(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    r = await tclient.post(
+        "/api/v1/orders",
+        headers=h,
+        json={"symbol": "ETHUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01"},
+    )
+    assert r.status_code == 400 and r.json()["error"]["details"]["binance_code"] == -2010
+
+
+async def test_unknown_symbol_is_binance_1121(tapp: FastAPI, tclient: httpx.AsyncClient) -> None:
+    _, h = await make_user(tapp)
+    r = await tclient.post(
+        "/api/v1/orders",
+        headers=h,
+        json={"symbol": "FOOUSDT", "side": "BUY", "type": "MARKET", "quantity": "1"},
+    )
+    assert r.status_code == 400 and r.json()["error"]["details"]["binance_code"] == -1121
+
+
+async def test_orders_need_a_login(tclient: httpx.AsyncClient) -> None:
+    assert (await tclient.get("/api/v1/orders")).status_code == 401
