@@ -168,3 +168,26 @@ async def backfill(
         result.rows_new += new
         result.per_series[f"{symbol}/{interval}"] = new
     return result
+
+
+def recorded_history(
+    files: dict[str, Path], symbol: str, intervals: Sequence[str], before_ms: int, count: int
+) -> list[Kline]:
+    """The last `count` candles before `before_ms` of every stored interval a file can give:
+    straight from the file of that interval, else rolled up from the coarsest file that
+    divides it (1h -> 4h, 1d). Blocking file reads: call it in a thread."""
+    out: list[Kline] = []
+    for target in intervals:
+        sources = [i for i in files if interval_ms(target) % interval_ms(i) == 0 and i != "1M"]
+        if not sources:
+            continue  # e.g. 1m and 5m from 15m/1h files: only the replay itself makes those
+        fi = max(sources, key=interval_ms)
+        span = count * interval_ms(target)
+        klines = (
+            source_kline(c)
+            for c in read_candles(files[fi], symbol, fi, start_ms=before_ms - span)
+            if c.open_time + interval_ms(fi) <= before_ms
+        )
+        rows = list(klines) if fi == target else list(rollup(klines, target))
+        out.extend(rows[-count:])
+    return out

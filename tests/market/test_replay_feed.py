@@ -116,3 +116,36 @@ async def test_replay_is_deterministic_paced_and_stores_exact_candles(
     ]
     assert hours == 8 and days == 0  # the day is unfinished: never stored as closed
     assert "LINKUSDT" not in state.tickers and "ETHUSDT" in state.tickers
+
+
+async def test_replay_seeds_the_recorded_history_before_its_start(
+    db_url: str, tmp_path: Path, sm: async_sessionmaker[AsyncSession]
+) -> None:
+    folder = tmp_path / "h" / "1h"
+    folder.mkdir(parents=True)
+    src = SHARED / "data" / "binance" / "1h" / "BTCUSDT.csv.gz"
+    with gzip.open(src, "rt") as fh:
+        lines = [fh.readline() for _ in range(20 * 24 + 2 + 1)]  # 20 days + 2 hours
+    with gzip.open(folder / "BTCUSDT.csv.gz", "wt") as out:
+        out.writelines(lines)
+    settings = make_settings(
+        db_url, tmp_path, market_source="replay", market_replay_dir=tmp_path / "h",
+        market_symbols=["BTCUSDT"], market_intervals=["1m", "1h", "4h", "1d"],
+        replay_speed=3600.0, replay_start="2022-01-21T00:00:00Z",
+    )  # fmt: skip
+    wall = FakeWall()
+    start = parse_start(settings.replay_start)
+    assert start is not None
+    clock = ReplayClock(start, settings.replay_speed, monotonic=wall.monotonic, sleep=wall.sleep)
+    state = MarketState(settings.market_symbols, settings.market_intervals)
+    await run_feed(settings, sm, MemoryBus(), state, source=ReplaySource(settings, clock=clock))
+    async with transaction(sm) as tx:
+        repo = CandleRepository(tx.session)
+        counts = {i: await repo.count("BTCUSDT", i) for i in ("1h", "4h", "1d")}
+        first_day = (await repo.klines("BTCUSDT", "1d", start_time=0, end_time=None, limit=1))[0]
+    # 480 recorded hours before the start + the 2 replayed ones; 4h/1d rolled up from them.
+    assert counts == {"1h": 482, "4h": 120, "1d": 20}
+    with gzip.open(src, "rt") as fh:
+        day0 = [line.split(",") for line in [fh.readline() for _ in range(25)][1:]]
+    assert first_day.open == Decimal(day0[0][1]) and first_day.close == Decimal(day0[-1][4])
+    assert first_day.high == max(Decimal(r[2]) for r in day0)

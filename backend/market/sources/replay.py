@@ -23,6 +23,7 @@ from backend.config import Settings
 from backend.integrations.binance.schemas import TradeEvent
 from backend.market import symbols as symbol_rules
 from backend.market.candles import MinuteFromTicks, floor_open, interval_ms
+from backend.market.history import recorded_history
 from backend.market.pipeline import Pipeline
 from backend.market.replay import (
     ReplayClock,
@@ -38,6 +39,7 @@ from backend.market.ticker import RollingTicker
 
 DEFAULT_LOOKBACK_MS = 30 * 86_400_000
 PREROLL_YIELD_EVERY = 2000
+HISTORY_CANDLES = 1000
 
 
 class ReplayError(RuntimeError):
@@ -78,8 +80,18 @@ class ReplaySource:
             logger.bind(symbols=missing).warning("market.replay.no_data_for_symbols")
         return start, chosen
 
+    async def _seed_history(self, sink: Pipeline, symbols: list[str], before_ms: int) -> None:
+        """Charts need history before the start: store the recorded candles preceding it
+        (HISTORY_CANDLES per stored interval the files can give; the store skips known ones)."""
+        files = candle_files(self.dir)
+        for symbol in symbols:
+            klines = await asyncio.to_thread(
+                recorded_history, files[symbol], symbol, sink.intervals, before_ms, HISTORY_CANDLES
+            )
+            await sink.store_klines(klines)
+
     async def run(self, sink: Pipeline) -> None:
-        start, chosen = self.plan()
+        start, chosen = await asyncio.to_thread(self.plan)  # reads whole files: off the loop
         infos = symbol_rules.pick(symbol_rules.load_snapshot().symbols, list(chosen))
         await sink.on_symbols(infos, "snapshot")
         ticks_by_symbol = {i.symbol: symbol_rules.tick_size(i) for i in infos}
@@ -89,6 +101,7 @@ class ReplaySource:
         sink.state.status.replay_speed = clock.speed
         largest = max(sink.intervals, key=interval_ms, default="1m")
         preroll_from = floor_open(start, largest)
+        await self._seed_history(sink, symbols, preroll_from)
         sources: list[Iterator[SourceCandle]] = [
             read_candles(chosen[s][1], s, chosen[s][0], start_ms=preroll_from) for s in symbols
         ]
