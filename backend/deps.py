@@ -51,7 +51,7 @@ JobsDep = Annotated[Jobs, Depends(get_jobs)]
 async def get_current_user(
     request: Request, tx: TxDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
-    return await authenticate(request.app.state.settings, tx, token)
+    return await authenticate(request.app.state.access_tokens, tx, token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

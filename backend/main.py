@@ -25,7 +25,7 @@ from backend.market.router import router as market_router
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.ratelimit import install_rate_limits
 from backend.realtime.router import router as realtime_router
-from backend.security import Passwords
+from backend.security import AccessTokens, Passwords
 from backend.spa import mount_spa
 from backend.trading.router import router as trading_router
 from backend.trading.tasks import trading_lifespan
@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics  # domain counters exist (at zero) from the start
     app.state.passwords = Passwords(fast=settings.fast_password_hashing)
+    app.state.access_tokens = AccessTokens(settings)
     install_error_handlers(app)
 
     _include_routers(app)

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.config import Settings
 from backend.errors import RateLimited, error_response
-from backend.security import peek_user_id
+from backend.security import AccessTokens
 
 _RETRY_STORAGE_S = 5.0
 RouteLimit = Literal["login", "register"]
@@ -41,10 +41,46 @@ def user_or_ip(request: Request) -> str:
     """Key of the default limit: the user id of a valid bearer token, else the client IP."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
-        user_id = peek_user_id(request.app.state.settings, auth[7:].strip())
+        tokens: AccessTokens = request.app.state.access_tokens
+        user_id = tokens.peek_user_id(auth[7:].strip())
         if user_id is not None:
             return f"user:{user_id}"
     return f"ip:{client_ip(request)}"
+
+
+class LocalStorage(MemoryStorage):
+    """limits' MemoryStorage without its sweeper thread (fixed windows only).
+
+    MemoryStorage starts a threading.Timer whenever the last one has finished, that is about
+    every 10 ms under load: a thread per few requests, most of the limiter's cost
+    (bench/api_overhead.py). Here expired windows are dropped on read, as MemoryStorage also
+    does, and swept inline now and then. Used from the event-loop thread only.
+    """
+
+    STORAGE_SCHEME = ["cd-local"]
+    _SWEEP_EVERY_S = 30.0
+
+    def __init__(self, uri: str | None = None, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.timer.cancel()
+        self._next_sweep = time.time() + self._SWEEP_EVERY_S
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._sweep(now)
+        if self.expirations.get(key, 0) <= now:
+            self.storage.pop(key, None)
+            self.expirations[key] = now + expiry
+        self.storage[key] += amount
+        return self.storage[key]
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + self._SWEEP_EVERY_S
+        for key in [k for k, at in self.expirations.items() if at <= now]:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+            self.locks.pop(key, None)
 
 
 def _storage_options(settings: Settings) -> dict[str, Any]:
@@ -63,7 +99,7 @@ class RateLimits:
         self.limiter = Limiter(
             key_func=user_or_ip,
             application_limits=[settings.rate_limit_default],  # one bucket per user, all routes
-            storage_uri=url or "memory://",
+            storage_uri=url or "cd-local://",
             storage_options=options,
             in_memory_fallback_enabled=True,
             key_prefix=self.prefix,
@@ -74,11 +110,11 @@ class RateLimits:
             "login": parse(settings.rate_limit_login),
             "register": parse(settings.rate_limit_register),
         }
-        storage = storage_from_string(url, **options) if url else MemoryStorage()
+        storage = storage_from_string(url, **options) if url else LocalStorage()
         assert isinstance(storage, Storage)  # a sync storage (the URL has no async+ scheme)
         self._storage = storage
         self._main = FixedWindowRateLimiter(self._storage)
-        self._fallback = FixedWindowRateLimiter(MemoryStorage())
+        self._fallback = FixedWindowRateLimiter(LocalStorage())
         self._main_down_until = 0.0
 
     def check_route(self, name: RouteLimit, key: str) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -141,12 +143,40 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         raise TokenInvalid() from exc
 
 
-def peek_user_id(settings: Settings, token: str) -> int | None:
-    """The verified subject of an access token, or None; cheap (no database), for rate-limit keys."""
-    try:
-        return decode_access_token(settings, token).user_id
-    except Unauthorized:
-        return None
+class AccessTokens:
+    """decode_access_token with a small LRU of tokens already verified (one per app).
+
+    PyJWT checks the base64 alphabet character by character in Python, and every request
+    decodes its token twice (rate-limit key, then the current user): the cache saves both. A
+    hit is still checked for expiry; only tokens that verified are cached, under their exact
+    string, so a cached answer is the answer a fresh decode would give.
+    """
+
+    def __init__(self, settings: Settings, *, size: int = 4096) -> None:
+        self._settings = settings
+        self._size = size
+        self._cache: OrderedDict[str, AccessClaims] = OrderedDict()
+
+    def decode(self, token: str) -> AccessClaims:
+        claims = self._cache.get(token)
+        if claims is None:
+            claims = decode_access_token(self._settings, token)
+            self._cache[token] = claims
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(token)
+        if claims.expires_at.timestamp() + _LEEWAY_S < time.time():
+            self._cache.pop(token, None)
+            raise TokenExpired()
+        return claims
+
+    def peek_user_id(self, token: str) -> int | None:
+        """The verified subject, or None; no database, for rate-limit keys."""
+        try:
+            return self.decode(token).user_id
+        except Unauthorized:
+            return None
 
 
 def new_refresh_token() -> str:

@@ -14,10 +14,9 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from backend.auth.errors import InsufficientRole, NotAuthenticated
-from backend.config import Settings
 from backend.db import Tx
 from backend.errors import Unauthorized
-from backend.security import Passwords, Role, TokenInvalid, decode_access_token
+from backend.security import AccessTokens, Passwords, Role, TokenInvalid
 from backend.users import service as users_service
 from backend.users.models import User
 
@@ -28,11 +27,11 @@ LOGIN_PATH = "/api/v1/auth/login"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 
 
-async def authenticate(settings: Settings, tx: Tx, token: str | None) -> User:
+async def authenticate(tokens: AccessTokens, tx: Tx, token: str | None) -> User:
     """The active user behind a bearer access token, or 401."""
     if not token:
         raise NotAuthenticated()
-    claims = decode_access_token(settings, token)
+    claims = tokens.decode(token)
     user = await users_service.get_user(tx, claims.user_id)
     if user is None or user.token_version != claims.token_version:
         raise TokenInvalid()
