@@ -8,7 +8,7 @@ access log on (stdout, piped to a file), rate limiting on (the per-user limit ra
 counts but never rejects), a real user registered and logged in, bearer token on every request.
 The bare app gets the same request and answers the same JSON, with uvicorn's own access log.
 
-  .venv/bin/python bench/api_overhead.py [--requests 4000] [--concurrency 16] [--rounds 3]
+  .venv/bin/python bench/api_overhead.py [--requests 2000] [--concurrency 16] [--rounds 3]
 
 Aim: ours >= 0.5 of the bare app's requests/s. Every response is checked (status and body).
 """
@@ -270,7 +270,7 @@ def fetch_body(server: Server, token: str) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--requests", type=int, default=4000, help="per round and server")
+    parser.add_argument("--requests", type=int, default=2000, help="per round and server")
     parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=500)
