@@ -66,6 +66,7 @@ class Matcher:
         self.queue: asyncio.Queue[Tick] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._marked: dict[str, float] = {}
+        self.ready = asyncio.Event()  # set once the index holds every open order
 
     async def rebuild(self) -> int:
         """Index every open order from the database (start-up after a crash or deploy)."""
@@ -91,10 +92,28 @@ class Matcher:
                 await self._task
 
     async def drain(self) -> None:
-        """Wait until every queued tick is applied (tests and benches)."""
+        """Wait until the index is rebuilt and every queued tick applied (tests and benches)."""
+        await self.ready.wait()
         await self.queue.join()
 
+    async def _rebuild_until_ok(self) -> None:
+        # The database may be down at start (the app still starts and reports not ready);
+        # no tick is applied before the index holds every open order.
+        delay = 0.5
+        while True:
+            try:
+                count = await self.rebuild()
+            except Exception:
+                logger.opt(exception=True).warning("trading.rebuild_failed")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            logger.bind(open_orders=count).info("trading.index_rebuilt")
+            self.ready.set()
+            return
+
     async def _run(self) -> None:
+        await self._rebuild_until_ok()
         while True:
             tick = await self.queue.get()
             try:
@@ -139,9 +158,14 @@ async def seed_prices(
     engine: TradingEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     """Start from the last marks in the database until the trade stream speaks."""
-    async with sessionmaker() as session:
-        for symbol, price in (await MarkRepository(session).all_prices()).items():
-            engine.prices.last.setdefault(symbol, price)
+    try:
+        async with sessionmaker() as session:
+            marks = await MarkRepository(session).all_prices()
+    except Exception:  # database down at start: prices come from the stream instead
+        logger.opt(exception=True).warning("trading.seed_prices_failed")
+        return
+    for symbol, price in marks.items():
+        engine.prices.last.setdefault(symbol, price)
 
 
 def _run_matcher(settings: Settings) -> bool:
@@ -162,7 +186,6 @@ async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
     matcher: Matcher | None = None
     if _run_matcher(settings):
         matcher = Matcher(engine, app.state.sessionmaker, bus)
-        await matcher.rebuild()
         subs.append(await bus.subscribe(BOOK_CHANNEL, engine.on_book_event))
         matcher.start()
     app.state.trading_matcher = matcher

@@ -30,6 +30,7 @@ async def test_resting_order_fills_after_a_restart_exactly_once(
             await tick(first, "BTCUSDT", "61000.01", qty="0.002", trade_id=500)  # partial fill
     second = create_app(settings)  # a new process: nothing in memory
     async with second.router.lifespan_context(second):
+        await second.state.trading_matcher.drain()
         assert oid in second.state.trading.index
         assert second.state.trading.prices.last["BTCUSDT"] == D("61000.01")  # seeded from marks
         await tick(second, "BTCUSDT", "61000.01", qty="0.002", trade_id=500)  # re-delivered
