@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from backend.fields import DecimalStr, Symbol
 from backend.trading.rules import OrderType, Side, TimeInForce
+
+
+def _d8(value: Decimal) -> str:
+    return f"{value:.8f}"
+
+
+# Out amounts as Binance prints them: 8-decimal strings ("0.00100000"), the same on PostgreSQL
+# (NUMERIC(36, 18) would otherwise show 18 places) and SQLite. Assets on Binance have 8 decimals;
+# derived values (average cost, PnL) are rounded half-even to 8 for display only.
+Amount = Annotated[
+    Decimal,
+    PlainSerializer(_d8, return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "examples": ["0.00100000"]}),
+]
 
 
 class OrderCreate(BaseModel):
@@ -36,12 +51,12 @@ class OrderOut(BaseModel):
     type: str
     time_in_force: str | None
     status: str
-    price: DecimalStr | None
-    stop_price: DecimalStr | None
-    quantity: DecimalStr
-    quote_quantity: DecimalStr | None
-    executed_qty: DecimalStr
-    cumulative_quote_qty: DecimalStr
+    price: Amount | None
+    stop_price: Amount | None
+    quantity: Amount
+    quote_quantity: Amount | None
+    executed_qty: Amount
+    cumulative_quote_qty: Amount
     is_working: bool
     expiry_reason: str | None
     period: int
@@ -56,10 +71,10 @@ class TradeOut(BaseModel):
     order_id: int
     symbol: str
     side: str
-    price: DecimalStr
-    qty: DecimalStr
-    quote_qty: DecimalStr
-    fee: DecimalStr
+    price: Amount
+    qty: Amount
+    quote_qty: Amount
+    fee: Amount
     fee_asset: str
     is_maker: bool
     period: int
@@ -70,46 +85,46 @@ class BalanceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     asset: str
-    free: DecimalStr
-    locked: DecimalStr
+    free: Amount
+    locked: Amount
 
 
 class AccountOut(BaseModel):
     period: int
     period_started_at: datetime
     balances: list[BalanceOut]
-    equity: DecimalStr
+    equity: Amount
     equity_asset: str
 
 
 class PositionOut(BaseModel):
     symbol: str
     asset: str
-    quantity: DecimalStr
-    average_cost: DecimalStr
-    cost_basis: DecimalStr
-    last_price: DecimalStr | None
-    market_value: DecimalStr | None
-    unrealized_pnl: DecimalStr | None
-    realized_pnl: DecimalStr
-    allocation: DecimalStr | None
+    quantity: Amount
+    average_cost: Amount
+    cost_basis: Amount
+    last_price: Amount | None
+    market_value: Amount | None
+    unrealized_pnl: Amount | None
+    realized_pnl: Amount
+    allocation: Amount | None
 
 
 class PortfolioOut(BaseModel):
     period: int
-    equity: DecimalStr
-    cash: DecimalStr
-    realized_pnl: DecimalStr
-    unrealized_pnl: DecimalStr
+    equity: Amount
+    cash: Amount
+    realized_pnl: Amount
+    unrealized_pnl: Amount
     positions: list[PositionOut]
-    allocation: dict[str, DecimalStr]
+    allocation: dict[str, Amount]
 
 
 class EquityPointOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     at: datetime
-    equity: DecimalStr
+    equity: Amount
 
 
 OrderStatusFilter = Literal["open", "closed", "all"]
