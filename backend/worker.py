@@ -5,6 +5,7 @@ Run with `python -m backend.worker` (`make worker`). InlineJobs uses the same li
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from typing import Any, cast
 
 from arq.connections import RedisSettings
@@ -12,6 +13,7 @@ from arq.cron import cron
 from arq.typing import WorkerCoroutine
 from arq.worker import run_worker
 
+from backend.auth import tasks as auth_tasks
 from backend.bus import make_bus
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
@@ -19,8 +21,8 @@ from backend.jobs import CronSpec, JobContext, JobSpec, arq_function
 from backend.logging import setup_logging
 from backend.trading import tasks as trading_tasks
 
-JOB_SPECS: list[JobSpec] = [*trading_tasks.job_specs()]
-CRONS: list[CronSpec] = [*trading_tasks.crons()]
+JOB_SPECS: list[JobSpec] = [*auth_tasks.job_specs(), *trading_tasks.job_specs()]
+CRONS: list[CronSpec] = [*auth_tasks.crons(), *trading_tasks.crons()]
 
 
 async def build_context(settings: Settings) -> JobContext:
@@ -55,8 +57,12 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     async def on_startup(ctx: JobContext) -> None:
         setup_logging(settings, process="worker")
         ctx.update(await build_context(settings))
+        stack = AsyncExitStack()  # domain processes living as long as the worker
+        await stack.enter_async_context(trading_tasks.worker_matcher(ctx))
+        ctx["process_stack"] = stack
 
     async def on_shutdown(ctx: JobContext) -> None:
+        await ctx["process_stack"].aclose()
         await close_context(ctx)
 
     return {

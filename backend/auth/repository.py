@@ -92,3 +92,26 @@ class LoginAttemptRepository:
 
     async def delete_lock(self, subject: str) -> None:
         await self.session.execute(delete(LoginLock).where(LoginLock.subject == subject))
+
+
+class AuthPruneRepository:
+    """Deletes rows that can no longer matter (see auth.tasks.prune)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def prune(
+        self, *, failures_before: datetime, locks_before: datetime, tokens_before: datetime
+    ) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name, stmt in (
+            (
+                "login_failures",
+                delete(LoginFailure).where(LoginFailure.created_at < failures_before),
+            ),
+            ("login_locks", delete(LoginLock).where(LoginLock.locked_until < locks_before)),
+            ("refresh_tokens", delete(RefreshToken).where(RefreshToken.expires_at < tokens_before)),
+        ):
+            result = await self.session.execute(stmt)
+            counts[name] = int(getattr(result, "rowcount", 0) or 0)
+        return counts
