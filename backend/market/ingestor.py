@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import uuid
 
 import redis.asyncio as aioredis
@@ -175,8 +176,15 @@ async def main() -> None:
     )
     await bus.start()
     state = MarketState(settings.market_symbols, settings.market_intervals)
+    feed = asyncio.create_task(run_locked(settings, make_sessionmaker(engine), bus, state))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Stop by cancelling: the pipeline flushes its buffered candles and the lock is released
+        # (a supervisor's SIGTERM would otherwise skip every `finally`).
+        loop.add_signal_handler(sig, feed.cancel)
     try:
-        await run_locked(settings, make_sessionmaker(engine), bus, state)
+        with contextlib.suppress(asyncio.CancelledError):
+            await feed
     finally:
         await bus.close()
         await engine.dispose()
