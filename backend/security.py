@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.exceptions import UnknownHashError
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
@@ -78,9 +79,13 @@ class Passwords:
 
     async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
         """(valid, new hash or None): a new hash when the stored one is bcrypt or outdated."""
-        result: tuple[bool, str | None] = await asyncio.to_thread(
-            self._hash.verify_and_update, password, hashed
-        )
+        try:
+            result: tuple[bool, str | None] = await asyncio.to_thread(
+                self._hash.verify_and_update, password, hashed
+            )
+        except UnknownHashError:  # a corrupt or foreign hash never verifies
+            await self.verify_dummy(password)
+            return False, None
         return result
 
     async def verify_dummy(self, password: str) -> None:

@@ -103,3 +103,8 @@ def test_fast_hashing_is_refused_in_production(tmp_path: Path) -> None:
         )
     assert not Settings(_env_file=None, env="development").fast_password_hashing  # type: ignore[call-arg]
     assert _settings().fast_password_hashing
+
+
+async def test_unknown_hash_format_never_verifies() -> None:
+    valid, new_hash = await Passwords(fast=True).verify_and_update("anything-at-all", "$md5$abc")
+    assert (valid, new_hash) == (False, None)
