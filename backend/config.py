@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     trading_impact_bps: Decimal = Decimal("1")
     # exchangeInfo JSON with the symbols' filters; None: the market domain's bundled snapshot
     trading_exchange_info_path: Path | None = None
-    trading_run_matcher: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
+    # where the one matcher runs; auto: the API process without Redis, else the arq worker
+    trading_run_matcher: Literal["auto", "api", "worker", "no"] = "auto"
     trading_snapshot_minutes: int = 5  # equity snapshot cadence
 
     # --- jobs ---

@@ -19,10 +19,15 @@ from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.jobs import CronSpec, JobContext, JobSpec, arq_function
 from backend.logging import setup_logging
+from backend.market import tasks as market_tasks
 from backend.trading import tasks as trading_tasks
 
-JOB_SPECS: list[JobSpec] = [*auth_tasks.job_specs(), *trading_tasks.job_specs()]
-CRONS: list[CronSpec] = [*auth_tasks.crons(), *trading_tasks.crons()]
+JOB_SPECS: list[JobSpec] = [
+    *auth_tasks.job_specs(),
+    *trading_tasks.job_specs(),
+    *market_tasks.job_specs(),
+]
+CRONS: list[CronSpec] = [*auth_tasks.crons(), *trading_tasks.crons(), *market_tasks.crons()]
 
 
 async def build_context(settings: Settings) -> JobContext:

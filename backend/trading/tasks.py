@@ -168,37 +168,71 @@ async def seed_prices(
         engine.prices.last.setdefault(symbol, price)
 
 
-def _run_matcher(settings: Settings) -> bool:
-    if settings.trading_run_matcher == "auto":
-        return settings.redis_url is None
-    return settings.trading_run_matcher == "yes"
+def matcher_here(settings: Settings, process: str) -> bool:
+    """Where the one matcher runs: `auto` = the API process without Redis, else the worker."""
+    mode = settings.trading_run_matcher
+    if mode == "auto":
+        mode = "api" if settings.redis_url is None else "worker"
+    return mode == process
 
 
 @contextlib.asynccontextmanager
-async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """API start-up: the engine on app.state, price feed, and the matcher when this process runs it."""
-    settings: Settings = app.state.settings
-    engine = make_engine(settings)
-    app.state.trading = engine
-    await seed_prices(engine, app.state.sessionmaker)
-    bus: Bus = app.state.bus
+async def running_engine(
+    engine: TradingEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    bus: Bus,
+    *,
+    with_matcher: bool,
+) -> AsyncIterator[Matcher | None]:
+    """Price feed for the engine, plus the matcher (index feed, tick consumer) if asked."""
+    await seed_prices(engine, sessionmaker)
     subs: list[Subscription] = []
     matcher: Matcher | None = None
-    if _run_matcher(settings):
-        matcher = Matcher(engine, app.state.sessionmaker, bus)
+    if with_matcher:
+        matcher = Matcher(engine, sessionmaker, bus)
         subs.append(await bus.subscribe(BOOK_CHANNEL, engine.on_book_event))
         matcher.start()
-    app.state.trading_matcher = matcher
     handler: Any = matcher.on_trade if matcher else engine.on_trade_event
     for symbol in engine.rules:
         subs.append(await bus.subscribe(f"{symbol.lower()}@trade", handler))
     try:
-        yield
+        yield matcher
     finally:
         for sub in subs:
             await sub.close()
         if matcher is not None:
             await matcher.stop()
+
+
+@contextlib.asynccontextmanager
+async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """API start-up: the engine on app.state, its price feed, and the matcher if it runs here."""
+    settings: Settings = app.state.settings
+    engine = make_engine(settings)
+    app.state.trading = engine
+    here = matcher_here(settings, "api")
+    async with running_engine(
+        engine, app.state.sessionmaker, app.state.bus, with_matcher=here
+    ) as matcher:
+        app.state.trading_matcher = matcher
+        yield
+
+
+@contextlib.asynccontextmanager
+async def worker_matcher(ctx: JobContext) -> AsyncIterator[None]:
+    """Worker start-up (backend/worker.py): the matcher, when it runs in the worker.
+
+    Run one worker with it (or set TRADING_RUN_MATCHER=no on the others): a second matcher is
+    safe (fills are keyed by (order, trade) under the order's row lock) but does double work.
+    """
+    settings: Settings = ctx["settings"]
+    if not matcher_here(settings, "worker"):
+        yield
+        return
+    engine = make_engine(settings)
+    async with running_engine(engine, ctx["sessionmaker"], ctx["bus"], with_matcher=True) as m:
+        ctx["trading_matcher"] = m
+        yield
 
 
 async def snapshot_equity(ctx: JobContext) -> int:
