@@ -125,3 +125,23 @@ async def test_import_is_not_cut_short_by_candles_the_live_feed_stored(
     await history.store(sm, [candle_row(k, "replay") for k in late])  # what a replay stored
     result = await history.import_dir(sm, path.parent.parent, show_progress=False)
     assert result.rows_new == 95 and await count(sm, "1h") == 100
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_backfill_job_runs_through_the_job_runner(db_url: str, tmp_path: Path) -> None:
+    from backend.main import create_app
+    from tests.conftest import make_settings
+
+    async with FakeBinance() as fake:
+        fake.add_klines(
+            "BTCUSDT", "1h", [kline_row(T0 + i * HOUR, "1h", "1", "2", "1", "2") for i in range(30)]
+        )
+        app = create_app(make_settings(db_url, tmp_path, binance_rest_url=fake.rest_url))
+        async with app.router.lifespan_context(app):
+            first = await app.state.jobs.run_now(
+                "market.backfill", interval="1h", since="2024-01-01", symbols=["BTCUSDT"]
+            )
+            again = await app.state.jobs.run_now(
+                "market.backfill", interval="1h", since=T0, symbols=["BTCUSDT"]
+            )
+    assert first["new"] == 30 and again["new"] == 0
