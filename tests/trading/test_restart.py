@@ -8,7 +8,7 @@ from pathlib import Path
 from backend.main import create_app
 from backend.trading import tasks
 from tests.conftest import asgi_client
-from tests.trading.conftest import make_user, tick, trading_settings
+from tests.trading.conftest import make_user, tick, trade_frame, trading_settings
 
 LIMIT = {"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "quantity": "0.005",
          "price": "61000", "time_in_force": "GTC"}  # fmt: skip
@@ -55,3 +55,29 @@ async def test_equity_snapshot_job_feeds_the_equity_curve(db_url: str, tmp_path:
             assert await tasks.snapshot_equity(ctx) >= 1
             points = (await c.get("/api/v1/portfolio/equity", headers=h)).json()
             assert [D(p["equity"]) for p in points] == [D("10000")]
+
+
+async def test_matcher_can_run_in_the_worker_instead_of_the_api(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = trading_settings(db_url, tmp_path, trading_run_matcher="worker")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert app.state.trading_matcher is None  # the API only publishes and prices
+        ctx = {"settings": settings, "sessionmaker": app.state.sessionmaker, "bus": app.state.bus}
+        async with tasks.worker_matcher(ctx):
+            matcher = ctx["trading_matcher"]
+            await matcher.drain()
+            _, h = await make_user(app)
+            frame = trade_frame("BTCUSDT", "60000")
+            await app.state.bus.publish("btcusdt@trade", frame)
+            await matcher.drain()
+            async with asgi_client(app) as c:
+                r = await c.post(
+                    "/api/v1/orders", headers=h, json={**LIMIT, "side": "BUY", "price": "59000"}
+                )
+                oid = r.json()["id"]
+                await app.state.bus.publish("btcusdt@trade", trade_frame("BTCUSDT", "58000", "1"))
+                await matcher.drain()
+                o = (await c.get(f"/api/v1/orders/{oid}", headers=h)).json()
+                assert o["status"] == "FILLED"
