@@ -203,6 +203,15 @@ class FakeBinance:
                     sent += 1
         return sent
 
+    async def play(self, script: Iterable[tuple[float, str, object]]) -> int:
+        """Push a script of `(delay_s, stream, data)` steps in order; returns frames sent."""
+        sent = 0
+        for delay, stream, data in script:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent += await self.push(stream, data)
+        return sent
+
     async def push_kline(
         self, symbol: str, interval: str, row: list[object], *, closed: bool
     ) -> int:

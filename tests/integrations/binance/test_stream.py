@@ -86,8 +86,10 @@ async def test_events_arrive_parsed_with_decimals(fake: FakeBinance) -> None:
         await fake.wait_subscribed("btcusdt@ticker")
         row = kline_row(T0, "1m", "42000.01", "42010", "41990.5", "42005.25", "3.5")
         await fake.push_kline("BTCUSDT", "1m", row, closed=True)
-        await fake.push("btcusdt@trade", trade_event("BTCUSDT", 7, "42005.25", "0.001", T0 + 5))
-        await fake.push("btcusdt@ticker", ticker_event("BTCUSDT", "42005.25", T0 + 6))
+        await fake.play([
+            (0.0, "btcusdt@trade", trade_event("BTCUSDT", 7, "42005.25", "0.001", T0 + 5)),
+            (0.01, "btcusdt@ticker", ticker_event("BTCUSDT", "42005.25", T0 + 6)),
+        ])  # fmt: skip
         got = await reader.wait_for(is_msg, 3)
     finally:
         await reader.close()
