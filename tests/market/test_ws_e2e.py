@@ -6,15 +6,40 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
+from websockets.asyncio.client import connect
 
+from backend.config import Settings
+from backend.main import create_app
 from backend.market.candles import floor_open
 from tests.conftest import REDIS_URL, make_settings
 from tests.fakes.binance_events import kline_row, trade_event
 from tests.fakes.binance_server import FakeBinance
-from tests.realtime.conftest import serve
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[str]:
+    """The real app on uvicorn, port 0, in this loop; yields the /ws URL."""
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None,
+                            loop="none")  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/ws"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
@@ -36,7 +61,7 @@ async def test_binance_trade_and_kline_reach_a_ws_subscriber(
             redis_prefix=redis_prefix,
             jobs_inline=True,
         )
-        async with serve(settings) as server, server.connect() as ws:
+        async with serve(settings) as url, connect(url, compression=None) as ws:
             await ws.send(json.dumps({
                 "method": "SUBSCRIBE", "params": ["btcusdt@trade", "btcusdt@kline_1h"], "id": 1,
             }))  # fmt: skip
