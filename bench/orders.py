@@ -32,7 +32,17 @@ from typing import Any
 
 import asyncpg
 from _common import emit, row
-from api_overhead import ROOT, Run, Server, app_env, login, migrate, percentile, serve
+from api_overhead import (
+    ROOT,
+    Run,
+    Server,
+    app_env,
+    cpu_seconds,
+    login,
+    migrate,
+    percentile,
+    serve,
+)
 from fastapi import FastAPI, Request
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -149,7 +159,10 @@ def load(server: Server, tokens: list[str], n: int, concurrency: int) -> Run:
         await asyncio.gather(*conns)
         return Run(n, time.perf_counter() - start, lat)
 
-    return asyncio.run(go())
+    before = cpu_seconds(server.proc.pid)
+    run = asyncio.run(go())
+    run.server_cpu_s = cpu_seconds(server.proc.pid) - before
+    return run
 
 
 def main() -> None:
@@ -214,6 +227,10 @@ def main() -> None:
         om, bm = percentile(o.latencies_ms, q), percentile(b.latencies_ms, q)
         row(f"p{q} latency", om, bm, "ms")
         figures.update({f"ours_p{q}_ms": om, f"bare_p{q}_ms": bm})
+    ours_cpu = min(r.cpu_ms_per_request for r in runs["ours"])
+    bare_cpu = min(r.cpu_ms_per_request for r in runs["bare"])
+    row("server CPU per order", ours_cpu, bare_cpu, "ms")
+    figures.update({"ours_cpu_ms_per_order": ours_cpu, "bare_cpu_ms_per_order": bare_cpu})
     figures = {k: round(v, 3) for k, v in figures.items()}
     emit(
         "orders",
