@@ -99,3 +99,19 @@ async def test_cancel_racing_a_fill_has_one_winner_and_the_ledger_stays_whole(
     assert b["USDT"] == (D("10000") - D("590") * n, D("0"))
     assert b.get("BTC", (D(0), D(0))) == (D("0.00999") * n, D("0"))
     assert outcomes  # at least one outcome observed (both usually)
+
+
+async def test_concurrent_repeats_of_one_client_order_id_make_one_order(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000")
+    await _balances(tclient, h)
+    body = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01",
+            "price": "59000", "time_in_force": "GTC", "client_order_id": "same-id"}  # fmt: skip
+    rs = await asyncio.gather(
+        *(tclient.post("/api/v1/orders", headers=h, json=body) for _ in range(30))
+    )
+    assert {r.status_code for r in rs} == {201}
+    assert len({r.json()["id"] for r in rs}) == 1
+    assert await _balances(tclient, h) == {"USDT": (D("9410"), D("590"))}
