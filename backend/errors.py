@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -88,6 +89,32 @@ class Unavailable(AppError):
     status = 503
     code = "unavailable"
     message = "Service temporarily unavailable"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The one error shape, documented in OpenAPI for every route."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (400, "Bad request"),
+        (401, "Not authenticated"),
+        (403, "Forbidden"),
+        (404, "Not found"),
+        (422, "Validation error: `details` lists `{loc, msg, type}` per field"),
+        (429, "Too many requests (`Retry-After` header)"),
+        (500, "Internal error (`details.request_id` only)"),
+    )
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

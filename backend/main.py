@@ -16,7 +16,7 @@ from backend.auth.router import router as auth_router
 from backend.bus import make_bus
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
-from backend.errors import install_error_handlers
+from backend.errors import ERROR_RESPONSES, install_error_handlers
 from backend.health import service as health_service
 from backend.health.router import router as health_router
 from backend.jobs import ArqJobs, InlineJobs, Jobs
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "under Binance's rules, alerts, analysis and forecasts.",
         lifespan=lifespan,
         generate_unique_id_function=_unique_id,
+        responses=ERROR_RESPONSES,
     )
     app.state.settings = settings
     app.state.metrics = metrics  # domain counters exist (at zero) from the start
