@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from backend.config import get_settings
+from backend.realtime.router import uvicorn_options
 
 
 def main() -> None:
@@ -18,7 +19,7 @@ def main() -> None:
         port=settings.port,
         proxy_headers=True,
         log_config=None,
-        ws_max_size=65536,
+        **uvicorn_options(settings),  # log level, ws keepalive (ping/pong), frame size, deflate
     )
 
 

@@ -7,8 +7,9 @@
 - Each client has a bounded queue drained by its own writer task. A full queue marks the client
   as a slow consumer and it is disconnected; a publish never waits for any client.
 
-Hot path: `_on_message` is O(subscribers of the channel) with one deque append per subscriber
-and no await; bench/fanout.py measures it against a bare `websockets.broadcast`.
+Hot path: `_on_message` is O(subscribers of the channel): one inline socket write (or one deque
+append) per subscriber, never an await; bench/fanout.py measures it against a bare
+`websockets.broadcast` of the same bytes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator, MutableMapping
+from typing import Any
 
 from loguru import logger
 
@@ -26,15 +28,62 @@ from backend.realtime.protocol import unwrap_data
 CLOSE_POLICY = 1008  # RFC 6455 "policy violation": Binance-like drops (rate, slow consumer)
 SLOW_CONSUMER = "slow consumer"
 
-Send = Callable[[str], Awaitable[None]]
+# The raw ASGI send of the connection and the messages it takes. A frame's message is built once
+# per event and shared by all subscribers (ASGI servers and our middlewares only read it).
+Message = MutableMapping[str, Any]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def text_message(frame: str) -> Message:
+    return {"type": "websocket.send", "text": frame}
+
+
+class _Resume:
+    """Awaitable that finishes a send coroutine which suspended while being run eagerly.
+
+    The coroutine was started outside any task (see Client.push) and yielded `future`; awaiting
+    this inside the writer task hands that future to the task and drives the coroutine on, with
+    the same send/throw protocol a task uses, so cancellation and errors propagate as usual.
+    """
+
+    __slots__ = ("_coro", "_future")
+
+    def __init__(self, coro: Generator[Any, None, None], future: Any) -> None:
+        self._coro = coro
+        self._future = future
+
+    def __await__(self) -> Generator[Any, None, None]:
+        future = self._future
+        while True:
+            try:
+                yield future
+            except BaseException as exc:  # cancellation included: the coroutine decides
+                try:
+                    future = self._coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    future = self._coro.send(None)
+                except StopIteration:
+                    return
 
 
 class Client:
-    """One connection's outbound side: a bounded queue, its writer, and its close decision."""
+    """One connection's outbound side: a bounded queue, its writer, and its close decision.
+
+    Fast path: while the writer is parked (queue empty, nothing in flight) a frame is written
+    inline: the ASGI send of a writable socket completes without suspending, so fan-out costs
+    what `websockets.broadcast` costs instead of one task wake-up per client and event. A send
+    that does suspend (the socket's buffer is full) is handed to the writer task, and every
+    later frame queues behind it until the writer has drained the queue.
+    """
 
     __slots__ = (
         "_limit",
         "_pending",
+        "_send",
+        "_stalled",
         "_waiter",
         "close_code",
         "close_reason",
@@ -44,8 +93,10 @@ class Client:
 
     def __init__(self, queue_size: int) -> None:
         self._limit = queue_size
-        self._pending: deque[str] = deque()
-        self._waiter: asyncio.Future[None] | None = None
+        self._pending: deque[Message] = deque()
+        self._send: Send | None = None
+        self._stalled: _Resume | None = None
+        self._waiter: asyncio.Future[None] | None = None  # set while the writer is parked
         self.combined = True
         self.close_code: int | None = None
         self.close_reason = ""
@@ -53,18 +104,36 @@ class Client:
         # send that waits for a peer that does not read): the endpoint waits on it too.
         self.dropped: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def push(self, frame: str) -> None:
-        """Queue a frame without waiting; a full queue closes the client as a slow consumer."""
+    def push(self, message: Message) -> None:
+        """Send or queue a frame without waiting; a full queue drops the client as too slow."""
         if self.close_code is not None:
+            return
+        if self._waiter is not None:  # parked writer: nothing queued, nothing in flight
+            self._send_now(message)
             return
         if len(self._pending) >= self._limit:
             self._pending.clear()  # nothing more goes out before the close frame
             self.request_close(CLOSE_POLICY, SLOW_CONSUMER)
-            if not self.dropped.done():
-                self.dropped.set_result(None)
+            self._drop()
             return
-        self._pending.append(frame)
+        self._pending.append(message)
+
+    def _send_now(self, message: Message) -> None:
+        assert self._send is not None
+        coro = self._send(message).__await__()
+        try:
+            future = coro.send(None)
+        except StopIteration:
+            return  # written
+        except Exception:
+            self._drop()  # the peer is gone; the endpoint cleans up
+            return
+        self._stalled = _Resume(coro, future)
         self._wake()
+
+    def _drop(self) -> None:
+        if not self.dropped.done():
+            self.dropped.set_result(None)
 
     def request_close(self, code: int, reason: str) -> None:
         """Close after the frames already queued (e.g. an error frame) have been written."""
@@ -84,7 +153,11 @@ class Client:
         """Write queued frames in order until a close is requested; then return."""
         pending = self._pending
         loop = asyncio.get_running_loop()
+        self._send = send
         while True:
+            if self._stalled is not None:
+                stalled, self._stalled = self._stalled, None
+                await stalled
             while pending:
                 await send(pending.popleft())
             if self.close_code is not None:
@@ -181,14 +254,15 @@ class Hub:
         except UnicodeDecodeError:
             logger.bind(channel=channel).error("ws.bad_event")
             return
+        message = text_message(frame)
         if not ch.raw_clients:
             for client in ch.clients:
-                client.push(frame)
+                client.push(message)
             return
-        raw: str | None = None
+        raw: Message | None = None
         for client in ch.clients:
             if client.combined:
-                client.push(frame)
+                client.push(message)
             else:
-                raw = raw if raw is not None else unwrap_data(frame)
+                raw = raw if raw is not None else text_message(unwrap_data(frame))
                 client.push(raw)

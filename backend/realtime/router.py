@@ -3,7 +3,7 @@
 The endpoint runs two tasks per connection: a reader (control frames -> Session) and the
 client's writer (queue -> socket). Whichever ends first ends the connection, with the close code
 the session or hub decided (1008 "slow consumer", 1008 "too many messages").
-Protocol pings are sent by the ASGI server (ASGI has no ping message): `uvicorn_ws_options`
+Protocol pings are sent by the ASGI server (ASGI has no ping message): `uvicorn_options`
 turns the ws_* settings into uvicorn's keepalive, so a client that does not pong within
 `ws_ping_timeout_s` is closed by uvicorn and its reader sees the disconnect.
 """
@@ -17,6 +17,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, WebSocket
+from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketState
 
 from backend.config import Settings
@@ -42,9 +44,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(tags=["streams"], lifespan=lifespan)
 
 
-def uvicorn_ws_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for uvicorn.run/Config that apply the ws_* settings."""
+_UVICORN_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for uvicorn.run/Config that apply the ws_* settings.
+
+    `log_level` matters for speed: without it uvicorn's loggers inherit the stdlib root level
+    that setup_logging leaves at 0, so uvicorn wraps the app in its per-message trace logger
+    and the websockets protocol formats a debug line for every frame sent (bench/fanout.py).
+    """
+    level = settings.log_level.lower()
     return {
+        "log_level": level if level in _UVICORN_LEVELS else "info",
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_max_size": settings.ws_max_size,
@@ -52,23 +64,35 @@ def uvicorn_ws_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-@router.websocket("/ws")
-async def stream(websocket: WebSocket) -> None:
-    app = websocket.app
-    session = Session(app.state.settings, app.state.hub, app.state.stream_catalog)
-    await websocket.accept()
-    token = websocket.query_params.get("token")
-    writer = asyncio.create_task(session.client.run_writer(websocket.send_text))
-    reader = asyncio.create_task(_read(websocket, session, token))
-    try:
-        dropped = session.client.dropped
-        await asyncio.wait((reader, writer, dropped), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (reader, writer):
-            task.cancel()
-        await asyncio.gather(reader, writer, return_exceptions=True)
-        await session.close()
-        await _close(websocket, session)
+class StreamEndpoint:
+    """The `/ws` ASGI endpoint.
+
+    A plain ASGI class (not a `func(websocket)` route) so the writer gets the connection's raw
+    ASGI `send`: event frames skip Starlette's per-message state machine and dict building,
+    which matters at 1,000 clients x every event (bench/fanout.py). Handshake, reads and the
+    close go through Starlette's `WebSocket` as usual.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        app = websocket.app
+        session = Session(app.state.settings, app.state.hub, app.state.stream_catalog)
+        await websocket.accept()
+        token = websocket.query_params.get("token")
+        writer = asyncio.create_task(session.client.run_writer(send))
+        reader = asyncio.create_task(_read(websocket, session, token))
+        try:
+            dropped = session.client.dropped
+            await asyncio.wait((reader, writer, dropped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            await asyncio.gather(reader, writer, return_exceptions=True)
+            await session.close()
+            await _close(websocket, session)
+
+
+router.routes.append(WebSocketRoute("/ws", StreamEndpoint(), name="stream"))
 
 
 async def _read(websocket: WebSocket, session: Session, token: str | None) -> None:

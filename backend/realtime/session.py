@@ -15,7 +15,7 @@ from loguru import logger
 
 from backend.config import Settings
 from backend.errors import Unauthorized
-from backend.realtime.hub import CLOSE_POLICY, Client, Hub
+from backend.realtime.hub import CLOSE_POLICY, Client, Hub, text_message
 from backend.realtime.protocol import (
     CODE_UNAUTHORIZED,
     USER_STREAM,
@@ -75,23 +75,25 @@ class Session:
     async def on_text(self, text: str) -> None:
         """Handle one inbound frame; errors become error frames, never exceptions."""
         if not self._rate.allow(asyncio.get_running_loop().time()):
-            self.client.push(too_many_messages(self._settings.ws_max_msgs_per_s).frame())
+            self.client.push(
+                text_message(too_many_messages(self._settings.ws_max_msgs_per_s).frame())
+            )
             self.client.request_close(CLOSE_POLICY, TOO_MANY_MESSAGES)
             return
         try:
             request = parse_request(text)
             result = await self._dispatch(request)
         except ProtocolError as exc:
-            self.client.push(exc.frame())
+            self.client.push(text_message(exc.frame()))
             return
-        self.client.push(result_frame(result, request.id))
+        self.client.push(text_message(result_frame(result, request.id)))
 
     async def on_auth_param(self, token: str) -> None:
         """`/ws?token=`: the same as a first AUTH frame (an error frame with a null id)."""
         try:
             await self.authenticate(token, None)
         except ProtocolError as exc:
-            self.client.push(exc.frame())
+            self.client.push(text_message(exc.frame()))
 
     async def _dispatch(self, request: Request) -> object:
         method, params = request.method, request.params
@@ -156,7 +158,7 @@ class Session:
         # Private events stop with the token; the client re-sends AUTH with a fresh one.
         self._expiry = None
         msg = "Unauthorized: the access token has expired; send AUTH with a fresh one"
-        self.client.push(error_frame(CODE_UNAUTHORIZED, msg))
+        self.client.push(text_message(error_frame(CODE_UNAUTHORIZED, msg)))
         channel = self._channel(USER_STREAM) if USER_STREAM in self.streams else None
         self.streams.pop(USER_STREAM, None)
         self.user_id = None

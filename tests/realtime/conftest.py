@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from backend.config import Settings
 from backend.main import create_app
 from backend.realtime.hub import Hub
-from backend.realtime.router import uvicorn_ws_options
+from backend.realtime.router import uvicorn_options
 from backend.security import Role, encode_access_token
 from tests.conftest import REDIS_URL, make_settings
 
@@ -54,7 +55,7 @@ async def serve(settings: Settings) -> AsyncIterator[Server]:
         lifespan="on",
         log_config=None,
         loop="none",
-        **uvicorn_ws_options(settings),
+        **uvicorn_options(settings),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -79,8 +80,13 @@ def bus_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ws_settings(bus_kind: str, tmp_path: Path, redis_prefix: str) -> WsSettings:
-    """Settings factory for this test's bus; all app instances of a test share the prefix."""
+def ws_settings(
+    bus_kind: str, tmp_path: Path, redis_prefix: str, sqlite_template: Path
+) -> WsSettings:
+    """Settings factory for this test's bus; all app instances of a test share the prefix and a
+    migrated SQLite file (other domains' start-up hooks read their tables)."""
+    db = tmp_path / "app.db"
+    shutil.copyfile(sqlite_template, db)
 
     def build(**overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -92,7 +98,7 @@ def ws_settings(bus_kind: str, tmp_path: Path, redis_prefix: str) -> WsSettings:
             "market_intervals": ["1m", "1h"],
         }
         values.update(overrides)
-        return make_settings(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}", tmp_path, **values)
+        return make_settings(f"sqlite+aiosqlite:///{db}", tmp_path, **values)
 
     return build
 

@@ -52,18 +52,26 @@ async def test_subscriber_receives_the_published_bytes_unchanged(
 async def test_unsubscribe_stops_delivery_and_releases_the_bus_channel(
     server: Server, redis_client: aioredis.Redis
 ) -> None:
+    # miniTicker channels: no other domain of the app follows them on the bus, so the Redis
+    # subscription count shows the hub's own (the market and trading domains follow tickers,
+    # klines and trades in every API process).
     settings = server.app.state.settings
+    mini = "btcusdt@miniTicker"
     async with server.connect() as ws:
-        await subscribed(server, ws, [TICKER, "btcusdt@kline_1m"], redis_client)
-        assert await call(ws, "UNSUBSCRIBE", [TICKER], 8) == {"result": None, "id": 8}
+        await subscribed(server, ws, [mini, "btcusdt@kline_1m"], redis_client)
+        assert await call(ws, "UNSUBSCRIBE", [mini], 8) == {"result": None, "id": 8}
         assert server.hub.channels == {"btcusdt@kline_1m"}
         if settings.redis_url:
-            counts = await redis_client.pubsub_numsub(settings.redis_prefix + TICKER)
-            assert counts[0][1] == 0
-        await server.publish(TICKER, event(TICKER, 1))
+
+            async def released() -> bool:
+                counts = await redis_client.pubsub_numsub(settings.redis_prefix + mini)
+                return bool(counts[0][1] == 0)
+
+            await wait_until(released, "Redis subscription released")
+        await server.publish(mini, event(mini, 1))
         kline = event("btcusdt@kline_1m", 2)
         await server.publish("btcusdt@kline_1m", kline)
-        # the kline was published after the ticker: had the ticker been delivered, it came first
+        # the kline was published after the miniTicker: had that been delivered, it came first
         assert await ws.recv(decode=False) == kline
     await wait_until(lambda: not server.hub.channels, "hub released every channel on close")
 
@@ -197,28 +205,27 @@ async def test_more_streams_than_the_limit_are_refused_whole(ws_settings: WsSett
 async def test_two_app_instances_each_subscribe_only_what_their_clients_need(
     ws_settings: WsSettings, redis_client: aioredis.Redis
 ) -> None:
+    # miniTicker channels: followed by no other domain (see the unsubscribe test)
     settings = ws_settings()
+    btc, eth = "btcusdt@miniTicker", "ethusdt@miniTicker"
     async with (
         serve(settings) as one,
         serve(settings) as two,
         one.connect() as a,
         two.connect() as b,
     ):
-        await subscribed(one, a, [TICKER], redis_client)
-        await subscribed(two, b, ["ethusdt@trade"], redis_client)
-        assert one.hub.channels == {TICKER}
-        assert two.hub.channels == {"ethusdt@trade"}
-        counts = dict(
-            await redis_client.pubsub_numsub(
-                settings.redis_prefix + TICKER, settings.redis_prefix + "ethusdt@trade"
-            )
-        )
+        await subscribed(one, a, [btc], redis_client)
+        await subscribed(two, b, [eth], redis_client)
+        assert one.hub.channels == {btc}
+        assert two.hub.channels == {eth}
+        keys = [settings.redis_prefix + btc, settings.redis_prefix + eth]
+        counts = dict(await redis_client.pubsub_numsub(*keys))
         assert list(counts.values()) == [1, 1]  # one Redis subscription each, not two
-        ticker, trade = event(TICKER, 1), event("ethusdt@trade", 2)
-        await one.publish("ethusdt@trade", trade)  # published by the other instance
-        await two.publish(TICKER, ticker)
-        assert await a.recv(decode=False) == ticker
-        assert await b.recv(decode=False) == trade
+        btc_event, eth_event = event(btc, 1), event(eth, 2)
+        await one.publish(eth, eth_event)  # published by the other instance
+        await two.publish(btc, btc_event)
+        assert await a.recv(decode=False) == btc_event
+        assert await b.recv(decode=False) == eth_event
 
 
 async def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(
