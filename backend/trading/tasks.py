@@ -235,11 +235,17 @@ async def worker_matcher(ctx: JobContext) -> AsyncIterator[None]:
         yield
 
 
-async def snapshot_equity(ctx: JobContext) -> int:
+async def snapshot_equity(ctx: JobContext, *, force: bool = False) -> int:
+    """Cron: one equity point per account every TRADING_SNAPSHOT_MINUTES (the cron ticks each
+    minute because the cron list is built before settings exist; the cadence is checked here)."""
     settings: Settings = ctx["settings"]
+    now = datetime.now(UTC)
+    every = max(1, settings.trading_snapshot_minutes)
+    if not force and (now.hour * 60 + now.minute) % every != 0:
+        return 0
     engine = make_engine(settings)
     async with transaction(ctx["sessionmaker"]) as tx:
-        return await history.snapshot_equity(tx, engine, datetime.now(UTC))
+        return await history.snapshot_equity(tx, engine, now)
 
 
 def job_specs() -> list[JobSpec]:
@@ -247,5 +253,4 @@ def job_specs() -> list[JobSpec]:
 
 
 def crons() -> list[CronSpec]:
-    # every 5 minutes, at second 0 (the equity curve's resolution)
-    return [CronSpec(SNAPSHOT_JOB, minute=frozenset(range(0, 60, 5)))]
+    return [CronSpec(SNAPSHOT_JOB)]  # every minute at second 0; the job applies the cadence

@@ -52,7 +52,7 @@ async def test_equity_snapshot_job_feeds_the_equity_curve(db_url: str, tmp_path:
         async with asgi_client(app) as c:
             await c.get("/api/v1/account", headers=h)
             ctx = {"settings": app.state.settings, "sessionmaker": app.state.sessionmaker}
-            assert await tasks.snapshot_equity(ctx) >= 1
+            assert await tasks.snapshot_equity(ctx, force=True) >= 1
             points = (await c.get("/api/v1/portfolio/equity", headers=h)).json()
             assert [D(p["equity"]) for p in points] == [D("10000")]
 
