@@ -60,8 +60,10 @@ def execution_report(
         "N": trade.fee_asset if trade else None,
         "T": ms(now),
         "t": trade.id if trade else -1,
+        "I": trade.id if trade else 0,  # execution id ("ignore" in Binance's docs)
         "w": order.is_open and order.is_working,
         "m": bool(trade and trade.is_maker),
+        "M": False,
         "O": ms(order.created_at),
         "Z": d8(order.cumulative_quote_qty),
         "Y": d8(trade.quote_qty if trade else None),

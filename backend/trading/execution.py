@@ -82,6 +82,8 @@ async def execute_market(
         # the impact on the real size may lift the price: never spend more than asked
         qty = rules.floor_to_step(order.quote_quantity / price, r.step_size)
         order.quantity = qty
+        if qty <= 0 or (r.lot_size is not None and not r.lot_size.ok(qty)):
+            raise reject(-2010, rules.MSG_NO_LIQUIDITY)
     fills.report(order, "NEW")
     await fill(tx, engine, account_id, order, fills, price, qty, f"taker:{order.id}", maker=False)
 

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import httpx
 from fastapi import FastAPI
 
-from tests.trading.conftest import make_user, tick
+from tests.trading.conftest import SAMPLES, make_user, tick
 
 
 async def balances(client: httpx.AsyncClient, h: dict[str, str]) -> dict[str, tuple[D, D]]:
@@ -406,3 +406,32 @@ async def test_unknown_symbol_is_binance_1121(tapp: FastAPI, tclient: httpx.Asyn
 
 async def test_orders_need_a_login(tclient: httpx.AsyncClient) -> None:
     assert (await tclient.get("/api/v1/orders")).status_code == 401
+
+
+async def test_execution_report_has_every_field_of_binances_sample(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    sample = json.loads((SAMPLES / "user_executionReport.json").read_text())["event"]
+    uid, h = await make_user(tapp)
+    await tick(tapp, "BTCUSDT", "60000")
+    frames: list[dict[str, object]] = []
+    sub = await tapp.state.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    try:
+        await tclient.post(
+            "/api/v1/orders",
+            headers=h,
+            json={"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01",
+                  "price": "59000", "time_in_force": "GTC"},
+        )  # fmt: skip
+    finally:
+        await sub.close()
+    new = frames[0]["data"]
+    assert isinstance(new, dict)
+    assert set(sample) - {"v"} <= set(new)  # `v` is STP-only (PROTOCOL.md §6)
+    assert (new["x"], new["X"], new["w"], new["p"], new["q"]) == (
+        "NEW",
+        "NEW",
+        True,
+        "59000.00000000",
+        "0.01000000",
+    )
