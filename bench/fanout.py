@@ -221,8 +221,6 @@ def progress(msg: str) -> None:
     print(f"[fanout] {msg}", file=sys.stderr, flush=True)
 
 
-
-
 async def run_phases(
     target: Target, cmd: Connection, counter: Any, args: argparse.Namespace
 ) -> dict[str, float]:
@@ -436,7 +434,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=10.0)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--burst-seconds", type=float, default=5.0)
-    p.add_argument("--window", type=int, default=16, help="events in flight per client")
+    p.add_argument("--window", type=int, default=32, help="events in flight per client")
     return p.parse_args()
 
 

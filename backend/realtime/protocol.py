@@ -85,8 +85,9 @@ def error_frame(code: int, msg: str, request_id: RequestId = None) -> str:
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
+    # serde_json's position: the line, and the count of characters read on it so far
     line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
 
 
 def _valid_id(value: Any) -> bool:
