@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -36,7 +37,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import uvloop  # noqa: E402
-
 from _common import emit, raise_fd_limit, row  # noqa: E402
 
 STREAM = "btcusdt@ticker"
@@ -165,9 +165,10 @@ async def _client_main(cmd: Connection, counter: Any) -> None:
         if op == "connect":
             host, port, path, n = args
             pool.replies = pool.lost = 0
+            factory = functools.partial(_Client, pool, path, host)
             for first in range(0, n, 100):  # batches, to stay under accept backlogs
                 batch = [
-                    loop.create_connection(lambda: _Client(pool, path, host), host, port)
+                    loop.create_connection(factory, host, port)
                     for _ in range(first, min(n, first + 100))
                 ]
                 for _transport, proto in await asyncio.gather(*batch):
