@@ -103,5 +103,10 @@ export default tseslint.config(
     files: ['scripts/**/*.mjs', 'e2e/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // page.evaluate callbacks run in the browser
+    files: ['e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
   prettier,
 );

@@ -32,7 +32,7 @@ function step(name) {
   console.log(`e2e: ${name}`);
 }
 
-export async function runJourney({ base, artifacts, userDataDir }) {
+export async function runJourney({ base, artifacts, userDataDir, admin }) {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -49,6 +49,19 @@ export async function runJourney({ base, artifacts, userDataDir }) {
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
   const shots = [];
 
+  /** The theme button; on a phone it sits in the collapsed menu, so open and close that. */
+  async function toggleTheme() {
+    const menu = page.getByRole('button', { name: /^(Toggle navigation|Открыть меню)$/ });
+    const collapsed = await menu.isVisible();
+    if (collapsed) await menu.click();
+    const theme = /^(Dark theme|Light theme|Тёмная тема|Светлая тема)$/;
+    await page.getByRole('button', { name: theme }).click();
+    if (collapsed) {
+      await menu.click();
+      await page.waitForTimeout(500); // collapse animation
+    }
+  }
+
   /** Screenshot in the current theme and in the other one, then switch back. */
   async function shoot(name, prepare = async () => undefined) {
     const theme = await page.evaluate(() => document.documentElement.dataset.bsTheme);
@@ -56,14 +69,14 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     await page.waitForTimeout(300);
     const first = join(artifacts, `${name}-${theme}.png`);
     await page.screenshot({ path: first, fullPage: true });
-    await page.getByRole('button', { name: /^(Dark theme|Light theme|Тёмная тема|Светлая тема)$/ }).click();
+    await toggleTheme();
     const other = theme === 'dark' ? 'light' : 'dark';
     await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, other);
     await prepare();
     await page.waitForTimeout(400);
     const second = join(artifacts, `${name}-${other}.png`);
     await page.screenshot({ path: second, fullPage: true });
-    await page.getByRole('button', { name: /^(Dark theme|Light theme|Тёмная тема|Светлая тема)$/ }).click();
+    await toggleTheme();
     await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
     shots.push(first, second);
   }
@@ -90,9 +103,16 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/market$/);
     await page.getByRole('button', { name: username }).waitFor();
+    assert.equal(
+      await page.getByRole('link', { name: 'Users' }).count(),
+      0,
+      'no admin link for a trader',
+    );
 
     step('overview prices change');
-    const btcRow = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'BTC/USDT' }) });
+    const btcRow = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name: 'BTC/USDT' }) });
     await btcRow.waitFor();
     const rowCount = await page.getByRole('row').count();
     assert.ok(rowCount > 5, `expected the symbols table, got ${rowCount} rows`);
@@ -115,7 +135,9 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     await page.waitForURL(/\/market\/BTCUSDT/);
     const chart = page.getByRole('img', { name: /Candlestick chart of BTCUSDT/ });
     await chart.waitFor();
-    const candles = await poll('candles', async () => Number(await chart.getAttribute('data-candles')));
+    const candles = await poll('candles', async () =>
+      Number(await chart.getAttribute('data-candles')),
+    );
     // a fresh database holds what the replay has built so far (E2E_HISTORY=1 imports more)
     assert.ok(candles >= 20, `expected history, got ${candles} candles`);
     const before = {
@@ -130,7 +152,8 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     console.log(`e2e:   ${candles} candles; forming candle ${before.close} -> ${moved.close}`);
     const box = await chart.boundingBox();
     assert.ok(box && box.width > 300 && box.height > 200, 'chart has a size');
-    const hover = (fx, fy) => () => page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+    const hover = (fx, fy) => () =>
+      page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
     await shoot('symbol-btcusdt-1h', hover(0.8, 0.4));
 
     step('interval switch');
@@ -146,6 +169,19 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     await page.getByRole('link', { name: 'Profile' }).click();
     await page.getByRole('heading', { name: 'Profile' }).waitFor();
     await shoot('profile');
+    await page.getByLabel('Current password').fill(password);
+    await page.getByLabel('New password', { exact: true }).fill(`${password}-2`);
+    await page.getByLabel('Repeat new password').fill(`${password}-2`);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    // the API ends every session on a password change: log in again with the new one
+    await page.waitForURL(/\/login\?next=%2Fprofile$/);
+    await page.getByText(/Password changed; every session was signed out/).waitFor();
+    await page.getByLabel('Username or email').fill(username);
+    await page.getByLabel('Password').fill(`${password}-2`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/profile$/); // back where the guard sent us from
+    await page.goto(`${base}/admin/users`);
+    await page.getByRole('heading', { name: 'Access denied' }).waitFor();
     await page.goto(`${base}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await shoot('not-found');
@@ -167,12 +203,35 @@ export async function runJourney({ base, artifacts, userDataDir }) {
     await page.waitForURL(/\/login\?next=/);
     await shoot('login-ru');
 
+    step('phone layout');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/market`);
+    await page.getByRole('link', { name: 'BTC/USDT' }).waitFor();
+    await shoot('phone-market');
+    await page.goto(`${base}/market/BTCUSDT?interval=15m`);
+    await page.getByRole('img', { name: /BTCUSDT/ }).waitFor();
+    await shoot('phone-symbol');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    step('admin sees the users page');
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Имя пользователя или email').fill(admin.username);
+    await page.getByLabel('Пароль').fill(admin.password);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await page.waitForURL(/\/market$/);
+    await page.getByRole('link', { name: 'Пользователи' }).click();
+    await page.getByRole('heading', { name: 'Пользователи' }).waitFor();
+    await page.getByRole('rowheader', { name: new RegExp(username) }).waitFor();
+    await shoot('admin-users-ru');
+
     const unexpected = consoleErrors.filter((e) => !/401|Failed to load resource/.test(e));
     assert.deepEqual(unexpected, [], 'browser console errors');
     console.log(`e2e: passed; ${shots.length} screenshots in ${artifacts}`);
   } catch (error) {
-    await page.screenshot({ path: join(artifacts, 'failure.png'), fullPage: true }).catch(() => undefined);
-    console.error('console errors:', consoleErrors);
+    await page
+      .screenshot({ path: join(artifacts, 'failure.png'), fullPage: true })
+      .catch(() => undefined);
+    console.error('console errors:', consoleErrors, 'at', page.url());
     throw error;
   } finally {
     await context.close();

@@ -15,6 +15,7 @@ const repo = resolve(frontend, '..');
 const python = resolve(repo, '.venv/bin/python');
 const replayDir = process.env.MARKET_REPLAY_DIR ?? resolve(repo, '../shared/data/binance');
 const artifacts = resolve(frontend, 'e2e-artifacts');
+const ADMIN_PASSWORD = 'Quartz-Lantern-9081';
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -63,9 +64,16 @@ async function main() {
     LOG_TO_FILE: 'false',
     LOG_LEVEL: 'WARNING',
     REDIS_URL: '',
+    ADMIN_EMAIL: 'admin@example.com',
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: ADMIN_PASSWORD,
   };
   delete env.REDIS_URL;
-  const migrate = spawnSync(python, ['-m', 'alembic', 'upgrade', 'head'], { cwd: repo, env, stdio: 'inherit' });
+  const migrate = spawnSync(python, ['-m', 'alembic', 'upgrade', 'head'], {
+    cwd: repo,
+    env,
+    stdio: 'inherit',
+  });
   if (migrate.status !== 0) throw new Error('alembic upgrade failed');
   if (process.env.E2E_HISTORY === '1') {
     // optional: years of BTCUSDT candles for the chart (about a minute on SQLite)
@@ -78,7 +86,16 @@ async function main() {
   }
   const server = spawn(
     python,
-    ['-m', 'uvicorn', 'backend.main:create_app', '--factory', '--host', '127.0.0.1', '--port', String(port)],
+    [
+      '-m',
+      'uvicorn',
+      'backend.main:create_app',
+      '--factory',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     { cwd: repo, env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const base = `http://127.0.0.1:${port}`;
@@ -86,7 +103,12 @@ async function main() {
   try {
     const status = await waitReady(base, server);
     console.log(`backend ready at ${base} (source ${status.source})`);
-    await runJourney({ base, artifacts, userDataDir: join(tmp, 'chromium') });
+    await runJourney({
+      base,
+      artifacts,
+      userDataDir: join(tmp, 'chromium'),
+      admin: { username: 'admin', password: ADMIN_PASSWORD },
+    });
   } catch (error) {
     failed = true;
     console.error(error);

@@ -50,6 +50,8 @@ export const en = {
     haveAccount: 'Already registered?',
     registered: 'Account created. Log in to start.',
     sessionExpired: 'Your session has ended. Please log in again.',
+    passwordChanged:
+      'Password changed; every session was signed out. Log in with the new password.',
   },
   profile: {
     title: 'Profile',

@@ -52,6 +52,7 @@ export const ru: LocaleTree = {
     haveAccount: 'Уже зарегистрированы?',
     registered: 'Аккаунт создан. Войдите, чтобы начать.',
     sessionExpired: 'Сеанс завершён. Войдите снова.',
+    passwordChanged: 'Пароль изменён, все сеансы завершены. Войдите с новым паролем.',
   },
   profile: {
     title: 'Профиль',

@@ -11,12 +11,15 @@ import { getBaseUrl } from './base-url';
  */
 
 export type SessionStatus = 'unknown' | 'anonymous' | 'authenticated';
+/** Why the last session ended, for the login page's message. */
+export type EndReason = 'logout' | 'expired' | 'password_changed' | 'other_tab' | null;
 
 export interface SessionState {
   readonly status: SessionStatus;
   readonly accessToken: string | null;
   /** Epoch ms when the access token expires. */
   readonly expiresAt: number | null;
+  readonly endReason: EndReason;
 }
 
 export interface TokenGrant {
@@ -29,7 +32,12 @@ export const WEB_CLIENT_HEADERS = { 'X-Client': 'web' } as const;
 /** Refresh this long before expiry (or at half the lifetime for very short tokens). */
 const REFRESH_MARGIN_MS = 60_000;
 
-let state: SessionState = { status: 'unknown', accessToken: null, expiresAt: null };
+let state: SessionState = {
+  status: 'unknown',
+  accessToken: null,
+  expiresAt: null,
+  endReason: null,
+};
 const listeners = new Set<() => void>();
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 let inFlight: Promise<boolean> | null = null;
@@ -79,16 +87,17 @@ export function acceptGrant(grant: TokenGrant): void {
     status: 'authenticated',
     accessToken: grant.access_token,
     expiresAt: Date.now() + expiresInMs,
+    endReason: null,
   });
   scheduleRefresh(expiresInMs);
 }
 
-/** Forget the session locally (and in the other tabs unless `fromOtherTab`). */
-export function clearSession(fromOtherTab = false): void {
+/** Forget the session locally (and in the other tabs, unless it came from one). */
+export function clearSession(reason: EndReason = 'logout'): void {
   if (refreshTimer !== null) clearTimeout(refreshTimer);
   refreshTimer = null;
-  setState({ status: 'anonymous', accessToken: null, expiresAt: null });
-  if (!fromOtherTab) broadcast('logout');
+  setState({ status: 'anonymous', accessToken: null, expiresAt: null, endReason: reason });
+  if (reason !== 'other_tab') broadcast('logout');
 }
 
 async function doRefresh(): Promise<boolean> {
@@ -103,7 +112,8 @@ async function doRefresh(): Promise<boolean> {
   } catch {
     // network error: treated like a refused refresh
   }
-  clearSession();
+  // a session that existed and could not be renewed has expired; a first visit simply has none
+  clearSession(state.status === 'authenticated' ? 'expired' : null);
   return false;
 }
 
@@ -131,7 +141,7 @@ export async function bootstrapSession(): Promise<void> {
   if (typeof BroadcastChannel !== 'undefined' && channel === null) {
     channel = new BroadcastChannel('auth-session');
     channel.onmessage = (event: MessageEvent) => {
-      if (event.data === 'logout' && state.status !== 'anonymous') clearSession(true);
+      if (event.data === 'logout' && state.status !== 'anonymous') clearSession('other_tab');
     };
   }
   if (state.status !== 'unknown') return;
@@ -154,5 +164,5 @@ export function resetSessionForTests(): void {
   inFlight = null;
   channel?.close();
   channel = null;
-  state = { status: 'unknown', accessToken: null, expiresAt: null };
+  state = { status: 'unknown', accessToken: null, expiresAt: null, endReason: null };
 }

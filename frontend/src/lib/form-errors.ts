@@ -65,7 +65,7 @@ function codeErrorText(error: ApiError): string {
   const base = errorMessage(error);
   const reasons =
     typeof error.details === 'object' && error.details !== null && 'reasons' in error.details
-      ? (error.details).reasons
+      ? error.details.reasons
       : null;
   if (!Array.isArray(reasons) || reasons.length === 0) return base;
   const texts = reasons

@@ -17,7 +17,10 @@ export default function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const session = useSession();
-  const state = (location.state ?? {}) as { registered?: boolean; username?: string };
+  const state = (location.state ?? {}) as {
+    registered?: boolean;
+    username?: string;
+  };
   const next = safeNext(params.get('next'));
   if (session.status === 'authenticated') return <Navigate to={next} replace />;
   return (
@@ -29,6 +32,16 @@ export default function LoginPage() {
         {state.registered ? (
           <Alert variant="success" className="py-2" role="status">
             {t('auth.registered')}
+          </Alert>
+        ) : null}
+        {session.endReason === 'password_changed' ? (
+          <Alert variant="success" className="py-2" role="status">
+            {t('auth.passwordChanged')}
+          </Alert>
+        ) : null}
+        {session.endReason === 'expired' ? (
+          <Alert variant="warning" className="py-2" role="status">
+            {t('auth.sessionExpired')}
           </Alert>
         ) : null}
         <LoginForm

@@ -69,7 +69,7 @@ export function AppNavbar() {
                 </NavDropdown>
               </Nav>
             ) : current.state === 'anonymous' ? (
-              <Nav className="flex-row gap-2">
+              <Nav className="flex-row align-items-center gap-2">
                 <Nav.Link as={NavLink} to="/login">
                   {t('nav.login')}
                 </Nav.Link>

@@ -1,11 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import Alert from 'react-bootstrap/Alert';
 import Button from 'react-bootstrap/Button';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 
 import { ErrorAlert } from '@/components/error-alert';
 import { FormField } from '@/components/form-field';
+import { clearSession } from '@/lib/auth-session';
 import { applyFieldErrors, fieldErrorText, formLevelError } from '@/lib/form-errors';
 
 import { passwordSchema } from './schemas';
@@ -19,6 +19,10 @@ const CODE_FIELDS = {
   weak_password: 'new_password',
 } as const;
 
+/**
+ * The API revokes every session of the user on a password change (this one too), so on success
+ * the local session ends as well.
+ */
 export function PasswordForm() {
   const { t } = useTranslation();
   const change = useChangePasswordMutation();
@@ -32,7 +36,11 @@ export function PasswordForm() {
 
   const onSubmit = handleSubmit(({ confirm: _confirm, ...body }) =>
     change.mutateAsync(body).then(
-      () => reset(EMPTY),
+      () => {
+        reset(EMPTY);
+        // the guard then sends the user to the login page, which says why
+        clearSession('password_changed');
+      },
       (error: unknown) => {
         applyFieldErrors(error, setError, ['current_password', 'new_password'], CODE_FIELDS);
       },
@@ -44,11 +52,6 @@ export function PasswordForm() {
       <h2 id="password-title" className="h5 mb-3">
         {t('profile.passwordTitle')}
       </h2>
-      {change.isSuccess ? (
-        <Alert variant="success" className="py-2" role="status">
-          {t('profile.passwordChanged')}
-        </Alert>
-      ) : null}
       <ErrorAlert error={formLevelError(change.error, CODE_FIELDS)} />
       <FormField
         label={t('profile.currentPassword')}

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, useLocation } from 'react-router';
+import { Link, Navigate, useLocation, useNavigation } from 'react-router';
 
 import { PageSpinner } from '@/components/page-spinner';
 import { StatusPage } from '@/components/status-page';
@@ -23,8 +23,12 @@ export function RequireRole({
   const { t } = useTranslation();
   const location = useLocation();
   const current = useCurrentUser();
+  const navigation = useNavigation();
   if (current.state === 'loading') return <PageSpinner />;
   if (current.state === 'anonymous') {
+    // signed out on purpose while navigating away (e.g. after a password change): let that
+    // navigation win instead of racing it with a redirect
+    if (navigation.state !== 'idle') return <PageSpinner />;
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }
