@@ -295,6 +295,9 @@ async def run_phases(
         "burst_p50_ms": burst["p50"],
         "burst_p99_ms": burst["p99"],
         "server_cpu_share": server_cpu / elapsed,
+        # Delivered messages per CPU-second of the server: its capacity per core, which does
+        # not depend on how much CPU the other processes of a shared machine leave to it.
+        "msgs_per_cpu_s": through / max(server_cpu, 1e-9),
         "client_cpu_share": (client_cpu1 - client_cpu0) / elapsed,
     }
 
@@ -396,6 +399,7 @@ async def main(args: argparse.Namespace) -> None:
         f"steady {args.rate:g} ev/s x {args.seconds:g} s, throughput window {args.window} ev"
     )
     row("delivered msgs/s (throughput)", ours["msgs_per_s"], bare["msgs_per_s"], "msg/s")
+    row("msgs per server CPU-second", ours["msgs_per_cpu_s"], bare["msgs_per_cpu_s"], "msg/cpu-s")
     row(
         "server CPU per message @ steady",
         ours["server_cpu_us_per_msg"],
@@ -413,8 +417,12 @@ async def main(args: argparse.Namespace) -> None:
         "client CPU share (throughput)", ours["client_cpu_share"], bare["client_cpu_share"], "cores"
     )
     ratio = ours["msgs_per_s"] / bare["msgs_per_s"]
-    aims = ratio >= 0.5 and ours["steady_p99_ms"] < 50
-    print(f"  throughput ratio {ratio:.2f} (aim >= 0.5); aims met: {aims}")
+    cpu_ratio = ours["msgs_per_cpu_s"] / bare["msgs_per_cpu_s"]
+    aims = min(ratio, cpu_ratio) >= 0.5 and ours["steady_p99_ms"] < 50
+    print(
+        f"  throughput ratio {ratio:.2f} wall, {cpu_ratio:.2f} per CPU-second (aim >= 0.5); "
+        f"p99 @ {args.rate:g} ev/s {ours['steady_p99_ms']:.1f} ms (aim < 50); aims met: {aims}"
+    )
     emit(
         "fanout",
         {
@@ -423,6 +431,7 @@ async def main(args: argparse.Namespace) -> None:
             "ours": ours,
             "bare": bare,
             "throughput_ratio": ratio,
+            "throughput_ratio_per_cpu": cpu_ratio,
             "aims_met": aims,
         },
     )
