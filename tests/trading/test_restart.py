@@ -54,7 +54,8 @@ async def test_equity_snapshot_job_feeds_the_equity_curve(db_url: str, tmp_path:
             ctx = {"settings": app.state.settings, "sessionmaker": app.state.sessionmaker}
             assert await tasks.snapshot_equity(ctx, force=True) >= 1
             points = (await c.get("/api/v1/portfolio/equity", headers=h)).json()
-            assert [D(p["equity"]) for p in points] == [D("10000")]
+            # (the in-process cron may add a point of its own at a 5-minute boundary)
+            assert points and {D(p["equity"]) for p in points} == {D("10000")}
 
 
 async def test_matcher_can_run_in_the_worker_instead_of_the_api(
