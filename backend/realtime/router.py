@@ -76,7 +76,9 @@ class StreamEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         app = websocket.app
-        session = Session(app.state.settings, app.state.hub, app.state.stream_catalog)
+        state = app.state
+        snapshot = getattr(state, "stream_snapshot", None)
+        session = Session(state.settings, state.hub, state.stream_catalog, snapshot)
         await websocket.accept()
         token = websocket.query_params.get("token")
         writer = asyncio.create_task(session.client.run_writer(send))

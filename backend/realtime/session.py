@@ -9,6 +9,7 @@ explicit `SUBSCRIBE ["user"]` (same rule as every other stream; no surprise traf
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from loguru import logger
@@ -32,6 +33,9 @@ from backend.realtime.protocol import (
 from backend.security import decode_access_token
 
 TOO_MANY_MESSAGES = "too many messages"
+# Optional provider of a stream's latest frame (the bytes a bus event would carry), e.g. the
+# market domain's last ticker; the router reads it from `app.state.stream_snapshot`.
+Snapshot = Callable[[str], bytes | None]
 
 
 class RateWindow:
@@ -54,10 +58,18 @@ class RateWindow:
 
 
 class Session:
-    def __init__(self, settings: Settings, hub: Hub, catalog: StreamCatalog) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        hub: Hub,
+        catalog: StreamCatalog,
+        snapshot: Snapshot | None = None,
+    ) -> None:
         self._settings = settings
         self._hub = hub
         self._catalog = catalog
+        self._snapshot = snapshot
+        self._after_reply: list[str] = []
         self.client = Client(settings.ws_send_queue)
         self.streams: dict[str, None] = {}  # insertion-ordered, for LIST_SUBSCRIPTIONS
         self.user_id: int | None = None
@@ -87,6 +99,9 @@ class Session:
             self.client.push(text_message(exc.frame()))
             return
         self.client.push(text_message(result_frame(result, request.id)))
+        for frame in self._after_reply:
+            self.client.push(text_message(frame))
+        self._after_reply.clear()
 
     async def on_auth_param(self, token: str) -> None:
         """`/ws?token=`: the same as a first AUTH frame (an error frame with a null id)."""
@@ -122,6 +137,12 @@ class Session:
         for name in new:
             self.streams[name] = None
         await self._hub.add(self.client, [self._channel(n) for n in new])
+        if self._snapshot is not None:
+            # the latest known state right away (after the reply), not at the next update
+            for name in new:
+                data = self._snapshot(name)
+                if data is not None:
+                    self._after_reply.append(data.decode())
 
     async def _unsubscribe(self, names: list[str]) -> None:
         # Like Binance, unsubscribing from a stream one is not subscribed to is not an error.

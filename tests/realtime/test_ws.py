@@ -282,3 +282,17 @@ async def test_a_client_that_does_not_answer_pings_is_closed(ws_settings: WsSett
             while True:
                 await dead.recv()
         assert dead.close_code == 1011  # uvicorn's "keepalive ping timeout"
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_subscribe_sends_the_latest_snapshot_right_after_the_reply(server: Server) -> None:
+    latest = event(TICKER, 41)
+    # the seam a domain fills in (the market domain: its latest ticker per symbol)
+    server.app.state.stream_snapshot = lambda stream: latest if stream == TICKER else None
+    async with server.connect() as ws:
+        reply = await call(ws, "SUBSCRIBE", [TICKER, "btcusdt@trade"], 1)
+        assert reply == {"result": None, "id": 1}
+        assert await ws.recv(decode=False) == latest
+        fresh = event(TICKER, 42)
+        await server.publish(TICKER, fresh)
+        assert await ws.recv(decode=False) == fresh
