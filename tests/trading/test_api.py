@@ -435,3 +435,32 @@ async def test_execution_report_has_every_field_of_binances_sample(
         "59000.00000000",
         "0.01000000",
     )
+
+
+async def test_fills_from_the_market_pipelines_own_trade_frames(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    """The bytes the market ingestor publishes (market/pipeline.py) drive the matcher."""
+    from backend.integrations.binance.schemas import TradeEvent
+    from backend.market.pipeline import frame
+
+    async def market_trade(price: str, trade_id: int) -> None:
+        ev = TradeEvent(
+            1_700_000_000_000, "BTCUSDT", trade_id, D(price), D("1"), 1_700_000_000_000, False
+        )
+        await tapp.state.bus.publish(
+            "btcusdt@trade", frame("btcusdt@trade", ev.to_binance(), "replay")
+        )
+        await tapp.state.trading_matcher.drain()
+
+    _, h = await make_user(tapp)
+    await market_trade("60000", 1)
+    r = await tclient.post(
+        "/api/v1/orders",
+        headers=h,
+        json={"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01",
+              "price": "59000", "time_in_force": "GTC"},
+    )  # fmt: skip
+    await market_trade("58999.99", 2)
+    o = (await tclient.get(f"/api/v1/orders/{r.json()['id']}", headers=h)).json()
+    assert o["status"] == "FILLED"
