@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     rate_limit_login: str = "20/minute"
     rate_limit_register: str = "10/minute"
     rate_limit_default: str = "600/minute"
+    # Per-process cache of the authenticated user (backend/auth/principals.py): a safety-net
+    # lifetime behind the bus invalidations; 0 turns the cache off (every request reads the DB).
+    auth_user_cache_ttl_s: float = Field(default=5.0, ge=0)
     cors_origins: CsvList = Field(default_factory=list)
     max_body_bytes: int = 1_048_576
     admin_email: str | None = None

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from backend.auth.deps import authenticate, check_role, oauth2_scheme
+from backend.auth.deps import authenticate, authenticate_principal, check_role, oauth2_scheme
+from backend.auth.principals import Principal
 from backend.bus import Bus
 from backend.config import Settings
 from backend.db import Tx, transaction
@@ -45,20 +46,34 @@ BusDep = Annotated[Bus, Depends(get_bus)]
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 
-# --- auth: the logic lives in backend/auth/deps.py; these share the request's TxDep ---
+# --- auth: the logic lives in backend/auth/deps.py ---
 
 
 async def get_current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    """The principal, from the per-process cache (no transaction); see auth/principals.py."""
+    state = request.app.state
+    return await authenticate_principal(
+        state.access_tokens, state.principals, state.sessionmaker, token
+    )
+
+
+async def get_current_user_row(
     request: Request, tx: TxDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
     return await authenticate(request.app.state.access_tokens, tx, token)
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+# Who is asking: id, role, profile fields (frozen; read from the cache, never a transaction).
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+# The user's row loaded in the request's TxDep, checked against the database: for routes that
+# change it (profile, password).
+CurrentUserRow = Annotated[User, Depends(get_current_user_row)]
 
 
-def require_role(role: Role) -> Callable[[User], Coroutine[Any, Any, User]]:
-    async def check(user: CurrentUser) -> User:
+def require_role(role: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def check(user: CurrentUser) -> Principal:
         return check_role(user, role)
 
     check.__name__ = f"require_{role.value}"
@@ -70,5 +85,5 @@ def RequireRole(role: Role) -> Any:
     return Depends(require_role(role))
 
 
-AnalystUser = Annotated[User, Depends(require_role(Role.ANALYST))]
-AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
+AnalystUser = Annotated[Principal, Depends(require_role(Role.ANALYST))]
+AdminUser = Annotated[Principal, Depends(require_role(Role.ADMIN))]

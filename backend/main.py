@@ -12,6 +12,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 
 from backend import metrics, worker
 from backend.admin.router import router as admin_router
+from backend.auth.principals import principal_cache
 from backend.auth.router import router as auth_router
 from backend.bus import make_bus
 from backend.config import Settings, get_settings
@@ -37,7 +38,7 @@ API_PREFIX = "/api/v1"
 # Domain start-up hooks, entered in order after the core is up and left in reverse order.
 # Each takes the app and returns an async context manager (admin bootstrap, market ingestor, ...).
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-STARTUPS: list[Startup] = [admin_bootstrap, trading_lifespan]
+STARTUPS: list[Startup] = [principal_cache, admin_bootstrap, trading_lifespan]
 
 
 def _unique_id(route: APIRoute) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from backend.admin.schemas import AdminUserOut, UserPage
 from backend.auth import lockout
+from backend.auth.principals import Principal
 from backend.db import Tx
 from backend.errors import BadRequest, NotFound
 from backend.logging import security_event
@@ -50,7 +51,7 @@ async def list_users(
 
 async def update_user(
     tx: Tx,
-    admin: User,
+    admin: Principal,
     user_id: int,
     *,
     role: Role | None,
@@ -69,7 +70,7 @@ async def update_user(
     return _out(user, locks.get(user.id))
 
 
-async def unlock_user(tx: Tx, admin: User, user_id: int) -> AdminUserOut:
+async def unlock_user(tx: Tx, admin: Principal, user_id: int) -> AdminUserOut:
     user = await _get(tx, user_id)
     await lockout.clear(tx, lockout.user_subject(user.id))
     security_event("auth.unlocked", user_id=user.id, by=admin.id)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response, status
 
 from backend.auth.deps import PasswordsDep
-from backend.deps import CurrentUser, TxDep
+from backend.deps import CurrentUser, CurrentUserRow, TxDep
 from backend.users import service
 from backend.users.schemas import PasswordChange, UserOut, UserUpdate
 
@@ -18,7 +18,7 @@ async def read_me(user: CurrentUser) -> UserOut:
 
 
 @router.patch("/me")
-async def update_me(body: UserUpdate, user: CurrentUser, tx: TxDep) -> UserOut:
+async def update_me(body: UserUpdate, user: CurrentUserRow, tx: TxDep) -> UserOut:
     updated = await service.update_profile(
         tx,
         user,
@@ -31,7 +31,7 @@ async def update_me(body: UserUpdate, user: CurrentUser, tx: TxDep) -> UserOut:
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: PasswordChange, user: CurrentUser, tx: TxDep, passwords: PasswordsDep
+    body: PasswordChange, user: CurrentUserRow, tx: TxDep, passwords: PasswordsDep
 ) -> Response:
     """Changes the password and ends every session, this one included: log in again."""
     await service.change_password(

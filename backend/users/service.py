@@ -7,6 +7,7 @@ from datetime import datetime
 
 from backend.auth import sessions
 from backend.auth.password_policy import password_problems
+from backend.auth.principals import Principal, user_changed
 from backend.db import Tx
 from backend.errors import AppError, BadRequest, Conflict
 from backend.logging import security_event
@@ -89,6 +90,7 @@ async def register(
         )
     )
     security_event("auth.registered", user_id=user.id, role=role.value)
+    user_changed(tx, user.id)  # ids are not reused, but nothing may stay cached under one
 
     async def count() -> None:
         REGISTRATIONS.inc()
@@ -122,6 +124,7 @@ async def update_profile(
         user.username_key = username.lower()
     user.updated_at = now
     await tx.session.flush()
+    user_changed(tx, user.id)
     return user
 
 
@@ -139,6 +142,7 @@ async def change_password(
     user.updated_at = now
     await sessions.revoke_all_for_user(tx, user.id, now)
     await tx.session.flush()
+    user_changed(tx, user.id)  # token_version moved: cached principals must not outlive it
     security_event("user.password_changed", user_id=user.id)
 
 
@@ -157,7 +161,7 @@ async def list_users(
     )
 
 
-async def set_role(tx: Tx, user: User, role: Role, *, by: User, now: datetime) -> None:
+async def set_role(tx: Tx, user: User, role: Role, *, by: Principal, now: datetime) -> None:
     if role == user.role:
         return
     security_event(
@@ -166,10 +170,12 @@ async def set_role(tx: Tx, user: User, role: Role, *, by: User, now: datetime) -
     user.role = role
     user.updated_at = now
     await tx.session.flush()
+    user_changed(tx, user.id)
 
 
-async def set_active(tx: Tx, user: User, active: bool, *, by: User, now: datetime) -> None:
-    """Blocking ends every session at once (checked on each request) and revokes refresh tokens."""
+async def set_active(tx: Tx, user: User, active: bool, *, by: Principal, now: datetime) -> None:
+    """Blocking ends every session at once (the principal caches are evicted, see
+    auth/principals.py) and revokes refresh tokens."""
     if active == user.is_active:
         return
     security_event("user.blocked" if not active else "user.unblocked", user_id=user.id, by=by.id)
@@ -178,6 +184,7 @@ async def set_active(tx: Tx, user: User, active: bool, *, by: User, now: datetim
     if not active:
         await sessions.revoke_all_for_user(tx, user.id, now)
     await tx.session.flush()
+    user_changed(tx, user.id)
 
 
 async def ensure_admin(
@@ -205,4 +212,5 @@ async def ensure_admin(
         existing.is_active = True
         existing.updated_at = now
         await tx.session.flush()
+        user_changed(tx, existing.id)
     return existing, False

@@ -1,0 +1,201 @@
+"""The authenticated principal: what a request needs of its user, cached per process.
+
+A request with a valid access token is answered from this cache without a database round trip.
+What keeps "a blocked user's tokens stop working at once", "a password change revokes every
+session" and "a role change applies at once" true:
+
+1. Every change to a cached field goes through `user_changed(tx, user_id)` (backend/users/
+   service.py): the entry is evicted in this process at once and again right after the commit,
+   and the commit publishes `users:invalidate` on the bus, which every API replica subscribes to
+   at start-up (`principal_cache`) and applies as soon as it arrives.
+2. A load that raced with an eviction is not stored (the eviction counter moved meanwhile), so a
+   read from before the commit never re-fills the cache with the old row.
+3. While the Redis bus reports itself disconnected, the cache is emptied and bypassed: every
+   request reads the database, as without a cache.
+4. A TTL (`AUTH_USER_CACHE_TTL_S`, default 5 s; 0 turns the cache off) is the safety net.
+
+The honest bound: a replica serves a stale principal for at most the TTL when an invalidation
+never reaches it while its bus still looks connected (a publish that failed because Redis was
+down at that moment, a message lost in a reconnect the reader had not noticed yet), or when a
+user row is changed outside the application (SQL by hand, a CLI run without Redis). With the bus
+up, the other replicas evict within the Redis pub/sub delay (well under a millisecond here), and
+the replica that made the change before its response is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import FastAPI
+from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.bus import Bus
+from backend.db import Tx
+from backend.security import Role
+from backend.users.models import User
+from backend.users.repository import UserRepository
+
+INVALIDATE_CHANNEL = "users:invalidate"
+_SESSION_INFO_KEY = "principal_cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user behind a request, as far as authorization and /users/me need it."""
+
+    id: int
+    email: str
+    username: str
+    role: Role
+    is_active: bool
+    token_version: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(
+            id=user.id,
+            email=user.email,
+            username=user.username,
+            role=user.role,
+            is_active=user.is_active,
+            token_version=user.token_version,
+            created_at=user.created_at,
+        )
+
+
+class PrincipalCache:
+    """user id -> Principal, bounded, with a TTL. Event-loop thread only (no locks needed)."""
+
+    def __init__(
+        self,
+        ttl_s: float,
+        *,
+        bus: Bus | None = None,
+        max_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.bus = bus
+        self.clock = clock
+        self._max_size = max_size
+        self._entries: OrderedDict[int, tuple[Principal, float]] = OrderedDict()
+        self._evictions = 0  # bumped by every eviction: a load that straddles one is not kept
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl_s > 0 and self._bus_connected()
+
+    def _bus_connected(self) -> bool:
+        # RedisBus says when its subscriber is down: invalidations may be missed meanwhile.
+        connected = getattr(self.bus, "connected", True) if self.bus is not None else True
+        if not connected and self._entries:
+            self.clear()
+        return bool(connected)
+
+    def get(self, user_id: int) -> Principal | None:
+        if not self.enabled:
+            return None
+        entry = self._entries.get(user_id)
+        if entry is None:
+            return None
+        principal, expires_at = entry
+        if expires_at <= self.clock():
+            del self._entries[user_id]
+            return None
+        return principal
+
+    def ticket(self) -> int:
+        """Taken before a database load; `put` keeps the load only if no eviction came between."""
+        return self._evictions
+
+    def put(self, principal: Principal, ticket: int) -> None:
+        if ticket != self._evictions or not self.enabled:
+            return
+        self._entries[principal.id] = (principal, self.clock() + self.ttl_s)
+        self._entries.move_to_end(principal.id)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+
+    def evict(self, user_id: int) -> None:
+        self._evictions += 1
+        self._entries.pop(user_id, None)
+
+    def clear(self) -> None:
+        self._evictions += 1
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # --- the bus ---
+
+    async def announce(self, user_id: int) -> None:
+        """Evict here, then tell every replica (after the commit that changed the user)."""
+        self.evict(user_id)
+        if self.bus is not None:
+            await self.bus.publish(INVALIDATE_CHANNEL, json.dumps({"user_id": user_id}).encode())
+
+    def on_message(self, _channel: str, data: bytes) -> None:
+        try:
+            user_id = int(json.loads(data)["user_id"])
+        except (ValueError, KeyError, TypeError):
+            logger.bind(data=data[:100].decode(errors="replace")).warning("auth.bad_invalidation")
+            self.clear()  # unreadable: forget everything rather than keep something stale
+            return
+        self.evict(user_id)
+
+
+def attach(sessionmaker: async_sessionmaker[AsyncSession], cache: PrincipalCache) -> None:
+    """Sessions of this app carry the cache, so `user_changed` finds it from any Tx."""
+    sessionmaker.configure(info={_SESSION_INFO_KEY: cache})
+
+
+def user_changed(tx: Tx, user_id: int) -> None:
+    """Call on every change to a field of Principal (role, block, password, profile)."""
+    cache = tx.session.info.get(_SESSION_INFO_KEY)
+    if not isinstance(cache, PrincipalCache):
+        return  # a session outside the app (CLI, worker): its caches expire by TTL
+    cache.evict(user_id)  # a later read in this process waits for the commit to be re-cached
+
+    async def announce() -> None:
+        await cache.announce(user_id)
+
+    tx.on_commit(announce)
+
+
+async def load(
+    cache: PrincipalCache, sessionmaker: async_sessionmaker[AsyncSession], user_id: int
+) -> Principal | None:
+    """From the cache, else from the database (and then cached)."""
+    principal = cache.get(user_id)
+    if principal is not None:
+        return principal
+    ticket = cache.ticket()
+    async with sessionmaker() as session:  # read only: closing it ends the transaction
+        user = await UserRepository(session).get(user_id)
+        principal = None if user is None else Principal.of(user)
+    if principal is not None:
+        cache.put(principal, ticket)
+    return principal
+
+
+@asynccontextmanager
+async def principal_cache(app: FastAPI) -> AsyncIterator[None]:
+    """A STARTUPS hook (backend/main.py): the cache, fed by `users:invalidate` on the bus."""
+    bus: Bus = app.state.bus
+    cache = PrincipalCache(app.state.settings.auth_user_cache_ttl_s, bus=bus)
+    app.state.principals = cache
+    attach(app.state.sessionmaker, cache)
+    subscription = await bus.subscribe(INVALIDATE_CHANNEL, cache.on_message)
+    try:
+        yield
+    finally:
+        await subscription.close()
