@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +28,25 @@ from backend.realtime.hub import Hub
 from backend.realtime.protocol import StreamCatalog
 from backend.realtime.session import Session
 
+_TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
+
+
+class _RedactToken(logging.Filter):
+    """uvicorn logs each WebSocket handshake with its query string; `?token=` must not reach
+    the logs (STYLE.md §7: never log tokens)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, str) and "token=" in a for a in record.args
+        ):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub("***", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+_REDACT = _RedactToken()
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,6 +56,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     hub = Hub(app.state.bus)
     app.state.hub = hub
     app.state.stream_catalog = StreamCatalog(settings.market_symbols, settings.market_intervals)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    uvicorn_log.addFilter(_REDACT)  # a set: adding it twice (two apps) keeps one
     try:
         yield
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,3 +90,30 @@ async def test_user_stream_stops_when_the_token_expires(ws_settings: WsSettings)
             "id": 3,
         }
         assert srv.hub.channels == {"btcusdt@ticker"}
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_query_token_never_reaches_the_logs(ws_settings: WsSettings) -> None:
+    records = _Records()
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    async with serve(ws_settings(log_level="INFO")) as srv:
+        uvicorn_log.addHandler(records)  # after create_app: setup_logging resets handlers
+        try:
+            secret = token(srv.app.state.settings, 3)
+            async with srv.connect(f"token={secret}&x=1") as ws:
+                assert await call(ws, "SUBSCRIBE", ["user"], 1) == {"result": None, "id": 1}
+        finally:
+            uvicorn_log.removeHandler(records)
+    accepted = [line for line in records.lines if "[accepted]" in line]
+    assert accepted, records.lines  # the handshake line was logged...
+    assert all(secret not in line for line in records.lines)  # ...without the token
+    assert "token=***&x=1" in accepted[0]
