@@ -29,6 +29,7 @@ export class FakeApiServer {
   private validToken: string | null = null;
   private tokenSeq = 0;
   private readonly scripted = new Map<string, Scripted>();
+  private readonly fixed = new Map<string, Scripted>();
 
   private constructor(private readonly server: Server) {}
 
@@ -55,6 +56,11 @@ export class FakeApiServer {
   /** The next `METHOD path` call gets this answer instead of the normal one. */
   failNext(method: string, path: string, answer: Scripted): void {
     this.scripted.set(`${method} ${path}`, answer);
+  }
+
+  /** Every `METHOD path` call gets this answer (market data fixtures). */
+  respond(method: string, path: string, answer: Scripted): void {
+    this.fixed.set(`${method} ${path}`, answer);
   }
 
   /** The current access token stops working (as if it expired). */
@@ -113,7 +119,7 @@ export class FakeApiServer {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const method = req.method ?? 'GET';
     this.calls.push({ method, path, headers: req.headers });
-    const scripted = this.scripted.get(`${method} ${path}`);
+    const scripted = this.scripted.get(`${method} ${path}`) ?? this.fixed.get(`${method} ${path}`);
     if (scripted) {
       this.scripted.delete(`${method} ${path}`);
       this.send(res, scripted.status, scripted.body, scripted.headers);

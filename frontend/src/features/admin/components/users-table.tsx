@@ -79,25 +79,29 @@ export function UsersTable({
                 ) : null}
               </td>
               <td className="d-none d-md-table-cell">{formatIsoDate(user.created_at, lang)}</td>
-              <td className="d-flex gap-2 flex-wrap">
-                <Button
-                  size="sm"
-                  variant={user.is_active ? 'outline-danger' : 'outline-success'}
-                  disabled={user.id === selfId || update.isPending}
-                  onClick={() =>
-                    update.mutate({ id: user.id, body: { is_active: !user.is_active } })
-                  }
-                >
-                  {user.is_active ? t('admin.deactivate') : t('admin.activate')}
-                </Button>
-                <Button
-                  size="sm"
-                  variant="outline-secondary"
-                  disabled={unlock.isPending}
-                  onClick={() => unlock.mutate(user.id)}
-                >
-                  {t('admin.unlock')}
-                </Button>
+              <td>
+                <div className="d-flex gap-2 flex-wrap">
+                  <Button
+                    size="sm"
+                    variant={user.is_active ? 'outline-danger' : 'outline-success'}
+                    disabled={user.id === selfId || update.isPending}
+                    onClick={() =>
+                      update.mutate({ id: user.id, body: { is_active: !user.is_active } })
+                    }
+                  >
+                    {user.is_active ? t('admin.deactivate') : t('admin.activate')}
+                  </Button>
+                  {isLocked(user) ? (
+                    <Button
+                      size="sm"
+                      variant="outline-secondary"
+                      disabled={unlock.isPending}
+                      onClick={() => unlock.mutate(user.id)}
+                    >
+                      {t('admin.unlock')}
+                    </Button>
+                  ) : null}
+                </div>
               </td>
             </tr>
           ))}

@@ -127,6 +127,17 @@ export function createCandleChart(canvas: HTMLCanvasElement, settings: CandleCha
       scales: {
         x: {
           type: 'time',
+          // 24 h clock everywhere: date-fns' "h a" would print ДП/ПП in Russian
+          time: {
+            displayFormats: {
+              minute: 'HH:mm',
+              hour: 'HH:mm',
+              day: 'd MMM',
+              week: 'd MMM',
+              month: 'MMM yyyy',
+            },
+            tooltipFormat: 'PPpp',
+          },
           adapters: { date: { locale: locale.startsWith('ru') ? ru : enUS } },
           grid: { color: colors.grid },
           ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 16 },
@@ -213,12 +224,12 @@ export function setCandles(chart: Chart, candles: readonly Kline[], colors: Char
   );
 }
 
-/** Show the newest `count` candles with a little room on the right. */
+/** Show the newest candles (about one per 9 px of width) with a little room on the right. */
 export function showLatest(
   chart: Chart,
   candles: readonly Kline[],
   intervalMs: number,
-  count = 120,
+  count = Math.max(30, Math.min(150, Math.round(chart.width / 9))),
 ): void {
   const last = candles[candles.length - 1];
   const first = candles[Math.max(0, candles.length - count)];

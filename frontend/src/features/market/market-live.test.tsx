@@ -1,0 +1,162 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+
+import { setBaseUrl } from '@/lib/base-url';
+import { WsClient } from '@/lib/ws-client';
+import type { SocketLike } from '@/lib/ws-client';
+import { FakeApiServer } from '@/testing/fake-api-server';
+import { renderRoutes } from '@/testing/render';
+import { TestWsServer } from '@/testing/ws-server';
+
+import { useSymbols, useTickers } from './api/market';
+import { MarketTable } from './components/market-table';
+import { useMiniTickerFeed } from './hooks/use-market-feed';
+
+function Overview() {
+  const tickers = useTickers();
+  const symbols = useSymbols();
+  useMiniTickerFeed();
+  return tickers.data ? <MarketTable tickers={tickers.data} symbols={symbols.data ?? []} /> : null;
+}
+
+const ticker = (symbol: string, last: string, percent: string, quote: string) => ({
+  symbol,
+  last_price: last,
+  price_change: '0',
+  price_change_percent: percent,
+  weighted_avg_price: last,
+  open_price: last,
+  high_price: last,
+  low_price: last,
+  volume: '1',
+  quote_volume: quote,
+  bid_price: last,
+  ask_price: last,
+  open_time: 0,
+  close_time: 0,
+  event_time: 0,
+  source: 'replay',
+});
+
+const symbol = (name: string, base: string, tick: string) => ({
+  symbol: name,
+  status: 'TRADING',
+  base_asset: base,
+  quote_asset: 'USDT',
+  base_asset_precision: 8,
+  quote_asset_precision: 8,
+  tick_size: tick,
+  min_price: tick,
+  max_price: '1000000',
+  step_size: '0.00001',
+  min_qty: '0.00001',
+  max_qty: '9000',
+  min_notional: '5',
+  max_notional: '9000000',
+  order_types: ['LIMIT', 'MARKET'],
+  filters: [],
+});
+
+let api: FakeApiServer;
+let ws: TestWsServer;
+let client: WsClient;
+
+beforeAll(async () => {
+  api = await FakeApiServer.start();
+  setBaseUrl(api.url);
+  api.respond('GET', '/api/v1/market/tickers', {
+    status: 200,
+    body: {
+      source: 'replay',
+      tickers: [
+        ticker('BTCUSDT', '84000.00000000', '-1.5', '900'),
+        ticker('ETHUSDT', '2800.00000000', '2.25', '1000'),
+      ],
+    },
+  });
+  api.respond('GET', '/api/v1/market/symbols', {
+    status: 200,
+    body: {
+      source: 'replay',
+      symbols: [symbol('BTCUSDT', 'BTC', '0.01000000'), symbol('ETHUSDT', 'ETH', '0.01000000')],
+    },
+  });
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+beforeEach(async () => {
+  ws = await TestWsServer.start();
+  client = new WsClient({
+    url: ws.url,
+    createSocket: (u) => new WebSocket(u) as unknown as SocketLike,
+    baseDelayMs: 20,
+  });
+});
+
+afterEach(async () => {
+  client.stop();
+  await ws.close();
+});
+
+const priceOf = (name: string) =>
+  within(screen.getByRole('row', { name: new RegExp(name) })).getByTestId('last-price');
+
+describe('market overview', () => {
+  it('shows REST tickers, then applies !miniTicker@arr frames live', async () => {
+    renderRoutes({ routes: [{ path: '/', element: <Overview /> }], wsClient: client });
+    expect(await screen.findByRole('row', { name: /BTC/ })).toBeInTheDocument();
+    expect(priceOf('BTC')).toHaveTextContent('84,000.00');
+    await ws.waitFor(() => ws.subscriptions().includes('!miniTicker@arr'));
+
+    ws.push(
+      '!miniTicker@arr',
+      [
+        {
+          e: '24hrMiniTicker',
+          E: 1,
+          s: 'BTCUSDT',
+          c: '84100.50',
+          o: '84000',
+          h: '84200',
+          l: '83000',
+          v: '3',
+          q: '250000',
+        },
+      ],
+      'replay',
+    );
+    await waitFor(() => expect(priceOf('BTC')).toHaveTextContent('84,100.50'));
+    expect(priceOf('BTC')).toHaveClass('flash-up');
+    expect(
+      within(screen.getByRole('row', { name: /BTC/ })).getByText('+0.12 %'),
+    ).toBeInTheDocument();
+    expect(priceOf('ETH')).toHaveTextContent('2,800.00');
+  });
+
+  it('sorts by a column, searches and keeps favourites on top', async () => {
+    renderRoutes({ routes: [{ path: '/', element: <Overview /> }], wsClient: client });
+    await screen.findByRole('row', { name: /BTC/ });
+    const user = userEvent.setup();
+    const symbols = () => screen.getAllByRole('rowheader').map((cell) => cell.textContent);
+
+    expect(symbols()).toEqual(['ETH/USDT', 'BTC/USDT']); // default: turnover, largest first
+    await user.click(screen.getByRole('button', { name: /Last price/ }));
+    expect(symbols()).toEqual(['BTC/USDT', 'ETH/USDT']);
+    expect(screen.getByRole('columnheader', { name: /Last price/ })).toHaveAttribute(
+      'aria-sort',
+      'descending',
+    );
+
+    await user.click(screen.getByRole('button', { name: 'Add ETHUSDT to favourites' }));
+    expect(symbols()).toEqual(['ETH/USDT', 'BTC/USDT']);
+    expect(localStorage.getItem('favourites')).toBe('["ETHUSDT"]');
+
+    await user.type(screen.getByLabelText('Search symbols'), 'btc');
+    expect(symbols()).toEqual(['BTC/USDT']);
+  });
+});
