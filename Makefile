@@ -46,8 +46,8 @@ ingestor: $(VENV)/.installed
 	$(PY) -m backend.market.ingestor
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check backend tests bench alembic telegram_bot
-	$(VENV)/bin/ruff format --check backend tests bench alembic telegram_bot
+	$(VENV)/bin/ruff check backend tests bench alembic
+	$(VENV)/bin/ruff format --check backend tests bench alembic
 	$(VENV)/bin/mypy
 
 pytest: $(VENV)/.installed
