@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, Select, func, select, type_coerce, update
+from sqlalchemy import Numeric, Select, bindparam, func, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from backend.trading import ledger
 from backend.trading.models import (
@@ -48,6 +50,51 @@ def _is_pg(session: AsyncSession) -> bool:
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]  # dialect insert factories
     return pg_insert if _is_pg(session) else sqlite_insert
+
+
+# Hot-path statements built once (bench/orders.py): constructing and cache-keying a statement
+# costs more CPU than executing it; values travel as bind parameters.
+_LOCK_SELECT = select(TradingAccount.id, TradingAccount.period).where(
+    TradingAccount.user_id == bindparam("uid")
+)
+_LOCK_SHARE = _LOCK_SELECT.with_for_update(read=True)
+_LOCK_EXCLUSIVE = _LOCK_SELECT.with_for_update()
+_LOCK_SQLITE = (
+    update(TradingAccount)
+    .where(TradingAccount.user_id == bindparam("uid"))
+    .values(lock_seq=TradingAccount.lock_seq + 1)
+    .returning(TradingAccount.id, TradingAccount.period)
+)
+_COUNT_OPEN = (
+    select(Order.type, func.count())
+    .where(
+        Order.user_id == bindparam("uid"),
+        Order.symbol == bindparam("symbol"),
+        Order.status.in_(OPEN_STATUSES),
+    )
+    .group_by(Order.type)
+)
+
+
+def _balance_update() -> ReturningUpdate[Decimal, Decimal]:
+    # Money's Python-side impl is a string type; coerce so `+` is numeric, not `||`.
+    free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
+    df, dl = bindparam("df", type_=_NUM), bindparam("dl", type_=_NUM)
+    zero = bindparam("zero", ZERO, type_=_NUM)
+    return (
+        update(Balance)
+        .where(
+            Balance.account_id == bindparam("aid"),
+            Balance.asset == bindparam("b_asset"),
+            free + df >= zero,
+            locked + dl >= zero,
+        )
+        .values(free=free + df, locked=locked + dl)
+        .returning(Balance.free, Balance.locked)
+    )
+
+
+_APPLY_PG = _balance_update()
 
 
 class AccountRepository:
@@ -90,20 +137,10 @@ class AccountRepository:
 
     async def lock_for_user(self, user_id: int, *, exclusive: bool = False) -> Pair2 | None:
         """`serialize_writers` by user in one round trip: (account id, period), or None."""
+        stmt: Executable = _LOCK_SQLITE
         if _is_pg(self.session):
-            stmt = select(TradingAccount.id, TradingAccount.period).where(
-                TradingAccount.user_id == user_id
-            )
-            stmt = stmt.with_for_update() if exclusive else stmt.with_for_update(read=True)
-            row = (await self.session.execute(stmt)).first()
-        else:
-            upd = (
-                update(TradingAccount)
-                .where(TradingAccount.user_id == user_id)
-                .values(lock_seq=TradingAccount.lock_seq + 1)
-                .returning(TradingAccount.id, TradingAccount.period)
-            )
-            row = (await self.session.execute(upd)).first()
+            stmt = _LOCK_EXCLUSIVE if exclusive else _LOCK_SHARE
+        row = (await self.session.execute(stmt, {"uid": user_id})).first()
         return None if row is None else (int(row[0]), int(row[1]))
 
     async def start_period(self, account_id: int, period: int, now: datetime) -> None:
@@ -133,20 +170,8 @@ class BalanceRepository:
         return await self._apply_sqlite(account_id, m)
 
     async def _apply_pg(self, account_id: int, m: ledger.Movement) -> Pair | None:
-        # Money's Python-side impl is a string type; coerce so `+` is numeric, not `||`.
-        free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
-        stmt = (
-            update(Balance)
-            .where(
-                Balance.account_id == account_id,
-                Balance.asset == m.asset,
-                free + m.free >= ZERO,
-                locked + m.locked >= ZERO,
-            )
-            .values(free=free + m.free, locked=locked + m.locked)
-            .returning(Balance.free, Balance.locked)
-        )
-        hit = (await self.session.execute(stmt)).first()
+        params = {"aid": account_id, "b_asset": m.asset, "df": m.free, "dl": m.locked}
+        hit = (await self.session.execute(_APPLY_PG, params)).first()
         if hit is not None:
             return hit[0], hit[1]
         if m.free < ZERO or m.locked < ZERO:
@@ -154,6 +179,7 @@ class BalanceRepository:
         ins = pg_insert(Balance).values(
             account_id=account_id, asset=m.asset, free=m.free, locked=m.locked
         )
+        free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
         upsert = ins.on_conflict_do_update(
             index_elements=["account_id", "asset"],
             set_={"free": free + m.free, "locked": locked + m.locked},
@@ -231,14 +257,8 @@ class OrderRepository:
 
     async def count_open(self, user_id: int, symbol: str) -> tuple[int, int]:
         """(open orders, open stop orders) of the user on the symbol, for MAX_NUM_* filters."""
-        stmt = (
-            select(Order.type, func.count())
-            .where(
-                Order.user_id == user_id, Order.symbol == symbol, Order.status.in_(OPEN_STATUSES)
-            )
-            .group_by(Order.type)
-        )
-        rows = (await self.session.execute(stmt)).all()
+        params = {"uid": user_id, "symbol": symbol}
+        rows = (await self.session.execute(_COUNT_OPEN, params)).all()
         total = sum(int(n) for _, n in rows)
         algo = sum(int(n) for t, n in rows if t in {s.value for s in STOP_TYPES})
         return total, algo
