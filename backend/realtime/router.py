@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, WebSocket
@@ -23,10 +24,11 @@ from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketState
 
+from backend.auth.deps import authenticate_principal
 from backend.config import Settings
 from backend.realtime.hub import Hub
 from backend.realtime.protocol import StreamCatalog
-from backend.realtime.session import Session
+from backend.realtime.session import Authenticate, Session
 
 _TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
 
@@ -101,7 +103,9 @@ class StreamEndpoint:
         app = websocket.app
         state = app.state
         snapshot = getattr(state, "stream_snapshot", None)
-        session = Session(state.settings, state.hub, state.stream_catalog, snapshot)
+        session = Session(
+            state.settings, state.hub, state.stream_catalog, _authenticator(state), snapshot
+        )
         await websocket.accept()
         token = websocket.query_params.get("token")
         writer = asyncio.create_task(session.client.run_writer(send))
@@ -118,6 +122,19 @@ class StreamEndpoint:
 
 
 router.routes.append(WebSocketRoute("/ws", StreamEndpoint(), name="stream"))
+
+
+def _authenticator(state: Any) -> Authenticate:
+    async def authenticate(token: str) -> tuple[int, datetime]:
+        # The same check as a bearer request: a blocked account or a changed password
+        # (token version) refuses the token, not only a bad signature or expiry.
+        claims = state.access_tokens.decode(token)
+        principal = await authenticate_principal(
+            state.access_tokens, state.principals, state.sessionmaker, token
+        )
+        return principal.id, claims.expires_at
+
+    return authenticate
 
 
 async def _read(websocket: WebSocket, session: Session, token: str | None) -> None:

@@ -9,7 +9,7 @@ explicit `SUBSCRIBE ["user"]` (same rule as every other stream; no surprise traf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from loguru import logger
@@ -30,12 +30,14 @@ from backend.realtime.protocol import (
     too_many_messages,
     too_many_streams,
 )
-from backend.security import decode_access_token
 
 TOO_MANY_MESSAGES = "too many messages"
 # Optional provider of a stream's latest frame (the bytes a bus event would carry), e.g. the
 # market domain's last ticker; the router reads it from `app.state.stream_snapshot`.
 Snapshot = Callable[[str], bytes | None]
+# Access token -> (user id, token expiry); raises Unauthorized. The router binds it to the auth
+# domain's principal check (signature, expiry, active account, token version).
+Authenticate = Callable[[str], Awaitable[tuple[int, datetime]]]
 
 
 class RateWindow:
@@ -63,9 +65,11 @@ class Session:
         settings: Settings,
         hub: Hub,
         catalog: StreamCatalog,
+        authenticate: Authenticate,
         snapshot: Snapshot | None = None,
     ) -> None:
         self._settings = settings
+        self._authenticate = authenticate
         self._hub = hub
         self._catalog = catalog
         self._snapshot = snapshot
@@ -155,18 +159,18 @@ class Session:
     async def authenticate(self, token: str, request_id: RequestId) -> None:
         """Verify an access token; a failure keeps the previous identity (if any)."""
         try:
-            claims = decode_access_token(self._settings, token)
+            user_id, expires_at = await self._authenticate(token)
         except Unauthorized as exc:
             raise ProtocolError(
                 CODE_UNAUTHORIZED, f"Unauthorized: {exc.message}", request_id
             ) from None
-        if claims.user_id != self.user_id and USER_STREAM in self.streams:
+        if user_id != self.user_id and USER_STREAM in self.streams:
             await self._hub.remove(self.client, [self._channel(USER_STREAM)])
-            self.user_id = claims.user_id
+            self.user_id = user_id
             await self._hub.add(self.client, [self._channel(USER_STREAM)])
-        self.user_id = claims.user_id
-        self._arm_expiry(claims.expires_at)
-        logger.bind(user_id=claims.user_id).debug("ws.authenticated")
+        self.user_id = user_id
+        self._arm_expiry(expires_at)
+        logger.bind(user_id=user_id).debug("ws.authenticated")
 
     def _arm_expiry(self, expires_at: datetime) -> None:
         if self._expiry is not None:

@@ -20,10 +20,12 @@ from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
 from backend.config import Settings
+from backend.db import transaction
 from backend.main import create_app
 from backend.realtime.hub import Hub
 from backend.realtime.router import uvicorn_options
 from backend.security import Role, encode_access_token
+from backend.users.models import User
 from tests.conftest import REDIS_URL, make_settings
 
 
@@ -161,14 +163,36 @@ def event(stream: str, n: int, pad: int = 0) -> bytes:
     return json.dumps({"stream": stream, "data": data, "source": "replay"}).encode()
 
 
-def token(settings: Settings, user_id: int, *, now: datetime | None = None) -> str:
+def token(
+    settings: Settings, user_id: int, *, now: datetime | None = None, version: int = 0
+) -> str:
     return encode_access_token(
         settings,
         user_id=user_id,
         role=Role.TRADER,
-        token_version=0,
+        token_version=version,
         now=now or datetime.now(UTC),
     )
+
+
+async def make_user(srv: Server, name: str, *, active: bool = True) -> int:
+    """A user row (token version 0); registration itself is tested in tests/auth."""
+    now = datetime.now(UTC)
+    async with transaction(srv.app.state.sessionmaker) as tx:
+        user = User(
+            email=f"{name}@example.com",
+            username=name,
+            username_key=name.lower(),
+            password_hash="x",
+            role=Role.TRADER,
+            is_active=active,
+            token_version=0,
+            created_at=now,
+            updated_at=now,
+        )
+        tx.session.add(user)
+        await tx.session.flush()
+        return int(user.id)
 
 
 def small_rcvbuf_socket(url: str) -> socket.socket:

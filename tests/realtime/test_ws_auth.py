@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
-from tests.realtime.conftest import Server, WsSettings, bus_ready, call, serve, token
+from tests.realtime.conftest import (
+    Server,
+    WsSettings,
+    bus_ready,
+    call,
+    make_user,
+    serve,
+    token,
+)
 
 
 def user_event(user_id: int, n: int) -> bytes:
@@ -21,16 +29,17 @@ async def test_auth_then_user_stream_delivers_only_own_events(
     server: Server, redis_client: aioredis.Redis
 ) -> None:
     settings = server.app.state.settings
-    async with server.connect() as alice, server.connect(f"token={token(settings, 2)}") as bob:
-        assert await call(alice, "AUTH", [token(settings, 1)], 1) == {"result": None, "id": 1}
+    a, b = await make_user(server, "alice"), await make_user(server, "bob")
+    async with server.connect() as alice, server.connect(f"token={token(settings, b)}") as bob:
+        assert await call(alice, "AUTH", [token(settings, a)], 1) == {"result": None, "id": 1}
         assert await call(alice, "SUBSCRIBE", ["user"], 2) == {"result": None, "id": 2}
         assert await call(bob, "SUBSCRIBE", ["user"], 2) == {"result": None, "id": 2}
-        await bus_ready(server, "user:1", redis_client, settings)
-        await bus_ready(server, "user:2", redis_client, settings)
+        await bus_ready(server, f"user:{a}", redis_client, settings)
+        await bus_ready(server, f"user:{b}", redis_client, settings)
         assert await call(alice, "LIST_SUBSCRIPTIONS", None, 3) == {"result": ["user"], "id": 3}
-        for_bob, for_alice = user_event(2, 1), user_event(1, 2)
-        await server.publish("user:2", for_bob)
-        await server.publish("user:1", for_alice)
+        for_bob, for_alice = user_event(b, 1), user_event(a, 2)
+        await server.publish(f"user:{b}", for_bob)
+        await server.publish(f"user:{a}", for_alice)
         assert await alice.recv(decode=False) == for_alice  # bob's event never reached her
         assert await bob.recv(decode=False) == for_bob
 
@@ -38,15 +47,16 @@ async def test_auth_then_user_stream_delivers_only_own_events(
 @pytest.mark.parametrize("bus_kind", ["memory"])
 async def test_reauth_as_another_user_moves_the_user_stream(server: Server) -> None:
     settings = server.app.state.settings
+    one, two = await make_user(server, "one"), await make_user(server, "two")
     async with server.connect() as ws:
-        await call(ws, "AUTH", [token(settings, 1)], 1)
+        await call(ws, "AUTH", [token(settings, one)], 1)
         await call(ws, "SUBSCRIBE", ["user"], 2)
-        assert server.hub.channels == {"user:1"}
-        assert await call(ws, "AUTH", [token(settings, 7)], 3) == {"result": None, "id": 3}
-        assert server.hub.channels == {"user:7"}
-        await server.publish("user:1", user_event(1, 1))
-        mine = user_event(7, 2)
-        await server.publish("user:7", mine)
+        assert server.hub.channels == {f"user:{one}"}
+        assert await call(ws, "AUTH", [token(settings, two)], 3) == {"result": None, "id": 3}
+        assert server.hub.channels == {f"user:{two}"}
+        await server.publish(f"user:{one}", user_event(one, 1))
+        mine = user_event(two, 2)
+        await server.publish(f"user:{two}", mine)
         assert await ws.recv(decode=False) == mine
 
 
@@ -61,12 +71,16 @@ async def test_bad_query_token_gets_an_error_frame_and_stays_anonymous(server: S
 
 
 @pytest.mark.parametrize("bus_kind", ["memory"])
-async def test_expired_or_foreign_tokens_are_refused(server: Server) -> None:
+async def test_expired_foreign_revoked_or_disabled_tokens_are_refused(server: Server) -> None:
     settings = server.app.state.settings
-    stale = token(settings, 1, now=datetime.now(UTC) - timedelta(hours=2))
-    foreign = token(settings.model_copy(update={"jwt_audience": "someone-else"}), 1)
+    uid = await make_user(server, "carol")
+    blocked = await make_user(server, "dave", active=False)
+    stale = token(settings, uid, now=datetime.now(UTC) - timedelta(hours=2))
+    foreign = token(settings.model_copy(update={"jwt_audience": "someone-else"}), uid)
+    old_version = token(settings, uid, version=1)  # e.g. issued before a password change
+    nobody = token(settings, 999_999)
     async with server.connect() as ws:
-        for i, bad in enumerate((stale, foreign)):
+        for i, bad in enumerate((stale, foreign, old_version, token(settings, blocked), nobody)):
             reply = await call(ws, "AUTH", [bad], i)
             assert reply["error"]["code"] == 6, reply
             assert reply["id"] == i
@@ -77,7 +91,7 @@ async def test_expired_or_foreign_tokens_are_refused(server: Server) -> None:
 async def test_user_stream_stops_when_the_token_expires(ws_settings: WsSettings) -> None:
     async with serve(ws_settings(access_token_ttl_s=1)) as srv, srv.connect() as ws:
         settings = srv.app.state.settings
-        await call(ws, "AUTH", [token(settings, 1)], 1)
+        await call(ws, "AUTH", [token(settings, await make_user(srv, "erin"))], 1)
         assert await call(ws, "SUBSCRIBE", ["user", "btcusdt@ticker"], 2) == {
             "result": None,
             "id": 2,
@@ -108,7 +122,7 @@ async def test_query_token_never_reaches_the_logs(ws_settings: WsSettings) -> No
     async with serve(ws_settings(log_level="INFO")) as srv:
         uvicorn_log.addHandler(records)  # after create_app: setup_logging resets handlers
         try:
-            secret = token(srv.app.state.settings, 3)
+            secret = token(srv.app.state.settings, await make_user(srv, "frank"))
             async with srv.connect(f"token={secret}&x=1") as ws:
                 assert await call(ws, "SUBSCRIBE", ["user"], 1) == {"result": None, "id": 1}
         finally:
