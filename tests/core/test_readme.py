@@ -29,5 +29,7 @@ def test_readme_gives_the_two_commands() -> None:
 
 def test_env_example_lists_only_real_settings() -> None:
     fields = {name.upper() for name in Settings.model_fields}
-    names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    names = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M)
+    )
     assert names and names <= fields
