@@ -152,6 +152,24 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     console.log(`e2e:   ${candles} candles; forming candle ${before.close} -> ${moved.close}`);
     const box = await chart.boundingBox();
     assert.ok(box && box.width > 300 && box.height > 200, 'chart has a size');
+    step('pan left loads older candles');
+    if (candles >= 500) {
+      for (let i = 0; i < 6; i += 1) {
+        await page.mouse.move(box.x + box.width * 0.15, box.y + box.height * 0.5);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.5, { steps: 12 });
+        await page.mouse.up();
+        await page.waitForTimeout(200);
+      }
+      const more = await poll('an older page', async () => {
+        const n = Number(await chart.getAttribute('data-candles'));
+        return n > candles ? n : null;
+      });
+      console.log(`e2e:   ${candles} -> ${more} candles after panning`);
+      await page.getByRole('button', { name: 'Reset zoom' }).click();
+    } else {
+      console.log(`e2e:   skipped: only ${candles} candles stored, no older page to load`);
+    }
     const hover = (fx, fy) => () =>
       page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
     await shoot('symbol-btcusdt-1h', hover(0.8, 0.4));

@@ -27,11 +27,15 @@ export const MarketRow = memo(function MarketRow({
         <FavouriteStar symbol={ticker.symbol} active={favourite} onToggle={onToggleFavourite} />
       </td>
       <th scope="row">
-        <Link to={`/market/${ticker.symbol}`} className="fw-semibold text-decoration-none">
+        <Link
+          to={`/market/${ticker.symbol}`}
+          className="fw-semibold text-decoration-none"
+          aria-label={info ? `${info.base_asset}/${info.quote_asset}` : ticker.symbol}
+        >
           {info ? (
             <>
               {info.base_asset}
-              <span className="text-body-secondary fw-normal">/{info.quote_asset}</span>
+              <span className="text-body-secondary fw-normal quote-asset">/{info.quote_asset}</span>
             </>
           ) : (
             ticker.symbol
