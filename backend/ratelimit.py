@@ -1,10 +1,15 @@
-"""Rate limits (slowapi / limits): per IP on login and register, per user on the whole API.
+"""Rate limits (the `limits` package, fixed windows): per IP on login and register, per user on
+the whole API.
 
 Counters live in Redis when REDIS_URL (or RATE_LIMIT_STORAGE_URL) is set, so replicas share
 them, else in memory. The Redis client has a short socket timeout, and when Redis fails the
-limiter falls back to in-memory counters (slowapi's in_memory_fallback; ours retries Redis every
-few seconds): a dead or hung Redis costs at most one timeout now and then, never a frozen API.
-A 429 is in the error shape with Retry-After.
+limiter falls back to in-memory counters and retries Redis every few seconds: a dead or hung
+Redis costs at most one timeout now and then, never a frozen API. A 429 is in the error shape
+with Retry-After.
+
+The per-user limit runs on every API request, so it is a pure ASGI middleware calling the
+fixed-window limiter directly (slowapi's generic check cost ~0.2 ms a request: limit strings
+re-parsed, the endpoint's signature inspected, a Request built; bench/api_overhead.py).
 """
 
 from __future__ import annotations
@@ -14,14 +19,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from loguru import logger
-from slowapi import Limiter
-from slowapi.errors import RateLimitExceeded
-from slowapi.middleware import async_check_limits
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.config import Settings
@@ -30,6 +31,7 @@ from backend.security import AccessTokens
 
 _RETRY_STORAGE_S = 5.0
 RouteLimit = Literal["login", "register"]
+_DEFAULT = "api"  # the name of the per-user bucket (all API routes count in it)
 
 
 def client_ip(request: Request) -> str:
@@ -37,15 +39,18 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def user_or_ip(request: Request) -> str:
+def user_or_ip(scope: Scope, tokens: AccessTokens) -> str:
     """Key of the default limit: the user id of a valid bearer token, else the client IP."""
-    auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        tokens: AccessTokens = request.app.state.access_tokens
-        user_id = tokens.peek_user_id(auth[7:].strip())
-        if user_id is not None:
-            return f"user:{user_id}"
-    return f"ip:{client_ip(request)}"
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            auth = value.decode("latin-1")
+            if auth[:7].lower() == "bearer ":
+                user_id = tokens.peek_user_id(auth[7:].strip())
+                if user_id is not None:
+                    return f"user:{user_id}"
+            break
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
 
 
 class LocalStorage(MemoryStorage):
@@ -89,23 +94,14 @@ def _storage_options(settings: Settings) -> dict[str, Any]:
 
 
 class RateLimits:
-    """One per app: slowapi's Limiter (default per-user limit) + the per-IP route limits."""
+    """One per app: the default per-user limit (all API routes) and the per-IP route limits."""
 
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
         self.prefix = f"{settings.redis_prefix}rl"
         url = settings.rate_limit_storage
         options = _storage_options(settings) if url else {}
-        self.limiter = Limiter(
-            key_func=user_or_ip,
-            application_limits=[settings.rate_limit_default],  # one bucket per user, all routes
-            storage_uri=url or "cd-local://",
-            storage_options=options,
-            in_memory_fallback_enabled=True,
-            key_prefix=self.prefix,
-            enabled=self.enabled,
-            swallow_errors=True,
-        )
+        self._default = parse(settings.rate_limit_default)
         self._routes: dict[RouteLimit, RateLimitItem] = {
             "login": parse(settings.rate_limit_login),
             "register": parse(settings.rate_limit_register),
@@ -121,7 +117,15 @@ class RateLimits:
         """Count one request on a route limit; raises RateLimited when over it."""
         if not self.enabled:
             return
-        item = self._routes[name]
+        retry = self._hit(self._routes[name], name, key)
+        if retry is not None:
+            raise RateLimited(retry_after_s=retry)
+
+    def check_default(self, key: str) -> int | None:
+        """Count one API request in the caller's bucket; seconds to wait when over the limit."""
+        return self._hit(self._default, _DEFAULT, key) if self.enabled else None
+
+    def _hit(self, item: RateLimitItem, name: str, key: str) -> int | None:
         args = (self.prefix, name, key)
         strategy = self._strategy()
         try:
@@ -131,8 +135,7 @@ class RateLimits:
             self._main_down_until = time.monotonic() + _RETRY_STORAGE_S
             strategy = self._fallback
             allowed = strategy.hit(item, *args)
-        if not allowed:
-            raise RateLimited(retry_after_s=self._retry_after(strategy, item, args))
+        return None if allowed else self._retry_after(strategy, item, args)
 
     def _strategy(self) -> FixedWindowRateLimiter:
         return self._fallback if time.monotonic() < self._main_down_until else self._main
@@ -159,53 +162,31 @@ def route_limit(name: RouteLimit) -> Callable[[Request], None]:
     return check
 
 
-async def _exceeded(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RateLimitExceeded)
-    retry = 60
-    current = getattr(request.state, "view_rate_limit", None)
-    limiter: Limiter = request.app.state.limiter
-    if current is not None:
-        try:
-            reset_at = limiter.limiter.get_window_stats(current[0], *current[1]).reset_time
-            retry = max(1, int(reset_at - time.time()) + 1)
-        except Exception:
-            retry = int(current[0].get_expiry())
-    return error_response(
-        429,
-        "rate_limited",
-        "Too many requests",
-        {"retry_after_s": retry},
-        {"Retry-After": str(retry)},
-    )
-
-
-def _api(request: Request) -> None:
-    """Stands for "any API route" in slowapi's check: the default limit is one global bucket."""
-
-
 class ApiRateLimitMiddleware:
-    """The default per-user limit on API paths (not health, metrics or the SPA). Pure ASGI.
+    """The default per-user limit on API paths (not health, metrics or the SPA). Pure ASGI."""
 
-    slowapi's own SlowAPIASGIMiddleware finds the endpoint by walking `app.routes`, which no
-    longer lists the endpoints of included routers in FastAPI 0.16x (every route would be
-    exempt), so this calls slowapi's check with one stand-in endpoint instead.
-    """
-
-    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, *, prefix: str, limits: RateLimits) -> None:
         self.app = app
         self.prefix = prefix
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
-            await self.app(scope, receive, send)
-            return
-        starlette_app = scope["app"]
-        limiter: Limiter = starlette_app.state.limiter
-        if limiter.enabled:
-            request = Request(scope, receive)
-            error, _ = await async_check_limits(limiter, request, _api, starlette_app)
-            if error is not None:
-                await error(scope, receive, send)
+        if (
+            self.limits.enabled
+            and scope["type"] == "http"
+            and scope["path"].startswith(self.prefix)
+        ):
+            tokens: AccessTokens = scope["app"].state.access_tokens
+            retry = self.limits.check_default(user_or_ip(scope, tokens))
+            if retry is not None:
+                response = error_response(
+                    429,
+                    "rate_limited",
+                    "Too many requests",
+                    {"retry_after_s": retry},
+                    {"Retry-After": str(retry)},
+                )
+                await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -213,6 +194,4 @@ class ApiRateLimitMiddleware:
 def install_rate_limits(app: FastAPI, settings: Settings, *, api_prefix: str) -> None:
     limits = RateLimits(settings)
     app.state.rate_limits = limits
-    app.state.limiter = limits.limiter  # slowapi's middleware looks for it here
-    app.add_exception_handler(RateLimitExceeded, _exceeded)
-    app.add_middleware(ApiRateLimitMiddleware, prefix=api_prefix)
+    app.add_middleware(ApiRateLimitMiddleware, prefix=api_prefix, limits=limits)
