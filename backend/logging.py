@@ -58,13 +58,19 @@ def setup_logging(settings: Settings, *, process: str = "api") -> None:
     logger.remove()
     logger.configure(extra={"process": process})
     level = settings.log_level.upper()
-    logger.add(sys.stdout, level=level, serialize=True, enqueue=False, backtrace=False)
+    # diagnose=False: loguru would otherwise print every local variable of a traceback
+    # (tokens, passwords, rows) into the log.
+    logger.add(
+        sys.stdout, level=level, serialize=True, enqueue=False, backtrace=False, diagnose=False
+    )
     if settings.log_to_file:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         logger.add(
             settings.log_dir / f"{process}.log",
             level=level,
             serialize=True,
+            backtrace=False,
+            diagnose=False,
             rotation="20 MB",
             retention=10,
             compression="gz",
@@ -75,13 +81,17 @@ def setup_logging(settings: Settings, *, process: str = "api") -> None:
             settings.log_dir / "security.log",
             level="INFO",
             serialize=True,
+            backtrace=False,
+            diagnose=False,
             rotation="20 MB",
             retention=30,
             compression="gz",
             filter=_is_security,
             enqueue=True,
         )
-    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    # The stdlib root level matters: at 0, uvicorn wraps every WebSocket in its per-frame trace
+    # logger (about 7x slower fan-out), and every library formats debug records for nothing.
+    logging.basicConfig(handlers=[_InterceptHandler()], level=level, force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "sqlalchemy", "websockets"):
         std = logging.getLogger(name)
         std.handlers = [_InterceptHandler()]
