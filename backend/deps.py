@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from backend.auth.deps import authenticate, authenticate_principal, check_role, oauth2_scheme
+from backend.auth.deps import authenticate, check_role, current_principal, oauth2_scheme
 from backend.auth.principals import Principal
 from backend.bus import Bus
 from backend.config import Settings
@@ -49,14 +49,8 @@ JobsDep = Annotated[Jobs, Depends(get_jobs)]
 # --- auth: the logic lives in backend/auth/deps.py ---
 
 
-async def get_current_user(
-    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
-    """The principal, from the per-process cache (no transaction); see auth/principals.py."""
-    state = request.app.state
-    return await authenticate_principal(
-        state.access_tokens, state.principals, state.sessionmaker, token
-    )
+# The principal, from the per-process cache (no transaction); see auth/principals.py.
+get_current_user = current_principal
 
 
 async def get_current_user_row(

@@ -14,6 +14,8 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.auth import principals
@@ -65,6 +67,30 @@ async def authenticate_principal(
     _check(principal, claims)
     assert principal is not None
     return principal
+
+
+class PrincipalBearer(SecurityBase):
+    """The `oauth2_scheme` security scheme (same OpenAPI entry) that resolves the principal
+    itself: one FastAPI dependency per request instead of token-then-user (bench/api_overhead).
+    """
+
+    def __init__(self) -> None:
+        self.model = oauth2_scheme.model
+        self.scheme_name = oauth2_scheme.scheme_name
+
+    async def __call__(self, request: Request) -> Principal:
+        # The header is read exactly as OAuth2PasswordBearer(auto_error=False) reads it.
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        state = request.app.state
+        return await authenticate_principal(
+            state.access_tokens,
+            state.principals,
+            state.sessionmaker,
+            token if scheme.lower() == "bearer" else None,
+        )
+
+
+current_principal = PrincipalBearer()
 
 
 def check_role(user: _U, role: Role) -> _U:
