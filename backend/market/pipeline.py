@@ -121,8 +121,10 @@ class Pipeline:
     # ------------------------------------------------------------------ mechanics
 
     async def publish(self, stream: str, data: object) -> None:
+        payload = frame(stream, data, self.source)
+        self.state.remember_frame(stream, payload)
         try:
-            await self.bus.publish(stream, frame(stream, data, self.source))
+            await self.bus.publish(stream, payload)
             self.published += 1
         except BusUnavailable:
             logger.bind(stream=stream).warning("market.publish_failed")

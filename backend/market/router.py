@@ -56,6 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     state = MarketState(list(settings.market_symbols), list(settings.market_intervals))
     app.state.market = state
+    app.state.stream_snapshot = state.snapshot  # /ws sends it right after a SUBSCRIBE reply
     task: asyncio.Task[None] | None = None
     subs: list[Subscription] = []
     if ingest_here(settings):

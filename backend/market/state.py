@@ -42,6 +42,9 @@ class FeedStatus:
         }
 
 
+_SNAPSHOT_SUFFIXES = ("@ticker", "@miniTicker")
+
+
 class MarketState:
     def __init__(self, symbols: list[str], intervals: list[str]) -> None:
         self.symbols = symbols
@@ -52,6 +55,16 @@ class MarketState:
         # The newest closed candle per key: it may still sit in the pipeline's write buffer.
         self.recent_closed: dict[tuple[str, str], Kline] = {}
         self.market_clock: Callable[[], int] | None = None  # replay clock when replaying
+        # The newest frame of each snapshot stream: a /ws client that subscribes gets it at once
+        # instead of waiting up to a second (or a whole candle) for the next update.
+        self.last_frames: dict[str, bytes] = {}
+
+    def remember_frame(self, stream: str, data: bytes) -> None:
+        if stream.endswith(_SNAPSHOT_SUFFIXES) or "@kline_" in stream:
+            self.last_frames[stream] = data
+
+    def snapshot(self, stream: str) -> bytes | None:
+        return self.last_frames.get(stream)
 
     def now_ms(self) -> int:
         """Market time: the replay clock while replaying, else the wall clock."""
@@ -84,6 +97,7 @@ class MarketState:
             if channel == STATUS_CHANNEL:
                 self._follow_status(msg)
                 return
+            self.remember_frame(channel, data)
             payload = obj(msg.get("data"))
             source = msg.get("source")
             if isinstance(source, str):

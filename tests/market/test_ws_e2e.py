@@ -86,3 +86,50 @@ async def test_binance_trade_and_kline_reach_a_ws_subscriber(
     assert isinstance(hour, dict)
     k = hour["k"]
     assert isinstance(k, dict) and k["t"] == floor_open(now, "1h") and k["c"] == "60050.00000000"
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_a_late_subscriber_gets_the_latest_ticker_at_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The hub asks the market state for the stream's newest frame right after SUBSCRIBE, so a
+    new chart or overview does not wait for the next update."""
+    async with FakeBinance() as fake:
+        settings = make_settings(
+            db_url,
+            tmp_path,
+            market_source="binance",
+            market_symbols=["BTCUSDT", "ETHUSDT"],
+            market_intervals=["1m", "1h"],
+            binance_rest_url=fake.rest_url,
+            binance_ws_url=fake.ws_url,
+            run_ingestor="yes",
+            jobs_inline=True,
+        )
+        async with serve(settings) as url:
+            await fake.wait_subscribed("btcusdt@trade")
+            now = int(time.time() * 1000)
+            async with connect(url, compression=None) as first:
+                await first.send(
+                    json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@ticker"], "id": 1})
+                )
+                assert json.loads(await first.recv()) == {"result": None, "id": 1}
+                async with asyncio.timeout(15):
+                    while True:  # until one ticker went through the whole path
+                        await fake.push(
+                            "btcusdt@trade", trade_event("BTCUSDT", 9, "61000", "0.1", now)
+                        )
+                        try:
+                            live = json.loads(await asyncio.wait_for(first.recv(), 1.5))
+                        except TimeoutError:
+                            continue
+                        if live["stream"] == "btcusdt@ticker":
+                            break
+            async with connect(url, compression=None) as late:
+                await late.send(
+                    json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@ticker"], "id": 2})
+                )
+                assert json.loads(await late.recv()) == {"result": None, "id": 2}
+                snap = json.loads(await asyncio.wait_for(late.recv(), 2))
+    assert snap["stream"] == "btcusdt@ticker" and snap["source"] == "binance"
+    assert snap["data"]["s"] == "BTCUSDT" and snap["data"]["c"] == live["data"]["c"]
