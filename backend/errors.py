@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -119,6 +121,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+async def send_error(
+    send: Callable[[dict[str, Any]], Awaitable[None]],
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+) -> None:
+    """Write an error response straight to an ASGI `send` (for pure-ASGI middlewares)."""
+    body = json.dumps(error_body(code, message, details)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def error_response(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import error_body
+from backend.errors import send_error
 
 # The SPA is served from the same origin and bundles everything (no inline scripts); Swagger UI
 # at /docs loads its assets from a CDN, so /docs gets a looser policy of its own.
@@ -70,7 +68,13 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await _send_413(send, self.max_bytes)
+                    await send_error(
+                        send,
+                        413,
+                        "payload_too_large",
+                        "Request body too large",
+                        {"max_bytes": self.max_bytes},
+                    )
                     return
         received = 0
         rejected = False
@@ -88,7 +92,13 @@ class BodySizeLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes and not response_started:
                     rejected = True
-                    await _send_413(send, self.max_bytes)
+                    await send_error(
+                        send,
+                        413,
+                        "payload_too_large",
+                        "Request body too large",
+                        {"max_bytes": self.max_bytes},
+                    )
                     return {"type": "http.disconnect"}
             return message
 
@@ -101,20 +111,3 @@ class BodySizeLimitMiddleware:
             await send(message)
 
         await self.app(scope, limited_receive, send_wrapper)
-
-
-async def _send_413(send: Send, max_bytes: int) -> None:
-    body = json.dumps(
-        error_body("payload_too_large", "Request body too large", {"max_bytes": max_bytes})
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
