@@ -104,7 +104,6 @@ export const en = {
     loadingOlder: 'Loading older candles…',
     noData: 'No candles for this interval.',
     hint: 'Scroll or pinch to zoom, drag to pan; older candles load at the left edge.',
-    unknownSymbol: 'Unknown symbol {{symbol}}.',
   },
   admin: {
     title: 'Users',
