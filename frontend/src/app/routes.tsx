@@ -32,6 +32,10 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/market-symbol').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'portfolio',
+        lazy: () => import('@/routes/portfolio').then((m) => ({ Component: m.default })),
+      },
+      {
         path: 'admin/users',
         lazy: () => import('@/routes/admin-users').then((m) => ({ Component: m.default })),
       },

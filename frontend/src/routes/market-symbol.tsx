@@ -2,12 +2,14 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { ErrorAlert } from '@/components/error-alert';
+import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
 import { INTERVALS, useMarketStatus, useSymbolInfo, useTicker } from '@/features/market/api/market';
 import type { Interval } from '@/features/market/api/market';
 import { IntervalSwitch } from '@/features/market/components/interval-switch';
 import { SymbolChart } from '@/features/market/components/symbol-chart';
 import { TickerHeader } from '@/features/market/components/ticker-header';
 import { useTickerStream } from '@/features/market/hooks/use-ticker-stream';
+import { TradeLoginPrompt, TradePanel } from '@/features/trading/components/trade-panel';
 
 /** The URL's interval, else 1h, else the first one the feed stores. */
 function pickInterval(value: string | null, available: readonly string[] | undefined): Interval {
@@ -29,6 +31,7 @@ export default function MarketSymbolPage() {
   const ticker = useTicker(symbol);
   const info = useSymbolInfo(symbol);
   useTickerStream(symbol);
+  const current = useCurrentUser();
   return (
     <>
       <nav aria-label="breadcrumb" className="mb-2">
@@ -49,6 +52,11 @@ export default function MarketSymbolPage() {
         />
       </div>
       <SymbolChart symbol={symbol} interval={interval} tickSize={info?.tick_size} />
+      {info && current.state === 'signed-in' ? (
+        <TradePanel filters={info} lastPrice={ticker.data?.last_price} />
+      ) : current.state === 'anonymous' ? (
+        <TradeLoginPrompt next={`/market/${symbol}`} />
+      ) : null}
     </>
   );
 }

@@ -39,6 +39,11 @@ export function AppNavbar() {
             <Nav.Link as={NavLink} to="/market">
               {t('nav.market')}
             </Nav.Link>
+            {user ? (
+              <Nav.Link as={NavLink} to="/portfolio">
+                {t('nav.portfolio')}
+              </Nav.Link>
+            ) : null}
             {user && hasRole(user.role, 'admin') ? (
               <Nav.Link as={NavLink} to="/admin/users">
                 {t('nav.admin')}
