@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { runJourney } from './journey.mjs';
+import { runTrading } from './trading.mjs';
 
 const frontend = fileURLToPath(new URL('..', import.meta.url));
 const repo = resolve(frontend, '..');
@@ -103,12 +104,17 @@ async function main() {
   try {
     const status = await waitReady(base, server);
     console.log(`backend ready at ${base} (source ${status.source})`);
-    await runJourney({
-      base,
-      artifacts,
-      userDataDir: join(tmp, 'chromium'),
-      admin: { username: 'admin', password: ADMIN_PASSWORD },
-    });
+    if (process.env.E2E_ONLY !== 'trading') {
+      await runJourney({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium'),
+        admin: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+    }
+    if (process.env.E2E_ONLY !== 'journey') {
+      await runTrading({ base, artifacts, userDataDir: join(tmp, 'chromium-trading') });
+    }
   } catch (error) {
     failed = true;
     console.error(error);

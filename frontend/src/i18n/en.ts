@@ -241,6 +241,7 @@ export const en = {
     noPositions: 'No open positions. Buy something on a market page.',
     allocation: 'Allocation',
     allocationChart: 'Allocation of equity: {{summary}}',
+    equityEmpty: 'The curve fills in as equity snapshots are taken (a scheduled job).',
     equityCurve: 'Equity curve',
     equityChart_one: 'Equity over time, {{count}} snapshot, latest {{last}}',
     equityChart_other: 'Equity over time, {{count}} snapshots, latest {{last}}',

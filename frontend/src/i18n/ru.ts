@@ -244,6 +244,7 @@ export const ru: LocaleTree = {
     noPositions: 'Открытых позиций нет. Купите что-нибудь на странице рынка.',
     allocation: 'Распределение',
     allocationChart: 'Распределение капитала: {{summary}}',
+    equityEmpty: 'Кривая заполняется по мере снимков капитала (плановая задача).',
     equityCurve: 'Кривая капитала',
     equityChart_one: 'Капитал во времени, {{count}} снимок, последний {{last}}',
     equityChart_few: 'Капитал во времени, {{count}} снимка, последний {{last}}',

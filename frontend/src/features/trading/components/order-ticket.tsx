@@ -10,6 +10,7 @@ import { formatPrice, formatQuantity } from '@/lib/format';
 
 import type { Balance } from '../api/trading';
 import { useOrderTicket } from '../hooks/use-order-ticket';
+import { formatAmount } from '../lib/amounts';
 import { rejectReason, statusText } from '../lib/reject-reason';
 import {
   ORDER_TYPES,
@@ -174,12 +175,7 @@ export function OrderTicket({ filters, lastPrice, balances }: OrderTicketProps) 
           </ButtonGroup>
           <p className="small text-body-secondary mb-2" data-testid="available">
             {t('trading.available', {
-              value:
-                available === undefined
-                  ? '—'
-                  : buy
-                    ? formatPrice(available, '0.01', lang)
-                    : formatQuantity(available, filters.step_size, lang),
+              value: available === undefined ? '—' : formatAmount(available, lang),
               asset: availableAsset,
             })}
           </p>

@@ -96,6 +96,9 @@ export function PortfolioView() {
         <Col lg={8}>
           <Section title={t('portfolio.equityCurve')}>
             <ErrorAlert error={equity.error} />
+            {equity.data && equity.data.length < 2 ? (
+              <p className="small text-body-secondary mb-2">{t('portfolio.equityEmpty')}</p>
+            ) : null}
             <EquityChart points={equity.data ?? []} asset={asset} />
           </Section>
         </Col>
