@@ -7,26 +7,9 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_FLAGS as FLAGS, poll as pollFor } from './browser.mjs';
 
-async function poll(what, fn, timeoutMs = 45_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < until) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-}
+const poll = (what, fn, timeoutMs = 45_000) => pollFor(what, fn, timeoutMs);
 
 function step(name) {
   console.log(`e2e: ${name}`);

@@ -8,23 +8,9 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
+import { CHROMIUM_FLAGS as FLAGS, poll as pollFor } from './browser.mjs';
 
-async function poll(what, fn, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < until) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-}
+const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
 const step = (name) => console.log(`e2e trading: ${name}`);
 
@@ -139,9 +125,24 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     await shoot('trade-view-open-order');
 
     step('the replayed market crosses it and it fills');
+    // The list updates live from the user stream; after 30 s without an update the page is
+    // reloaded every 10 s (logged), so a missed stream frame shows in the log instead of
+    // hiding whether the order filled on the market.
+    const waitStarted = Date.now();
+    let lastReload = Date.now();
     await poll(
       'the limit sell to fill',
-      async () => (await activity.getByRole('tab', { name: 'Open orders (0)' }).count()) === 1,
+      async () => {
+        if ((await activity.getByRole('tab', { name: 'Open orders (0)' }).count()) === 1)
+          return true;
+        if (Date.now() - waitStarted > 30_000 && Date.now() - lastReload > 10_000) {
+          console.log('e2e trading:   no live update yet: reloading the page');
+          lastReload = Date.now();
+          await page.reload();
+          await activity.waitFor();
+        }
+        return false;
+      },
       150_000,
     );
     await activity.getByRole('tab', { name: 'Trade history' }).click();
