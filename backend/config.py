@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     binance_rest_url: str = "https://api.binance.com"
     binance_ws_url: str = "wss://stream.binance.com:9443"
     run_ingestor: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
+    # Partial order book from Binance (`<symbol>@depth<N>@100ms`, live source only): the best N
+    # levels per side, served on /ws as `<symbol>@depth<N>[@100ms]`; 0 turns it off.
+    market_depth_levels: int = 20
 
     # --- realtime (/ws) ---
     ws_max_streams_per_conn: int = 1024  # Binance's limit per connection
@@ -116,6 +119,8 @@ class Settings(BaseSettings):
     trading_maker_fee: Decimal = Decimal("0.001")
     trading_half_spread_bps: Decimal = Decimal("1")  # market-order model (trading/pricing.py)
     trading_impact_bps: Decimal = Decimal("1")
+    # MARKET orders walk the streamed book while it is at most this old, else use the model
+    trading_depth_max_age_s: float = Field(default=2.0, ge=0)
     # exchangeInfo JSON with the symbols' filters; None: the market domain's bundled snapshot
     trading_exchange_info_path: Path | None = None
     # where the one matcher runs; auto: the API process without Redis, else the arq worker
@@ -129,6 +134,13 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("market_depth_levels")
+    @classmethod
+    def _depth_levels(cls, value: int) -> int:
+        if value not in (0, 5, 10, 20):
+            raise ValueError("MARKET_DEPTH_LEVELS must be 0 (off), 5, 10 or 20")
+        return value
 
     @field_validator("market_symbols")
     @classmethod

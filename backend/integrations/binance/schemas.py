@@ -435,6 +435,14 @@ class Depth:
     asks: tuple[Level, ...]
     symbol: str = ""
 
+    def to_binance(self) -> dict[str, object]:
+        """The partial-depth payload as Binance sends it (no `e`, `E`, `s`)."""
+        return {
+            "lastUpdateId": self.last_update_id,
+            "bids": levels_to_json(self.bids),
+            "asks": levels_to_json(self.asks),
+        }
+
 
 def _levels(value: object) -> tuple[Level, ...]:
     if not isinstance(value, list):
@@ -545,3 +553,11 @@ def parse_exchange_info(data: Mapping[str, object]) -> ExchangeInfo:
 
 def levels_to_json(levels: Sequence[Level]) -> list[list[str]]:
     return [[str(p), str(q)] for p, q in levels]
+
+
+DEPTH_LEVELS: tuple[int, ...] = (5, 10, 20)
+
+
+def partial_depth_stream(symbol: str, levels: int, *, fast: bool = True) -> str:
+    """`btcusdt@depth20@100ms` (fast: every 100 ms) or `btcusdt@depth20` (every 1000 ms)."""
+    return f"{symbol.lower()}@depth{levels}{'@100ms' if fast else ''}"
