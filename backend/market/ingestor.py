@@ -24,6 +24,7 @@ from backend.bus import Bus, make_bus
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.logging import setup_logging
+from backend.market.depth import start_depth, stop_depth
 from backend.market.pipeline import Pipeline
 from backend.market.sources import MarketSource
 from backend.market.sources.binance import BinanceSource, probe
@@ -78,6 +79,7 @@ async def run_feed(
             sessionmaker=sessionmaker,
         )
         periodic = asyncio.create_task(pipeline.run_periodic(), name="market-periodic")
+        depth = start_depth(settings, chosen, pipeline)  # live Binance only
         try:
             await chosen.run(pipeline)
             await pipeline.publish_status()
@@ -89,6 +91,7 @@ async def run_feed(
             state.status.error = f"{type(exc).__name__}: {exc}"
             logger.opt(exception=True).error("market.source_crashed")
         finally:
+            await stop_depth(depth)
             periodic.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await periodic

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,13 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.bus import Bus, BusUnavailable
 from backend.db import transaction
-from backend.integrations.binance.schemas import Kline, SymbolInfo, Ticker, TradeEvent
+from backend.integrations.binance.schemas import (
+    Depth,
+    Kline,
+    SymbolInfo,
+    Ticker,
+    TradeEvent,
+    partial_depth_stream,
+)
 from backend.market import symbols as symbol_rules
 from backend.market.candles import CandleBuilder
 from backend.market.repository import CandleRepository, SymbolRepository, candle_row
 from backend.market.state import STATUS_CHANNEL, MarketState
 
 MINI_ARR = "!miniTicker@arr"
+SLOW_DEPTH_EVERY_S = 1.0  # `<symbol>@depth<N>` (no @100ms): Binance updates it every 1000 ms
 
 
 def frame(stream: str, data: object, source: str) -> bytes:
@@ -55,6 +64,7 @@ class Pipeline:
         self._pending: list[dict[str, Any]] = []
         self._changed_minis: dict[str, dict[str, object]] = {}
         self._flush_lock = asyncio.Lock()
+        self._slow_depth_at: dict[str, float] = {}
         self.stored = 0
         self.published = 0
         state.status.source = source
@@ -68,6 +78,15 @@ class Pipeline:
 
     async def on_trade(self, trade: TradeEvent) -> None:
         await self.publish(f"{trade.symbol.lower()}@trade", trade.to_binance())
+
+    async def on_depth(self, depth: Depth, levels: int) -> None:
+        """A partial book: on `<s>@depth<N>@100ms` each time, on `<s>@depth<N>` once a second."""
+        data = depth.to_binance()
+        await self.publish(partial_depth_stream(depth.symbol, levels), data)
+        now = time.monotonic()
+        if now - self._slow_depth_at.get(depth.symbol, -SLOW_DEPTH_EVERY_S) >= SLOW_DEPTH_EVERY_S:
+            self._slow_depth_at[depth.symbol] = now
+            await self.publish(partial_depth_stream(depth.symbol, levels, fast=False), data)
 
     async def on_ticker(self, ticker: Ticker, *, publish: bool = True) -> None:
         self.state.set_ticker(ticker)

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from backend.integrations.binance.schemas import DEPTH_LEVELS
+
 RequestId = int | str | None
 
 METHODS = (
@@ -51,7 +53,10 @@ _INT64 = 2**63
 # UUID's dashes are accepted too.
 _STRING_ID = re.compile(r"[A-Za-z0-9-]{1,36}")
 # Well-formed stream names. Anything else is malformed (code 2 "invalid stream", as Binance).
-_WELL_FORMED = re.compile(r"[a-z0-9]{1,32}@[A-Za-z0-9_]{1,32}|![A-Za-z0-9_]{1,32}@arr|user")
+# `@100ms` is the one second suffix (partial depth `btcusdt@depth20@100ms`).
+_WELL_FORMED = re.compile(
+    r"[a-z0-9]{1,32}@[A-Za-z0-9_]{1,32}(?:@100ms)?|![A-Za-z0-9_]{1,32}@arr|user"
+)
 _METHOD_VALUE = re.compile(r'"method"\s*:\s*("(?:[^"\\]|\\.)*"|[^,}\s]+)')
 
 
@@ -178,6 +183,9 @@ class StreamCatalog:
 
     def __init__(self, symbols: Iterable[str], intervals: Iterable[str]) -> None:
         kinds = ["ticker", "miniTicker", "trade", *(f"kline_{i}" for i in intervals)]
+        # Partial order books (Binance's names). Always offered: with the replay source or
+        # MARKET_DEPTH_LEVELS=0 they are silent, and the web client says there is no book.
+        kinds += [f"depth{n}{fast}" for n in DEPTH_LEVELS for fast in ("", "@100ms")]
         names = {f"{s.lower()}@{kind}" for s in symbols for kind in kinds}
         names.update(("!miniTicker@arr", USER_STREAM))
         self._names = frozenset(names)

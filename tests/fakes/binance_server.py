@@ -15,6 +15,12 @@ deviation); server pings every `ping_interval_s`. Events are pushed by the test 
 
 `max_lifetime_s` cuts connections like Binance's 24 h limit (test-sized).
 
+Partial depth (`<symbol>@depth5|10|20[@100ms]`): `depth_book()` makes a plausible book around the
+symbol's last price (one-tick spread, gaps of 1-3 ticks, quantities on the LOT_SIZE step), its
+`lastUpdateId` taken from the per-symbol counter REST `/depth` also advances (PROTOCOL.md §1.7);
+`push_depth()` sends one, `start_depth_feed()` keeps every subscribed depth stream fed at
+Binance's cadence (100 ms / 1000 ms) until `stop()`.
+
 Choices where the docs are silent (PROTOCOL.md [doc gap]): klines limit > 1000 -> -1130; more
 than `max_streams` on one connection -> code 2 "Invalid request: too many streams".
 """
@@ -24,12 +30,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import re
 import socket
 import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +56,7 @@ from tests.fakes import binance_events as ev
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "binance" / "samples"
 STREAM_RE = re.compile(r"^(![A-Za-z0-9_]+|[a-z0-9]+)@[A-Za-z0-9_@:+\-]+$")
+DEPTH_STREAM_RE = re.compile(r"^([a-z0-9]+)@depth(5|10|20)(@100ms)?$")
 METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 
 
@@ -131,6 +140,9 @@ class FakeBinance:
         self._ws_server: Server | None = None
         self.rest_url = ""
         self.ws_url = ""
+        self.depth_rng = random.Random(7)  # a test-stable book
+        self.depth_pushed = 0
+        self._depth_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -159,6 +171,10 @@ class FakeBinance:
         return self
 
     async def stop(self) -> None:
+        if self._depth_task is not None:
+            self._depth_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._depth_task
         if self._ws_server is not None:
             self._ws_server.close()
             with contextlib.suppress(Exception):
@@ -219,6 +235,76 @@ class FakeBinance:
         self.add_klines(symbol, interval, [row])
         data = ev.kline_event(symbol, interval, row, closed=closed)
         return await self.push(f"{symbol.lower()}@kline_{interval}", data)
+
+    # ------------------------------------------------------------------ depth
+
+    def _filter(self, symbol: str, filter_type: str, key: str, default: str) -> Decimal:
+        for f in self.symbols.get(symbol, {}).get("filters", []):
+            if f.get("filterType") == filter_type:
+                return Decimal(f[key])
+        return Decimal(default)
+
+    def next_update_id(self, symbol: str, by: int = 1) -> int:
+        """The one per-symbol order-book update counter (REST /depth, partial depth)."""
+        self.update_id[symbol] = self.update_id.get(symbol, 1000) + by
+        return self.update_id[symbol]
+
+    def depth_book(self, symbol: str, levels: int = 20) -> dict[str, Any]:
+        """A partial-depth payload around the last price: best N levels per side."""
+        tick = self._filter(symbol, "PRICE_FILTER", "tickSize", "0.01")
+        step = self._filter(symbol, "LOT_SIZE", "stepSize", "0.00001")
+        last = Decimal(self.tickers.get(symbol, {}).get("c", "100"))
+        rng = self.depth_rng
+        best_ask = (last / tick).to_integral_value(rounding=ROUND_CEILING) * tick
+        if best_ask <= last:
+            best_ask += tick
+        best_bid = best_ask - tick
+
+        def side(start: Decimal, direction: int) -> list[list[str]]:
+            out: list[list[str]] = []
+            price = start
+            for _ in range(levels):
+                if price <= 0:
+                    break
+                notional = Decimal(rng.randint(200, 60_000))  # quote per level
+                qty = max(step, (notional / price / step).to_integral_value(ROUND_DOWN) * step)
+                out.append([ev.d8(price), ev.d8(qty)])
+                price += direction * tick * rng.randint(1, 3)
+            return out
+
+        return {
+            "lastUpdateId": self.next_update_id(symbol, rng.randint(1, 5)),
+            "bids": side(best_bid, -1),
+            "asks": side(best_ask, 1),
+        }
+
+    async def push_depth(self, symbol: str, levels: int = 20, *, fast: bool = True) -> int:
+        stream = f"{symbol.lower()}@depth{levels}{'@100ms' if fast else ''}"
+        return await self.push(stream, self.depth_book(symbol, levels))
+
+    def start_depth_feed(self, every_s: float = 0.1) -> None:
+        """Feed every subscribed partial-depth stream: `@100ms` each tick, the rest each 1 s."""
+        if self._depth_task is None:
+            self._depth_task = asyncio.create_task(self._depth_loop(every_s))
+
+    async def _depth_loop(self, every_s: float) -> None:
+        slow_every = max(1, round(1.0 / every_s))
+        tick = 0
+        while True:
+            await asyncio.sleep(every_s)
+            wanted: dict[str, list[tuple[str, int]]] = {}
+            for conn in list(self.conns):
+                for name in conn.streams:
+                    m = DEPTH_STREAM_RE.match(name)
+                    if m is None or (m.group(3) is None and tick % slow_every):
+                        continue
+                    wanted.setdefault(m.group(1).upper(), []).append((name, int(m.group(2))))
+            for symbol, names in wanted.items():
+                book = self.depth_book(symbol, 20)  # one book per symbol and tick, cut per stream
+                for name, levels in dict.fromkeys(names):
+                    data = {**book, "bids": book["bids"][:levels], "asks": book["asks"][:levels]}
+                    self.depth_pushed += await self.push(name, data)
+            tick += 1
 
     async def wait_subscribed(self, stream: str, timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
@@ -438,8 +524,7 @@ class FakeBinance:
         mid = float(last)  # the fake's synthetic book only; never used for money here
         bids = [[ev.d8(f"{mid - 0.01 * (i + 1):.2f}"), ev.d8("1")] for i in range(min(limit, 5))]
         asks = [[ev.d8(f"{mid + 0.01 * (i + 1):.2f}"), ev.d8("1")] for i in range(min(limit, 5))]
-        self.update_id[symbol] = self.update_id.get(symbol, 1000) + 1
-        return {"lastUpdateId": self.update_id[symbol], "bids": bids, "asks": asks}
+        return {"lastUpdateId": self.next_update_id(symbol), "bids": bids, "asks": asks}
 
     # ------------------------------------------------------------------ WebSocket
 
