@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     # where the one matcher runs; auto: the API process without Redis, else the arq worker
     trading_run_matcher: Literal["auto", "api", "worker", "no"] = "auto"
     trading_snapshot_minutes: int = 5  # equity snapshot cadence
+    # how often the matcher compares its index with the open orders in the database and repairs
+    # drift (a lost `trading:book` message); 0 turns it off
+    trading_resync_interval_s: float = Field(default=30.0, ge=0)
 
     # --- jobs ---
     jobs_inline: bool | None = None  # None: inline when no Redis

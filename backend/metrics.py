@@ -8,3 +8,12 @@ REGISTRATIONS = Counter("cd_registrations_total", "Accounts registered")
 LOGINS = Counter("cd_logins_total", "Login attempts by outcome", ["outcome"])
 LOCKOUTS = Counter("cd_lockouts_total", "Accounts locked after repeated failed logins")
 REFRESH_REUSE = Counter("cd_refresh_token_reuse_total", "Spent refresh tokens presented again")
+TRADING_INDEX_DRIFT = Counter(
+    "cd_trading_index_drift_total",
+    "Matcher index entries repaired by the periodic resync, by kind (missing, stale, moved)",
+    ["kind"],
+)
+TRADING_CATCHUP_ORDERS = Counter(
+    "cd_trading_catchup_orders_total",
+    "Orders filled or triggered (or found closed) by the matcher's candle catch-up after a gap",
+)

@@ -113,6 +113,11 @@ class OrderIndex:
     def ids(self) -> Iterable[int]:
         return self._live.keys()
 
+    def entry(self, order_id: int) -> tuple[str, Book, Decimal] | None:
+        """(symbol, book, price) where an order rests, or None (the periodic resync compares)."""
+        live = self._live.get(order_id)
+        return None if live is None else (live[0], live[1], live[3])
+
     def _compact(self) -> None:
         for books in self._books.values():
             for heap in books.heaps:

@@ -137,3 +137,16 @@ class EquitySnapshot(Base):
     period: Mapped[int] = mapped_column(Integer)
     equity: Mapped[Decimal] = mapped_column(Money())
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MatcherCheckpoint(Base):
+    """How far the matcher has applied a symbol's trade stream: the last trade (market time) and
+    when that was recorded (wall clock). A restart or a gap in the stream starts the candle
+    catch-up here (trading/catchup.py)."""
+
+    __tablename__ = "trading_matcher_checkpoints"
+
+    symbol: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_trade_id: Mapped[str] = mapped_column(String(64))
+    last_trade_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,15 +5,26 @@ The matcher subscribes to `<sym>@trade` for every symbol with rules and to `trad
 the queue in order, so fills of one symbol happen in market order. At start it rebuilds the
 index from the open orders in the database, so a restart resumes where the rows are; each fill
 is keyed by (order, market trade id) and re-checked under the order's row lock, so a re-delivered
-tick cannot fill twice. Ticks that arrive while the matcher is down are not replayed (README).
+tick cannot fill twice.
+
+What the matcher did not see is caught up from the stored 1m candles (catchup.py): it keeps a
+checkpoint per symbol (last applied trade, in `trading_matcher_checkpoints`), and when a symbol's
+next trade comes a minute or more of market time after it (a restart, a bus outage), the candles
+in between are replayed through the same fill path first.
+A `trading:book` message lost on the bus would leave an order out of the index: every
+TRADING_RESYNC_INTERVAL_S the index is compared with the open orders in the database and
+repaired in both directions (drift is logged and counted in cd_trading_index_drift_total).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +36,9 @@ from backend.bus import Bus, Subscription
 from backend.config import Settings
 from backend.db import transaction
 from backend.jobs import CronSpec, JobContext, JobSpec
+from backend.metrics import TRADING_CATCHUP_ORDERS, TRADING_INDEX_DRIFT
 from backend.trading import history, orders
+from backend.trading.catchup import GAP_MS, Anchor, CheckpointRepository, catch_up, ms
 from backend.trading.engine import (
     BOOK_CHANNEL,
     Tick,
@@ -34,11 +47,13 @@ from backend.trading.engine import (
     book_entry,
     load_rules,
 )
+from backend.trading.matching import Book
 from backend.trading.pricing import MarketModel
 from backend.trading.repository import MarkRepository, OrderRepository
 
 SNAPSHOT_JOB = "trading.snapshot_equity"
 MARK_EVERY_S = 5.0
+RESYNC_SETTLE_S = 1.0  # a suspected drift is re-checked this much later before it is repaired
 _MARKET_SNAPSHOT = Path(__file__).resolve().parent.parent / "market" / "exchange_info_snapshot.json"
 
 
@@ -58,14 +73,26 @@ class Matcher:
     """Consumes trade ticks and applies them to the indexed orders (one task, in order)."""
 
     def __init__(
-        self, engine: TradingEngine, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus
+        self,
+        engine: TradingEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        *,
+        resync_every_s: float = 30.0,
     ) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker
         self.bus = bus
+        self.resync_every_s = resync_every_s
         self.queue: asyncio.Queue[Tick] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
         self._marked: dict[str, float] = {}
+        # Last applied trade per symbol (market time, wall clock): where a catch-up starts.
+        self.anchors: dict[str, Anchor] = {}
+        # Ticks and catch-ups hold it; the resync holds it to compare a quiet index.
+        self._lock = asyncio.Lock()
+        self._touched: set[int] | None = None  # book events seen while a resync reads
         self.ready = asyncio.Event()  # set once the index holds every open order
 
     async def rebuild(self) -> int:
@@ -75,6 +102,8 @@ class Matcher:
                 entry = book_entry(order)
                 if entry is not None:
                     self.engine.index.add(order.symbol, order.id, *entry)
+            for symbol, anchor in (await CheckpointRepository(session).all()).items():
+                self.anchors.setdefault(symbol, anchor)
         return len(self.engine.index)
 
     def on_trade(self, channel: str, data: bytes) -> None:
@@ -82,14 +111,22 @@ class Matcher:
         if tick is not None:
             self.queue.put_nowait(tick)
 
+    def on_book(self, channel: str, data: bytes) -> None:
+        """`trading:book` events: the index update, noted for a resync that is reading."""
+        self.engine.on_book_event(channel, data)
+        if self._touched is not None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                self._touched.add(int(json.loads(data)["id"]))
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="trading-matcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._resync_task, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def drain(self) -> None:
         """Wait until the index is rebuilt and every queued tick applied (tests and benches)."""
@@ -114,25 +151,117 @@ class Matcher:
 
     async def _run(self) -> None:
         await self._rebuild_until_ok()
+        if self.resync_every_s > 0:
+            self._resync_task = asyncio.create_task(self._resync_loop(), name="trading-resync")
         while True:
             tick = await self.queue.get()
             try:
-                await self.apply(tick)
+                async with self._lock:
+                    await self._catch_up(tick)
+                    await self.apply(tick)
+                    self.anchors[tick.symbol] = Anchor(tick.at, time.time())
                 await self._mark(tick)
             except Exception:
                 logger.opt(exception=True).bind(symbol=tick.symbol).error("trading.tick_failed")
             finally:
                 self.queue.task_done()
 
+    async def _catch_up(self, tick: Tick) -> None:
+        """Replay the stored candles of a gap before the trade that ends it (catchup.py)."""
+        since = self.anchors.get(tick.symbol)
+        if since is None or ms(tick.at) - ms(since.at) < GAP_MS:
+            return
+        try:
+            done = await catch_up(
+                self.engine, self.sessionmaker, self.bus, tick.symbol, since, tick, time.time()
+            )
+        except Exception:  # the live trade still applies; the gap stays (logged)
+            logger.opt(exception=True).bind(symbol=tick.symbol).error("trading.catchup_failed")
+            return
+        if done.orders:
+            TRADING_CATCHUP_ORDERS.inc(done.orders)
+
     async def _mark(self, tick: Tick) -> None:
-        # The last price survives restarts and feeds equity snapshots in other processes;
-        # written at most every MARK_EVERY_S per symbol, not on every trade.
+        # The last price and the matcher's checkpoint survive restarts (the price feeds equity
+        # snapshots in other processes, the checkpoint the catch-up); written at most every
+        # MARK_EVERY_S per symbol, not on every trade. A checkpoint that lags the last applied
+        # trade by those seconds only shortens the next catch-up window (catchup.py).
         now = asyncio.get_running_loop().time()
         if now - self._marked.get(tick.symbol, -MARK_EVERY_S) < MARK_EVERY_S:
             return
         self._marked[tick.symbol] = now
         async with transaction(self.sessionmaker) as tx:
             await MarkRepository(tx.session).upsert(tick.symbol, tick.price, tick.at)
+            await CheckpointRepository(tx.session).upsert(
+                tick.symbol, tick.trade_id, tick.at, datetime.now(UTC)
+            )
+
+    async def _resync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.resync_every_s)
+            try:
+                await self.resync()
+            except Exception:
+                logger.opt(exception=True).warning("trading.resync_failed")
+
+    async def resync(self, settle_s: float = RESYNC_SETTLE_S) -> dict[str, int]:
+        """Compare the index with the open orders in the database and repair the difference.
+
+        A difference seen once may be a book event still on its way (the order committed
+        between the read and the compare), so it is repaired only if a second look
+        `settle_s` later finds the same one. Returns the repairs by kind: `missing` (an open
+        order the index lacked), `stale` (an indexed order that is no longer open), `moved`
+        (indexed at the wrong book or price).
+        """
+        async with self._lock:
+            first = await self._drift()
+        if not first:
+            return {}
+        await asyncio.sleep(settle_s)
+        async with self._lock:
+            second = await self._drift()
+            fixed: dict[str, int] = {}
+            for order_id, want in second.items():
+                if first.get(order_id) != want:
+                    continue
+                have = self.engine.index.entry(order_id)
+                if want is None:
+                    self.engine.index.remove(order_id)
+                    kind = "stale"
+                else:
+                    symbol, book, price = want
+                    self.engine.index.add(symbol, order_id, book, price)
+                    kind = "missing" if have is None else "moved"
+                fixed[kind] = fixed.get(kind, 0) + 1
+                TRADING_INDEX_DRIFT.labels(kind=kind).inc()
+                logger.bind(order_id=order_id, kind=kind).warning("trading.index_drift")
+        return fixed
+
+    async def _drift(self) -> dict[int, tuple[str, Book, Decimal] | None]:
+        """Orders whose index entry differs from the database: id -> the entry it should have.
+        The caller holds the lock (no tick or catch-up moves the index meanwhile); orders with
+        a book event during the read are left out (the event is newer than the read)."""
+        self._touched = set()
+        try:
+            async with self.sessionmaker() as session:
+                rows = await OrderRepository(session).all_open()
+            touched = self._touched
+        finally:
+            self._touched = None
+        want: dict[int, tuple[str, Book, Decimal]] = {}
+        for order in rows:
+            entry = book_entry(order)
+            if entry is not None:
+                want[order.id] = (order.symbol, *entry)
+        index = self.engine.index
+        out: dict[int, tuple[str, Book, Decimal] | None] = {}
+        for order_id, expected in want.items():
+            if order_id not in touched and index.entry(order_id) != expected:
+                out[order_id] = expected
+        for order_id in list(index.ids()):
+            if order_id not in want and order_id not in touched:
+                out[order_id] = None
+        return out
 
     async def apply(self, tick: Tick) -> int:
         """Fill/trigger what this trade hits; each order in its own transaction. O(k log n)."""
@@ -183,14 +312,15 @@ async def running_engine(
     bus: Bus,
     *,
     with_matcher: bool,
+    resync_every_s: float = 30.0,
 ) -> AsyncIterator[Matcher | None]:
     """Price feed for the engine, plus the matcher (index feed, tick consumer) if asked."""
     await seed_prices(engine, sessionmaker)
     subs: list[Subscription] = []
     matcher: Matcher | None = None
     if with_matcher:
-        matcher = Matcher(engine, sessionmaker, bus)
-        subs.append(await bus.subscribe(BOOK_CHANNEL, engine.on_book_event))
+        matcher = Matcher(engine, sessionmaker, bus, resync_every_s=resync_every_s)
+        subs.append(await bus.subscribe(BOOK_CHANNEL, matcher.on_book))
         matcher.start()
     handler: Any = matcher.on_trade if matcher else engine.on_trade_event
     for symbol in engine.rules:
@@ -212,7 +342,11 @@ async def trading_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.trading = engine
     here = matcher_here(settings, "api")
     async with running_engine(
-        engine, app.state.sessionmaker, app.state.bus, with_matcher=here
+        engine,
+        app.state.sessionmaker,
+        app.state.bus,
+        with_matcher=here,
+        resync_every_s=settings.trading_resync_interval_s,
     ) as matcher:
         app.state.trading_matcher = matcher
         yield
@@ -230,7 +364,13 @@ async def worker_matcher(ctx: JobContext) -> AsyncIterator[None]:
         yield
         return
     engine = make_engine(settings)
-    async with running_engine(engine, ctx["sessionmaker"], ctx["bus"], with_matcher=True) as m:
+    async with running_engine(
+        engine,
+        ctx["sessionmaker"],
+        ctx["bus"],
+        with_matcher=True,
+        resync_every_s=settings.trading_resync_interval_s,
+    ) as m:
         ctx["trading_matcher"] = m
         yield
 
