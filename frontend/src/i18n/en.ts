@@ -326,6 +326,21 @@ export const en = {
     order_not_found: 'This order does not exist.',
     order_not_cancelable: 'This order can no longer be cancelled.',
   },
+  orderBook: {
+    title: 'Order book',
+    label: 'Order book of {{symbol}}',
+    price: 'Price ({{asset}})',
+    amount: 'Amount ({{asset}})',
+    total: 'Total ({{asset}})',
+    asks: 'Asks (sell orders)',
+    bids: 'Bids (buy orders)',
+    spread: 'Spread {{value}} ({{percent}})',
+    oneSided: 'One side of the book is empty.',
+    stale: 'not updating',
+    noBookReplay:
+      'No order book from the replay source: market orders are priced by the spread and impact model.',
+    waiting: 'Waiting for the order book…',
+  },
   passwordReasons: {
     too_short: 'at least 10 characters',
     too_long: 'at most 128 characters',

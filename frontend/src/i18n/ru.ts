@@ -341,6 +341,21 @@ export const ru: LocaleTree = {
     order_not_found: 'Такого ордера нет.',
     order_not_cancelable: 'Этот ордер уже нельзя отменить.',
   },
+  orderBook: {
+    title: 'Стакан',
+    label: 'Стакан {{symbol}}',
+    price: 'Цена ({{asset}})',
+    amount: 'Количество ({{asset}})',
+    total: 'Всего ({{asset}})',
+    asks: 'Аски (заявки на продажу)',
+    bids: 'Биды (заявки на покупку)',
+    spread: 'Спред {{value}} ({{percent}})',
+    oneSided: 'Одна сторона стакана пуста.',
+    stale: 'не обновляется',
+    noBookReplay:
+      'У источника-повтора нет стакана: рыночные ордера исполняются по модели спреда и влияния.',
+    waiting: 'Ожидание стакана…',
+  },
   passwordReasons: {
     too_short: 'не менее 10 символов',
     too_long: 'не более 128 символов',

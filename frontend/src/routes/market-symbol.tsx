@@ -6,6 +6,7 @@ import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
 import { INTERVALS, useMarketStatus, useSymbolInfo, useTicker } from '@/features/market/api/market';
 import type { Interval } from '@/features/market/api/market';
 import { IntervalSwitch } from '@/features/market/components/interval-switch';
+import { OrderBook } from '@/features/market/components/order-book';
 import { SymbolChart } from '@/features/market/components/symbol-chart';
 import { TickerHeader } from '@/features/market/components/ticker-header';
 import { useTickerStream } from '@/features/market/hooks/use-ticker-stream';
@@ -51,7 +52,21 @@ export default function MarketSymbolPage() {
           onChange={(next) => setParams({ interval: next }, { replace: true })}
         />
       </div>
-      <SymbolChart symbol={symbol} interval={interval} tickSize={info?.tick_size} />
+      <div className="row g-3 mb-3">
+        <div className="col-lg-9">
+          <SymbolChart symbol={symbol} interval={interval} tickSize={info?.tick_size} />
+        </div>
+        <div className="col-lg-3">
+          <OrderBook
+            symbol={symbol}
+            tickSize={info?.tick_size}
+            stepSize={info?.step_size}
+            baseAsset={info?.base_asset}
+            quoteAsset={info?.quote_asset}
+            source={status.data?.source}
+          />
+        </div>
+      </div>
       {info && current.state === 'signed-in' ? (
         <TradePanel filters={info} lastPrice={ticker.data?.last_price} />
       ) : current.state === 'anonymous' ? (
