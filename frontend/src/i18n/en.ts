@@ -208,9 +208,21 @@ export const en = {
       notionalMin: 'The order value must be at least {{min}} {{asset}}.',
       notionalMax: 'The order value must be at most {{max}} {{asset}}.',
       insufficient: 'Not enough free {{asset}}.',
+      marketQtyMin: 'A market order must be for at least {{min}}.',
+      marketQtyMax: 'A market order can be for at most {{max}}.',
+      marketStep: 'Use a multiple of the market lot step {{step}}.',
+      percentPrice:
+        'The price must be between {{min}} and {{max}} (a range around the last price {{last}}).',
+      maxOrders:
+        'Open orders on this symbol: {{count}} of at most {{max}}. Cancel one to place another.',
+      maxAlgoOrders:
+        'Open stop orders on this symbol: {{count}} of at most {{max}}. Cancel one to place another.',
+      wouldTrigger:
+        'The last price {{last}} has already reached this stop price: the order would trigger at once.',
     },
     filters: {
       PRICE_FILTER: 'the price breaks the price filter (tick size or range)',
+      PERCENT_PRICE: 'the price is too far from the market price',
       PERCENT_PRICE_BY_SIDE: 'the price is too far from the market price',
       LOT_SIZE: 'the amount breaks the lot size (step or range)',
       MARKET_LOT_SIZE: 'the amount breaks the market lot size',

@@ -11,7 +11,7 @@ import { formatPrice, formatQuantity } from '@/lib/format';
 import type { Balance } from '../api/trading';
 import { useOrderTicket } from '../hooks/use-order-ticket';
 import { formatAmount } from '../lib/amounts';
-import { rejectReason, statusText } from '../lib/reject-reason';
+import { issueText, rejectReason, statusText } from '../lib/reject-reason';
 import {
   ORDER_TYPES,
   PERCENTS,
@@ -191,6 +191,11 @@ export function OrderTicket({ filters, lastPrice, balances }: OrderTicketProps) 
               </Form.Select>
             </Form.Group>
           ) : null}
+          {ticket.orderIssues.map((issue) => (
+            <Alert key={issue.code} variant="warning" role="alert" className="py-2 small">
+              {issueText(issue)}
+            </Alert>
+          ))}
           {place.error ? (
             <Alert variant="danger" role="alert" className="py-2 small">
               {rejectReason(place.error)}

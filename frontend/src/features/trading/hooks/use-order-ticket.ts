@@ -2,12 +2,13 @@ import { useCallback, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import type { FieldErrors, Resolver } from 'react-hook-form';
 
-import { usePlaceOrderMutation } from '../api/trading';
+import { useOrders, usePlaceOrderMutation } from '../api/trading';
 import type { Balance, Order } from '../api/trading';
+import { checkTicket } from '../lib/checks';
+import { countOpen } from '../lib/filters';
 import { issueText } from '../lib/reject-reason';
 import {
   buildOrder,
-  checkTicket,
   orderQuantity,
   effectivePrice,
   roundPriceInput,
@@ -26,7 +27,9 @@ export function freeOf(balances: readonly Balance[] | undefined, asset: string):
 
 /**
  * State and actions of the order ticket: react-hook-form holds the inputs, checkTicket is the
- * resolver (filter problems show while typing), rounding happens on blur.
+ * resolver (filter problems show while typing), rounding happens on blur. Problems of the order
+ * as a whole (MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS against the open orders on the symbol, which
+ * the user stream keeps current) are `orderIssues`, shown at once and blocking the send.
  */
 export function useOrderTicket(
   filters: SymbolFilters,
@@ -43,17 +46,23 @@ export function useOrderTicket(
         : null,
     [balances, filters.base_asset, filters.quote_asset],
   );
+  const openOrders = useOrders('open', filters.symbol);
+  const open = useMemo(
+    () => (openOrders.data ? countOpen(openOrders.data, filters.symbol) : null),
+    [openOrders.data, filters.symbol],
+  );
   const resolver = useCallback<Resolver<TicketValues>>(
     (values) => {
-      const issues = checkTicket(values, filters, free, lastPrice);
-      if (issues.length === 0) return { values, errors: {} };
+      const issues = checkTicket(values, filters, free, lastPrice, open);
       const errors: FieldErrors<TicketValues> = {};
       for (const issue of issues) {
+        if (issue.field === 'order') continue; // orderIssues
         errors[issue.field] ??= { type: issue.code, message: issueText(issue) };
       }
+      if (Object.keys(errors).length === 0) return { values, errors: {} };
       return { values: {}, errors };
     },
-    [filters, free, lastPrice],
+    [filters, free, lastPrice, open],
   );
   const form = useForm<TicketValues>({
     mode: 'onTouched',
@@ -106,9 +115,14 @@ export function useOrderTicket(
     return qty ? totalForQuantity(qty, price, filters) : null;
   })();
 
+  const orderIssues = checkTicket(values, filters, free, lastPrice, open).filter(
+    (issue) => issue.field === 'order',
+  );
+
   const onSubmit = form.handleSubmit(async (v) => {
     setPlaced(null);
     place.reset();
+    if (checkTicket(v, filters, free, lastPrice, open).some((i) => i.field === 'order')) return;
     try {
       const order = await place.mutateAsync(buildOrder(v, filters, lastPrice));
       setPlaced(order);
@@ -128,6 +142,7 @@ export function useOrderTicket(
     roundField,
     applyPercent,
     estimate,
+    orderIssues,
     onSubmit,
   };
 }

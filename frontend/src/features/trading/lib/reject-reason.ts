@@ -4,7 +4,7 @@ import { translateDynamic } from '@/i18n';
 import { ApiError } from '@/lib/api-errors';
 import { errorMessage } from '@/lib/error-message';
 
-import type { TicketIssue } from './ticket';
+import type { TicketIssue } from './checks';
 
 /** An order rejection in the user's language: errors.<code>, then Binance's reason and code. */
 export function rejectReason(error: unknown): string {

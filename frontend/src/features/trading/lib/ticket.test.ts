@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { checkTicket } from './checks';
 import {
   buildOrder,
-  checkTicket,
   floorToStep,
   roundPriceInput,
   roundQuantityInput,
@@ -117,7 +117,12 @@ describe('filter checks before sending', () => {
   it('flags a buy the free quote balance does not cover', () => {
     const issues = checkTicket(base, BTC, { base: '0', quote: '49.99' }, undefined);
     expect(issues).toEqual([
-      { field: 'quantity', code: 'insufficient', params: { asset: 'USDT' } },
+      {
+        field: 'quantity',
+        code: 'insufficient',
+        params: { asset: 'USDT' },
+        binance: { code: -2010, msg: 'Account has insufficient balance for requested action.' },
+      },
     ]);
   });
 

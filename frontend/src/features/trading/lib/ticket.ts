@@ -1,8 +1,10 @@
 /**
- * Order-ticket arithmetic and Binance's pre-send filter checks, on decimal strings only
- * (lib/decimal.ts; never Number for money). Pure functions: the hooks and the tests share them.
+ * Order-ticket arithmetic (rounding to tick and step, sizes from a total or a share of the
+ * balance, the request body), on decimal strings only (lib/decimal.ts; never Number for money).
+ * The pre-send checks live in checks.ts. Pure functions: the hooks and the tests share them.
  */
 import {
+  add,
   compare,
   decimalsOfStep,
   divide,
@@ -11,6 +13,8 @@ import {
   normalize,
   sign,
 } from '@/lib/decimal';
+
+import { enabled } from './filters';
 
 export const ORDER_TYPES = [
   'MARKET',
@@ -40,6 +44,8 @@ export interface SymbolFilters {
   readonly max_qty: string;
   readonly min_notional: string;
   readonly max_notional: string;
+  /** the raw exchangeInfo filters (SymbolOut.filters), in the symbol's order; see filters.ts */
+  readonly filters?: readonly Readonly<Record<string, unknown>>[];
 }
 
 export interface TicketValues {
@@ -54,25 +60,6 @@ export interface TicketValues {
 }
 
 export type TicketField = 'price' | 'stopPrice' | 'quantity' | 'total';
-
-export interface TicketIssue {
-  readonly field: TicketField;
-  /** i18n key under `trading.issues.` */
-  readonly code:
-    | 'required'
-    | 'notNumber'
-    | 'notPositive'
-    | 'tick'
-    | 'priceMin'
-    | 'priceMax'
-    | 'step'
-    | 'qtyMin'
-    | 'qtyMax'
-    | 'notionalMin'
-    | 'notionalMax'
-    | 'insufficient';
-  readonly params?: Readonly<Record<string, string>>;
-}
 
 export interface OrderBody {
   symbol: string;
@@ -91,11 +78,6 @@ export const needsStop = (type: OrderType): boolean =>
 export const needsTimeInForce = (type: OrderType): boolean =>
   type === 'LIMIT' || type === 'STOP_LOSS_LIMIT' || type === 'TAKE_PROFIT_LIMIT';
 
-/** "0" (or empty) disables a bound, as in Binance's exchangeInfo. */
-function enabled(bound: string): boolean {
-  return isDecimal(bound) && sign(bound) > 0;
-}
-
 /** Exactly `decimals` places ("1.5", 3 -> "1.500"); the value must already fit. */
 export function toFixed(value: string, decimals: number): string {
   const plain = normalize(value);
@@ -106,6 +88,7 @@ export function toFixed(value: string, decimals: number): string {
 
 /** The largest multiple of `step` not above `value` (value >= 0), with the step's decimals. */
 export function floorToStep(value: string, step: string): string {
+  if (!enabled(step)) return value;
   let n = BigInt(divide(value, step, 0));
   // divide rounds half away from zero: step back once when that went above the value
   if (compare(multiply(n.toString(), step), value) > 0) n -= 1n;
@@ -113,13 +96,21 @@ export function floorToStep(value: string, step: string): string {
   return toFixed(multiply(n.toString(), step), decimalsOfStep(step));
 }
 
+/** The smallest multiple of `step` not below `value` (value >= 0), with the step's decimals. */
+export function ceilToStep(value: string, step: string): string {
+  const floor = floorToStep(value, step);
+  return compare(floor, value) < 0 ? toFixed(add(floor, step), decimalsOfStep(step)) : floor;
+}
+
 /** The nearest multiple of `step` (half away from zero), with the step's decimals. */
 export function roundToStep(value: string, step: string): string {
+  if (!enabled(step)) return value;
   return toFixed(multiply(divide(value, step, 0), step), decimalsOfStep(step));
 }
 
-/** Whether `value` is an exact multiple of `step`. */
+/** Whether `value` is an exact multiple of `step` (a step of 0 is no test: always true). */
 export function isMultiple(value: string, step: string): boolean {
+  if (!enabled(step)) return true;
   return compare(multiply(divide(value, step, 0), step), value) === 0;
 }
 
@@ -208,97 +199,6 @@ export function orderQuantity(
   const total = parseInput(v.total);
   const price = effectivePrice(v, lastPrice);
   return total && price ? quantityForTotal(total, price, f) : null;
-}
-
-function checkNumber(field: TicketField, raw: string, issues: TicketIssue[]): string | null {
-  if (raw.trim() === '') {
-    issues.push({ field, code: 'required' });
-    return null;
-  }
-  const v = parseInput(raw);
-  if (v === null) {
-    issues.push({ field, code: 'notNumber' });
-    return null;
-  }
-  if (sign(v) <= 0) {
-    issues.push({ field, code: 'notPositive' });
-    return null;
-  }
-  return v;
-}
-
-function checkPrice(field: TicketField, value: string, f: SymbolFilters, out: TicketIssue[]) {
-  if (enabled(f.min_price) && compare(value, f.min_price) < 0) {
-    out.push({ field, code: 'priceMin', params: { min: normalize(f.min_price) } });
-  } else if (enabled(f.max_price) && compare(value, f.max_price) > 0) {
-    out.push({ field, code: 'priceMax', params: { max: normalize(f.max_price) } });
-  } else if (enabled(f.tick_size) && !isMultiple(value, f.tick_size)) {
-    out.push({ field, code: 'tick', params: { tick: normalize(f.tick_size) } });
-  }
-}
-
-/**
- * Binance's PRICE_FILTER, LOT_SIZE and (MIN_)NOTIONAL checks plus the free balance, before
- * sending. The server checks again (and more: percent price, market lot, open-order count).
- */
-export function checkTicket(
-  v: TicketValues,
-  f: SymbolFilters,
-  free: { readonly base: string; readonly quote: string } | null,
-  lastPrice: string | undefined,
-): TicketIssue[] {
-  const issues: TicketIssue[] = [];
-  let price: string | null = null;
-  if (needsPrice(v.type)) {
-    price = checkNumber('price', v.price, issues);
-    if (price) checkPrice('price', price, f, issues);
-  }
-  if (needsStop(v.type)) {
-    const stop = checkNumber('stopPrice', v.stopPrice, issues);
-    if (stop) checkPrice('stopPrice', stop, f, issues);
-  }
-  const sizeField: TicketField = byTotal(v) ? 'total' : 'quantity';
-  const size = checkNumber(sizeField, byTotal(v) ? v.total : v.quantity, issues);
-  if (!size) return issues;
-  const at = price ?? effectivePrice(v, lastPrice);
-  const quantity = byTotal(v) ? (at ? quantityForTotal(size, at, f) : null) : size;
-  if (quantity !== null) {
-    if (enabled(f.min_qty) && compare(quantity, f.min_qty) < 0) {
-      issues.push({ field: sizeField, code: 'qtyMin', params: { min: normalize(f.min_qty) } });
-    } else if (enabled(f.max_qty) && compare(quantity, f.max_qty) > 0) {
-      issues.push({ field: sizeField, code: 'qtyMax', params: { max: normalize(f.max_qty) } });
-    } else if (!byTotal(v) && enabled(f.step_size) && !isMultiple(quantity, f.step_size)) {
-      issues.push({ field: 'quantity', code: 'step', params: { step: normalize(f.step_size) } });
-    }
-  }
-  const notional = byTotal(v) ? size : at && quantity ? multiply(quantity, at) : null;
-  if (notional !== null) {
-    if (enabled(f.min_notional) && compare(notional, f.min_notional) < 0) {
-      issues.push({
-        field: sizeField,
-        code: 'notionalMin',
-        params: { min: normalize(f.min_notional), asset: f.quote_asset },
-      });
-    } else if (enabled(f.max_notional) && compare(notional, f.max_notional) > 0) {
-      issues.push({
-        field: sizeField,
-        code: 'notionalMax',
-        params: { max: normalize(f.max_notional), asset: f.quote_asset },
-      });
-    }
-  }
-  if (free && issues.length === 0) {
-    const need = v.side === 'BUY' ? notional : quantity;
-    const have = v.side === 'BUY' ? free.quote : free.base;
-    if (need !== null && compare(need, have) > 0) {
-      issues.push({
-        field: sizeField,
-        code: 'insufficient',
-        params: { asset: v.side === 'BUY' ? f.quote_asset : f.base_asset },
-      });
-    }
-  }
-  return issues;
 }
 
 /** The POST /orders body for the ticket (call after checkTicket found nothing). */
