@@ -93,6 +93,7 @@ class Matcher:
         # Ticks and catch-ups hold it; the resync holds it to compare a quiet index.
         self._lock = asyncio.Lock()
         self._touched: set[int] | None = None  # book events seen while a resync reads
+        self.resync_suspects = 0  # differences the last resync's first look found
         self.ready = asyncio.Event()  # set once the index holds every open order
 
     async def rebuild(self) -> int:
@@ -215,6 +216,7 @@ class Matcher:
         """
         async with self._lock:
             first = await self._drift()
+        self.resync_suspects = len(first)
         if not first:
             return {}
         await asyncio.sleep(settle_s)
