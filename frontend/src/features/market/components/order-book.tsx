@@ -123,7 +123,7 @@ export function OrderBook({
     <Card
       as="section"
       aria-labelledby="order-book-title"
-      className="h-100"
+      className={view ? 'h-100' : undefined}
       data-testid="order-book"
     >
       <Card.Body className="p-2">
