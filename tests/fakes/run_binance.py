@@ -74,7 +74,7 @@ async def main() -> None:
                 fake.set_ticker(symbol, price)
         fake.start_depth_feed(0.1)
         env = f"BINANCE_REST_URL={fake.rest_url}\nBINANCE_WS_URL={fake.ws_url}\n"
-        print(env, flush=True)  # noqa: T201
+        print(env, flush=True)
         if args.port_file is not None:
             args.port_file.parent.mkdir(parents=True, exist_ok=True)
             args.port_file.write_text(env)
