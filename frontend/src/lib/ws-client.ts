@@ -1,7 +1,9 @@
 /**
  * The one WebSocket client of the app, speaking the API's Binance-style `/ws` protocol:
  * reference-counted SUBSCRIBE/UNSUBSCRIBE (components share streams), AUTH for the private `user`
- * stream, jittered exponential backoff with resubscribe-all after a reconnect, and an application
+ * stream (a SUBSCRIBE the server refused for want of AUTH, or a `user` stream it dropped when the
+ * token expired, is asked again after the next AUTH ack, not only after a reconnect),
+ * jittered exponential backoff with resubscribe-all after a reconnect, and an application
  * heartbeat (browsers cannot send ping frames, so a LIST_SUBSCRIPTIONS that gets no answer in time
  * marks the socket dead even when TCP has not noticed yet).
  */
@@ -62,6 +64,9 @@ interface Pending {
 }
 
 const OPEN = 1;
+/** The API's /ws error code for authentication (a bad or expired token, `user` without AUTH). */
+const CODE_UNAUTHORIZED = 6;
+const USER_STREAM = 'user';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -168,9 +173,7 @@ export class WsClient {
   setAuthToken(token: string | null): void {
     const changed = token !== this.authToken;
     this.authToken = token;
-    if (changed && token && this.isOpen()) {
-      void this.request('AUTH', [token]).catch(() => undefined);
-    }
+    if (changed && token && this.isOpen()) this.auth(token);
   }
 
   request(method: string, params?: unknown[]): Promise<unknown> {
@@ -221,9 +224,16 @@ export class WsClient {
     if (socket !== this.socket) return;
     this.lastMessageAt = Date.now();
     this.setStatus({ state: 'live', attempt: 0 });
-    if (this.authToken) void this.request('AUTH', [this.authToken]).catch(() => undefined);
+    if (this.authToken) this.auth(this.authToken);
     this.flush();
     this.startHeartbeat();
+  }
+
+  /** AUTH, then subscribe what a refusal or an expiry left out (`user` needs the AUTH first). */
+  private auth(token: string): void {
+    void this.request('AUTH', [token])
+      .then(() => this.flush())
+      .catch(() => undefined);
   }
 
   private handleClose(socket: SocketLike): void {
@@ -295,7 +305,15 @@ export class WsClient {
     }
     if (add.length > 0) {
       add.forEach((s) => this.sent.add(s));
-      void this.request('SUBSCRIBE', add).catch(() => undefined);
+      const socket = this.socket;
+      this.request('SUBSCRIBE', add).catch((error: unknown) => {
+        // Refused for want of AUTH (the server then subscribed none of them): forget them, so
+        // the flush after the AUTH ack asks again instead of waiting for a reconnect.
+        if (socket !== this.socket) return;
+        if (error instanceof WsRequestError && error.code === CODE_UNAUTHORIZED) {
+          add.forEach((s) => this.sent.delete(s));
+        }
+      });
     }
   }
 
@@ -312,6 +330,11 @@ export class WsClient {
     if (!isRecord(frame)) return;
     if (typeof frame.stream === 'string') {
       this.dispatch(frame as unknown as StreamFrame);
+      return;
+    }
+    if (frame.id === null && isRecord(frame.error) && frame.error.code === CODE_UNAUTHORIZED) {
+      // The token expired and the server dropped `user`: the next AUTH subscribes it again.
+      this.sent.delete(USER_STREAM);
       return;
     }
     if (typeof frame.id === 'number') {
