@@ -23,7 +23,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from backend.db import transaction
 from backend.jobs import CronSpec, JobContext, JobSpec
 from backend.metrics import TRADING_CATCHUP_ORDERS, TRADING_INDEX_DRIFT
 from backend.trading import history, orders
-from backend.trading.catchup import GAP_MS, Anchor, CheckpointRepository, catch_up, ms
+from backend.trading.catchup import GAP_MS, Anchor, CheckpointRepository, catch_up
 from backend.trading.engine import (
     BOOK_CHANNEL,
     Tick,
@@ -53,6 +53,7 @@ from backend.trading.repository import MarkRepository, OrderRepository
 
 SNAPSHOT_JOB = "trading.snapshot_equity"
 MARK_EVERY_S = 5.0
+_GAP = timedelta(milliseconds=GAP_MS)
 RESYNC_SETTLE_S = 1.0  # a suspected drift is re-checked this much later before it is repaired
 _MARKET_SNAPSHOT = Path(__file__).resolve().parent.parent / "market" / "exchange_info_snapshot.json"
 
@@ -170,7 +171,7 @@ class Matcher:
     async def _catch_up(self, tick: Tick) -> None:
         """Replay the stored candles of a gap before the trade that ends it (catchup.py)."""
         since = self.anchors.get(tick.symbol)
-        if since is None or ms(tick.at) - ms(since.at) < GAP_MS:
+        if since is None or tick.at - since.at < _GAP:
             return
         try:
             done = await catch_up(
