@@ -135,7 +135,7 @@ async def stored_candles(
 @dataclass(slots=True)
 class CatchUpResult:
     candles: int = 0
-    orders: int = 0  # orders filled (partly or wholly) or triggered
+    orders: int = 0  # orders filled (partly or wholly), triggered, or found closed meanwhile
 
 
 async def catch_up(
