@@ -71,13 +71,19 @@ class DepthBook:
 
 
 class DepthBooks:
-    """Latest book per symbol; an update with an older `lastUpdateId` never replaces a newer one."""
+    """Latest book per symbol; an update with an older `lastUpdateId` never replaces a newer one.
 
-    __slots__ = ("_books", "_clock")
+    `offer()` keeps a bus frame as bytes and `get()` parses it on first use: ten frames a second
+    per symbol arrive, and only the ones a MARKET order meets are ever decoded.
+    """
+
+    __slots__ = ("_books", "_clock", "_raw", "rejected")
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._books: dict[str, DepthBook] = {}
+        self._raw: dict[str, tuple[bytes, float]] = {}
         self._clock = clock
+        self.rejected = 0
 
     def update(self, symbol: str, book: DepthBook) -> bool:
         key = symbol.upper()
@@ -92,15 +98,27 @@ class DepthBooks:
         self._books[key] = book
         return True
 
+    def offer(self, symbol: str, frame: bytes, received_at: float) -> None:
+        """A bus frame for `symbol`, parsed lazily (the newest unparsed frame wins)."""
+        self._raw[symbol.upper()] = (frame, received_at)
+
     def get(self, symbol: str, max_age: float = DEFAULT_MAX_AGE_S) -> DepthBook | None:
         """The book if one arrived within `max_age` seconds, else None (use the model)."""
-        book = self._books.get(symbol.upper())
+        key = symbol.upper()
+        pending = self._raw.pop(key, None)
+        if pending is not None:
+            try:
+                self.update(key, parse_depth_frame(pending[0], key, pending[1]))
+            except ProtocolError as exc:
+                self.rejected += 1
+                logger.bind(symbol=key, error=str(exc)).warning("trading.depth.bad_frame")
+        book = self._books.get(key)
         if book is None or self._clock() - book.updated_at > max_age:
             return None
         return book
 
     def __len__(self) -> int:
-        return len(self._books)
+        return len(self._books.keys() | self._raw.keys())
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +216,7 @@ def parse_depth_frame(data: bytes, symbol: str, received_at: float) -> DepthBook
 class DepthFeed:
     """Subscribes to the symbols' fast partial-depth channels and keeps `books` current.
 
-    Handlers run on the bus's delivery loop: parsing 2 x 20 levels is the whole cost.
+    The handler runs on the bus's delivery loop and only stores the bytes (`DepthBooks.offer`).
     """
 
     def __init__(
@@ -216,7 +234,6 @@ class DepthFeed:
         self._symbols = {partial_depth_stream(s, levels): s.upper() for s in symbols}
         self._subs: list[Subscription] = []
         self.received = 0
-        self.rejected = 0
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -224,16 +241,9 @@ class DepthFeed:
 
     def on_frame(self, channel: str, data: bytes) -> None:
         symbol = self._symbols.get(channel)
-        if symbol is None:
-            return
-        try:
-            book = parse_depth_frame(data, symbol, self.clock())
-        except ProtocolError as exc:
-            self.rejected += 1
-            logger.bind(channel=channel, error=str(exc)).warning("trading.depth.bad_frame")
-            return
-        self.received += 1
-        self.books.update(symbol, book)
+        if symbol is not None:
+            self.received += 1
+            self.books.offer(symbol, data, self.clock())
 
     async def start(self) -> None:
         if self.levels <= 0:

@@ -214,10 +214,14 @@ async def test_the_feed_keeps_the_latest_book_from_bus_frames() -> None:
         await bus.publish("bnbbtc@depth20@100ms", frame("bnbbtc@depth20@100ms", raw, "binance"))
         await bus.publish("bnbbtc@depth20@100ms", b'{"stream":"x","data":{"bids":[]}}')
     await bus.publish("bnbbtc@depth20@100ms", frame("bnbbtc@depth20@100ms", raw, "binance"))
-    assert feed.received == 1 and feed.rejected == 1  # the last one came after close
+    assert feed.received == 2  # the last one came after close
+    assert books.get("BNBBTC") is None and books.rejected == 1  # the newest frame was malformed
+    await bus.publish("bnbbtc@depth20@100ms", frame("bnbbtc@depth20@100ms", raw, "binance"))
+    async with feed:
+        await bus.publish("bnbbtc@depth20@100ms", frame("bnbbtc@depth20@100ms", raw, "binance"))
     got = books.get("BNBBTC")
     assert got is not None and got.last_update_id == 160 and got.updated_at == 50.0
-    assert books.get("BTCUSDT") is None
+    assert books.get("BTCUSDT") is None and feed.received == 3
 
 
 async def test_levels_zero_subscribes_nothing() -> None:
