@@ -54,6 +54,7 @@ from backend.trading.repository import MarkRepository, OrderRepository
 SNAPSHOT_JOB = "trading.snapshot_equity"
 MARK_EVERY_S = 5.0
 _GAP = timedelta(milliseconds=GAP_MS)
+_Entry = tuple[str, Book, Decimal]  # (symbol, book, price): where an order rests in the index
 RESYNC_SETTLE_S = 1.0  # a suspected drift is re-checked this much later before it is repaired
 _MARKET_SNAPSHOT = Path(__file__).resolve().parent.parent / "market" / "exchange_info_snapshot.json"
 
@@ -93,6 +94,7 @@ class Matcher:
         self.anchors: dict[str, Anchor] = {}
         # Ticks and catch-ups hold it; the resync holds it to compare a quiet index.
         self._lock = asyncio.Lock()
+        self._resync_lock = asyncio.Lock()  # one resync at a time (it owns `_touched`)
         self._touched: set[int] | None = None  # book events seen while a resync reads
         self.resync_suspects = 0  # differences the last resync's first look found
         self.ready = asyncio.Event()  # set once the index holds every open order
@@ -209,55 +211,50 @@ class Matcher:
     async def resync(self, settle_s: float = RESYNC_SETTLE_S) -> dict[str, int]:
         """Compare the index with the open orders in the database and repair the difference.
 
-        A difference seen once may be a book event still on its way (the order committed
-        between the read and the compare), so it is repaired only if a second look
+        The database is read without holding up the ticks; the compare (and the repair) runs
+        under the matcher's lock, so no fill is half-applied to the index at that moment. A
+        difference seen once may be a change the read missed (an order committed or filled
+        meanwhile, its book event still on its way), so it is repaired only if a second look
         `settle_s` later finds the same one. Returns the repairs by kind: `missing` (an open
         order the index lacked), `stale` (an indexed order that is no longer open), `moved`
         (indexed at the wrong book or price).
         """
-        async with self._lock:
-            first = await self._drift()
-        self.resync_suspects = len(first)
-        if not first:
-            return {}
-        await asyncio.sleep(settle_s)
-        async with self._lock:
-            second = await self._drift()
-            fixed: dict[str, int] = {}
-            for order_id, want in second.items():
-                if first.get(order_id) != want:
-                    continue
-                have = self.engine.index.entry(order_id)
-                if want is None:
-                    self.engine.index.remove(order_id)
-                    kind = "stale"
-                else:
-                    symbol, book, price = want
-                    self.engine.index.add(symbol, order_id, book, price)
-                    kind = "missing" if have is None else "moved"
-                fixed[kind] = fixed.get(kind, 0) + 1
-                TRADING_INDEX_DRIFT.labels(kind=kind).inc()
-                logger.bind(order_id=order_id, kind=kind).warning("trading.index_drift")
-        return fixed
+        async with self._resync_lock:
+            try:
+                want, touched = await self._read_open()
+                async with self._lock:
+                    first = self._diff(want, touched)
+            finally:
+                self._touched = None
+            self.resync_suspects = len(first)
+            if not first:
+                return {}
+            await asyncio.sleep(settle_s)
+            try:
+                want, touched = await self._read_open()
+                async with self._lock:
+                    return self._repair(first, self._diff(want, touched))
+            finally:
+                self._touched = None
 
-    async def _drift(self) -> dict[int, tuple[str, Book, Decimal] | None]:
-        """Orders whose index entry differs from the database: id -> the entry it should have.
-        The caller holds the lock (no tick or catch-up moves the index meanwhile); orders with
-        a book event during the read are left out (the event is newer than the read)."""
-        self._touched = set()
-        try:
-            async with self.sessionmaker() as session:
-                rows = await OrderRepository(session).all_open()
-            touched = self._touched
-        finally:
-            self._touched = None
-        want: dict[int, tuple[str, Book, Decimal]] = {}
+    async def _read_open(self) -> tuple[dict[int, _Entry], set[int]]:
+        """Where every open order should rest, and (growing until the compare) the ids that
+        had a book event since this read began: those are newer than the read, left out."""
+        touched: set[int] = set()
+        self._touched = touched
+        async with self.sessionmaker() as session:
+            rows = await OrderRepository(session).all_open()
+        want: dict[int, _Entry] = {}
         for order in rows:
             entry = book_entry(order)
             if entry is not None:
                 want[order.id] = (order.symbol, *entry)
+        return want, touched
+
+    def _diff(self, want: dict[int, _Entry], touched: set[int]) -> dict[int, _Entry | None]:
+        """Orders whose index entry differs from `want`: id -> the entry it should have."""
         index = self.engine.index
-        out: dict[int, tuple[str, Book, Decimal] | None] = {}
+        out: dict[int, _Entry | None] = {}
         for order_id, expected in want.items():
             if order_id not in touched and index.entry(order_id) != expected:
                 out[order_id] = expected
@@ -265,6 +262,26 @@ class Matcher:
             if order_id not in want and order_id not in touched:
                 out[order_id] = None
         return out
+
+    def _repair(
+        self, first: dict[int, _Entry | None], second: dict[int, _Entry | None]
+    ) -> dict[str, int]:
+        fixed: dict[str, int] = {}
+        index = self.engine.index
+        for order_id, want in second.items():
+            if order_id not in first or first[order_id] != want:
+                continue
+            if want is None:
+                index.remove(order_id)
+                kind = "stale"
+            else:
+                kind = "missing" if index.entry(order_id) is None else "moved"
+                symbol, book, price = want
+                index.add(symbol, order_id, book, price)
+            fixed[kind] = fixed.get(kind, 0) + 1
+            TRADING_INDEX_DRIFT.labels(kind=kind).inc()
+            logger.bind(order_id=order_id, kind=kind).warning("trading.index_drift")
+        return fixed
 
     async def apply(self, tick: Tick) -> int:
         """Fill/trigger what this trade hits; each order in its own transaction. O(k log n)."""
