@@ -207,6 +207,7 @@ export const en = {
       qtyMax: 'The amount must be at most {{max}}.',
       notionalMin: 'The order value must be at least {{min}} {{asset}}.',
       notionalMax: 'The order value must be at most {{max}} {{asset}}.',
+      marketClosed: 'Trading on this symbol is paused (status {{status}}): orders are refused.',
       insufficient: 'Not enough free {{asset}}.',
       marketQtyMin: 'A market order must be for at least {{min}}.',
       marketQtyMax: 'A market order can be for at most {{max}}.',

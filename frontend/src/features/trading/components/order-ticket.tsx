@@ -13,12 +13,12 @@ import { useOrderTicket } from '../hooks/use-order-ticket';
 import { formatAmount } from '../lib/amounts';
 import { issueText, rejectReason, statusText } from '../lib/reject-reason';
 import {
-  ORDER_TYPES,
   PERCENTS,
   TIME_IN_FORCE,
   needsPrice,
   needsStop,
   needsTimeInForce,
+  supportedTypes,
 } from '../lib/ticket';
 import type { SymbolFilters } from '../lib/ticket';
 
@@ -68,7 +68,7 @@ export function OrderTicket({ filters, lastPrice, balances }: OrderTicketProps) 
           <Form.Group className="mb-2" controlId="ticket-type">
             <Form.Label>{t('trading.type')}</Form.Label>
             <Form.Select {...form.register('type', { onChange: () => form.clearErrors() })}>
-              {ORDER_TYPES.map((type) => (
+              {supportedTypes(filters).map((type) => (
                 <option key={type} value={type}>
                   {t(`trading.types.${type}`)}
                 </option>

@@ -4,6 +4,7 @@ import { checkTicket, stopTriggers } from './checks';
 import type { FreeBalance, TicketIssue } from './checks';
 import { countOpen, symbolRules } from './filters';
 import type { OpenCounts } from './filters';
+import { supportedTypes } from './ticket';
 import type { SymbolFilters, TicketValues } from './ticket';
 import { realSymbol, withFilter } from '../testing/real-symbols';
 
@@ -398,5 +399,34 @@ describe('the symbol order decides which failure comes first', () => {
     const v = { quantity: '0.000015', price: '60000' }; // off-step and 0.9 USDT
     expect(codes(check(v, { f: BTC }))).toEqual(['step', 'notionalMin']);
     expect(codes(check(v, { f: reordered }))).toEqual(['notionalMin', 'step']);
+  });
+});
+
+describe('symbol status and order types (rules.check_parameters)', () => {
+  it('a symbol that is not TRADING refuses every order: "Market is closed."', () => {
+    const halted: SymbolFilters = { ...BTC, status: 'HALT' };
+    expect(check({}, { f: halted })).toEqual([
+      {
+        field: 'order',
+        code: 'marketClosed',
+        params: { status: 'HALT' },
+        binance: { code: -2010, msg: 'Market is closed.' },
+      },
+    ]);
+    expect(check({}, { f: { ...BTC, status: 'TRADING' } })).toEqual([]);
+  });
+
+  it('the ticket offers only the order types the symbol lists', () => {
+    expect(supportedTypes(BTC)).toEqual([
+      'MARKET',
+      'LIMIT',
+      'LIMIT_MAKER',
+      'STOP_LOSS_LIMIT',
+      'TAKE_PROFIT_LIMIT',
+    ]);
+    expect(supportedTypes({ ...BTC, order_types: ['LIMIT', 'MARKET'] })).toEqual([
+      'MARKET',
+      'LIMIT',
+    ]);
   });
 });

@@ -24,6 +24,7 @@ import type { Side, SymbolFilters, TicketField, TicketValues } from './ticket';
 export const MSG_INSUFFICIENT = 'Account has insufficient balance for requested action.';
 export const MSG_WOULD_TRIGGER = 'Order would trigger immediately.';
 export const MSG_NO_LIQUIDITY = 'Order book liquidity is less than symbol minimum quantity.';
+export const MSG_MARKET_CLOSED = 'Market is closed.';
 
 export type IssueCode =
   | 'required'
@@ -44,9 +45,11 @@ export type IssueCode =
   | 'maxOrders'
   | 'maxAlgoOrders'
   | 'wouldTrigger'
+  | 'marketClosed'
   | 'insufficient';
 
-/** A field of the ticket, or `order` for a problem of the order as a whole (open-order count). */
+/** A field of the ticket, or `order` for a problem of the order as a whole (open-order count,
+ * a symbol not trading). */
 export type IssueField = TicketField | 'order';
 
 export interface BinanceReason {
@@ -298,6 +301,15 @@ export function checkTicket(
   open: OpenCounts | null = null,
 ): TicketIssue[] {
   const issues: TicketIssue[] = [];
+  if (f.status !== undefined && f.status !== 'TRADING') {
+    // rules.check_parameters refuses before any filter
+    issues.push({
+      field: 'order',
+      code: 'marketClosed',
+      params: { status: f.status },
+      binance: { code: -2010, msg: MSG_MARKET_CLOSED },
+    });
+  }
   const market = v.type === 'MARKET';
   const byTotal = v.sizeMode === 'total';
   const last = positive(lastPrice);

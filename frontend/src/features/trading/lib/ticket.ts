@@ -44,6 +44,10 @@ export interface SymbolFilters {
   readonly max_qty: string;
   readonly min_notional: string;
   readonly max_notional: string;
+  /** TRADING, else (BREAK, HALT, …) the server refuses every order: "Market is closed." */
+  readonly status?: string;
+  /** the order types the symbol takes (exchangeInfo orderTypes) */
+  readonly order_types?: readonly string[];
   /** the raw exchangeInfo filters (SymbolOut.filters), in the symbol's order; see filters.ts */
   readonly filters?: readonly Readonly<Record<string, unknown>>[];
 }
@@ -70,6 +74,12 @@ export interface OrderBody {
   price?: string;
   stop_price?: string;
   time_in_force?: TimeInForce;
+}
+
+/** The ticket's order types the symbol supports (all of them when it does not say). */
+export function supportedTypes(f: SymbolFilters): OrderType[] {
+  const listed = f.order_types;
+  return ORDER_TYPES.filter((t) => !listed || listed.length === 0 || listed.includes(t));
 }
 
 export const needsPrice = (type: OrderType): boolean => type !== 'MARKET';
