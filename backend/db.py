@@ -90,8 +90,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
+    # A fixed pool (no overflow): a burst waits for a connection instead of opening and closing
+    # extra ones (a PostgreSQL backend fork each), and a deployment's connection count is
+    # replicas x pool size. No pre-ping (a round trip on every checkout): a connection found dead
+    # fails its one request (503) and SQLAlchemy then recycles the whole pool; pool_recycle
+    # retires idle connections before a proxy or firewall silently drops them.
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800
     )
 
 

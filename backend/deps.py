@@ -1,4 +1,8 @@
-"""Annotated dependencies built from lifespan state (app.state), so tests override, not patch."""
+"""Annotated dependencies built from lifespan state (app.state), so tests override, not patch.
+
+All are `async def`, even those that never await: FastAPI runs a plain `def` dependency in the
+thread pool, a thread hop per request for an attribute read.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from backend.security import Role
 from backend.users.models import User
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -28,12 +32,12 @@ async def get_tx(request: Request) -> AsyncIterator[Tx]:
         yield tx
 
 
-def get_bus(request: Request) -> Bus:
+async def get_bus(request: Request) -> Bus:
     bus: Bus = request.app.state.bus
     return bus
 
 
-def get_jobs(request: Request) -> Jobs:
+async def get_jobs(request: Request) -> Jobs:
     jobs: Jobs = request.app.state.jobs
     return jobs
 

@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -115,6 +117,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "Validation error: `details` lists `{loc, msg, type}` per field"),
         (429, "Too many requests (`Retry-After` header)"),
         (500, "Internal error (`details.request_id` only)"),
+        (503, "Database or another dependency unavailable: retry (`Retry-After` header)"),
     )
 }
 
@@ -199,8 +202,30 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A lost or unreachable database is an outage (503, retry), not a bug (500)."""
+    lost = isinstance(exc, SATimeoutError | OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if not lost:
+        return await _unexpected(request, exc)
+    request_id = getattr(request.state, "request_id", None)
+    logger.bind(request_id=request_id).warning(
+        "request.database_unavailable: {}", type(exc).__name__
+    )
+    return error_response(
+        503,
+        "database_unavailable",
+        "Database temporarily unavailable",
+        {"request_id": request_id},
+        {"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(SATimeoutError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,7 +8,6 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from backend import metrics, worker
 from backend.admin.router import router as admin_router
@@ -20,6 +19,7 @@ from backend.db import make_engine, make_sessionmaker
 from backend.errors import ERROR_RESPONSES, install_error_handlers
 from backend.health import service as health_service
 from backend.health.router import router as health_router
+from backend.http_metrics import install_http_metrics
 from backend.jobs import ArqJobs, InlineJobs, Jobs
 from backend.logging import RequestContextMiddleware, setup_logging
 from backend.market.router import router as market_router
@@ -122,9 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _include_routers(app)
 
-    Instrumentator(excluded_handlers=["/metrics", "/health/live", "/health/ready"]).instrument(
-        app
-    ).expose(app, endpoint="/metrics", include_in_schema=False)
+    install_http_metrics(app)
 
     # Middlewares run outside-in in reverse order of adding: request id/access log first.
     install_rate_limits(app, settings, api_prefix=API_PREFIX)  # innermost: needs app.routes

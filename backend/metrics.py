@@ -1,4 +1,4 @@
-"""Prometheus counters of domain events; HTTP metrics come from the instrumentator in main.py."""
+"""Prometheus counters of domain events; HTTP metrics are in http_metrics.py."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ async def get_tx_keeping_writes(request: Request) -> AsyncIterator[Tx]:
 AuthTxDep = Annotated[Tx, Depends(get_tx_keeping_writes, scope="function")]
 
 
-def get_passwords(request: Request) -> Passwords:
+async def get_passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 

@@ -87,7 +87,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/market", tags=["market"], lifespan=lifespan)
 
 
-def get_state(request: Request) -> MarketState:
+async def get_state(request: Request) -> MarketState:
     state: MarketState = request.app.state.market
     return state
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from backend.trading.depth import DEFAULT_MAX_AGE_S, DepthBooks
 from backend.trading.errors import InvalidSymbol
 from backend.trading.matching import Book, OrderIndex
 from backend.trading.models import Order
@@ -30,6 +31,8 @@ class TradingConfig:
     taker_fee: Decimal = Decimal("0.001")
     maker_fee: Decimal = Decimal("0.001")
     model: MarketModel = field(default_factory=MarketModel)
+    depth_levels: int = 20  # MARKET_DEPTH_LEVELS: the book DepthFeed follows (0: none)
+    depth_max_age_s: float = DEFAULT_MAX_AGE_S  # TRADING_DEPTH_MAX_AGE_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class TradingEngine:
         self.rules = rules
         self.prices = PriceBook()
         self.index = OrderIndex()
+        self.depth = DepthBooks()  # the streamed partial book per symbol (trading/depth.py)
 
     def rules_for(self, symbol: str) -> SymbolRules:
         rules = self.rules.get(symbol)

@@ -28,13 +28,20 @@ def d8(value: Decimal | None) -> str:
     return f"{value or Decimal(0):.8f}"
 
 
-def _frame(data: dict[str, Any]) -> bytes:
+def frame(data: dict[str, Any]) -> bytes:
     return json.dumps({"stream": "user", "data": data}, separators=(",", ":")).encode()
 
 
 def execution_report(
     order: Order, *, execution: str, now: datetime, trade: Trade | None = None
 ) -> bytes:
+    return frame(execution_report_data(order, execution=execution, now=now, trade=trade))
+
+
+def execution_report_data(
+    order: Order, *, execution: str, now: datetime, trade: Trade | None = None
+) -> dict[str, Any]:
+    """The report's fields from the order's state now (`i`/`t`/`I` may still be unassigned)."""
     data: dict[str, Any] = {
         "e": "executionReport",
         "E": ms(now),
@@ -74,12 +81,12 @@ def execution_report(
         data["W"] = ms(order.working_at)
     if order.expiry_reason:
         data["eR"] = order.expiry_reason
-    return _frame(data)
+    return data
 
 
 def account_position(balances: Iterable[tuple[str, Decimal, Decimal]], *, now: datetime) -> bytes:
     """The assets that changed, as (asset, free, locked)."""
-    return _frame(
+    return frame(
         {
             "e": "outboundAccountPosition",
             "E": ms(now),

@@ -1,70 +1,86 @@
-"""Order execution inside one transaction: reservations, taker and maker fills, expiry.
+"""Order execution as pure computation: reservations, taker and maker fills, expiry.
 
-Every balance change goes through `Fills.move` (BalanceRepository.apply: a conditional update);
-one fill = one trade row + both balance movements + the order update; the user-stream events and
-index updates are queued with `tx.on_commit`, in the order they happened.
+The functions here change the in-memory order and record what the transaction must write in a
+`Batch`: trade rows, balance movements (in the order they happen) and the user-stream events.
+Nothing touches the database until `persist.write_batch` writes the whole batch in as few
+statements as the dialect allows (one on PostgreSQL); the balance movements are applied there by
+conditional updates, so a batch that would overdraw any balance changes nothing. Events are
+serialized after the write (when the order and trade ids exist) and published after commit,
+in the order they happened.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from backend.bus import Bus
 from backend.db import Tx
 from backend.trading import events, ledger, rules
+from backend.trading.depth import DepthBook, walk
 from backend.trading.engine import BOOK_CHANNEL, TradingEngine, book_event
-from backend.trading.errors import LedgerError, OrderRejected
+from backend.trading.errors import OrderRejected
 from backend.trading.models import Order, Trade
 from backend.trading.pricing import taker_price
-from backend.trading.repository import BalanceRepository, TradeRepository
 from backend.trading.rules import OrderType, RuleViolation, Side, SymbolRules
 
 
-class Fills:
-    """Collects the events of one transaction so they publish in order after commit."""
+@dataclass(slots=True)
+class Batch:
+    """Everything one transaction does to one order: its trades, movements and events."""
 
-    def __init__(self, tx: Tx, bus: Bus, user_id: int, now: datetime) -> None:
-        self.tx, self.bus, self.user_id, self.now = tx, bus, user_id, now
-        self.changed: dict[str, tuple[Decimal, Decimal]] = {}
+    order: Order
+    now: datetime
+    trades: list[Trade] = field(default_factory=list)
+    movements: list[ledger.Movement] = field(default_factory=list)
+    _reports: list[tuple[dict[str, Any], Trade | None]] = field(default_factory=list)
+    _book: bool = False
 
-    async def move(self, account_id: int, m: ledger.Movement) -> bool:
-        """Apply one movement (conditional update); remember the new balance for the event."""
-        new = await BalanceRepository(self.tx.session).apply(account_id, m)
-        if new is None:
-            return False
-        self.changed[m.asset] = new
-        return True
+    def move(self, m: ledger.Movement) -> None:
+        self.movements.append(m)
 
-    def position(self) -> None:
-        """Queue one outboundAccountPosition with the assets this transaction changed."""
-        if self.changed:
-            rows = [(a, f, lk) for a, (f, lk) in sorted(self.changed.items())]
+    def report(self, execution: str, trade: Trade | None = None) -> None:
+        # The order's state now; its id (and the trade's) are filled in by `publish`.
+        data = events.execution_report_data(
+            self.order, execution=execution, now=self.now, trade=trade
+        )
+        self._reports.append((data, trade))
+
+    def book(self) -> None:
+        """The order's place in the resting-order index changed (rests, or left the book)."""
+        self._book = True
+
+    def publish(self, tx: Tx, bus: Bus, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
+        """Queue the events, in order, to go out after commit (ids are known now)."""
+        user = events.channel(self.order.user_id)
+        for data, trade in self._reports:
+            data["i"] = self.order.id
+            if trade is not None:
+                data["t"] = data["I"] = trade.id
+            tx.on_commit(partial(bus.publish, user, events.frame(data)))
+        if balances:
+            rows = [(a, f, lk) for a, (f, lk) in sorted(balances.items())]
             frame = events.account_position(rows, now=self.now)
-            self.tx.on_commit(partial(self.bus.publish, events.channel(self.user_id), frame))
-
-    def report(self, order: Order, execution: str, trade: Trade | None = None) -> None:
-        frame = events.execution_report(order, execution=execution, now=self.now, trade=trade)
-        self.tx.on_commit(partial(self.bus.publish, events.channel(self.user_id), frame))
-
-    def book(self, order: Order) -> None:
-        self.tx.on_commit(partial(self.bus.publish, BOOK_CHANNEL, book_event(order)))
+            tx.on_commit(partial(bus.publish, user, frame))
+        if self._book:
+            tx.on_commit(partial(bus.publish, BOOK_CHANNEL, book_event(self.order)))
 
 
 def reject(code: int, msg: str) -> OrderRejected:
     return OrderRejected.from_violation(RuleViolation(code, msg))
 
 
-async def execute_market(
-    tx: Tx,
-    engine: TradingEngine,
-    r: SymbolRules,
-    account_id: int,
-    order: Order,
-    fills: Fills,
-    last: Decimal | None,
+def execute_market(
+    engine: TradingEngine, r: SymbolRules, batch: Batch, last: Decimal | None
 ) -> None:
+    order = batch.order
+    book = engine.depth.get(order.symbol, engine.config.depth_max_age_s)
+    if book is not None:  # a fresh streamed book: walk it (else the spread and impact model)
+        execute_on_book(engine, r, batch, book)
+        return
     if last is None:
         raise reject(-2010, rules.MSG_NO_LIQUIDITY)  # no market price yet: an empty book
     side = Side(order.side)
@@ -84,33 +100,59 @@ async def execute_market(
         order.quantity = qty
         if qty <= 0 or (r.lot_size is not None and not r.lot_size.ok(qty)):
             raise reject(-2010, rules.MSG_NO_LIQUIDITY)
-    fills.report(order, "NEW")
-    await fill(tx, engine, account_id, order, fills, price, qty, f"taker:{order.id}", maker=False)
+    batch.report("NEW")
+    fill(engine, batch, price, qty, taker_source(batch), maker=False)
 
 
-async def execute_limit(
-    tx: Tx,
-    engine: TradingEngine,
-    r: SymbolRules,
-    account_id: int,
-    order: Order,
-    fills: Fills,
-    last: Decimal | None,
+def execute_on_book(engine: TradingEngine, r: SymbolRules, batch: Batch, book: DepthBook) -> None:
+    """Walk the streamed book like Binance: one fill per level; what the book cannot fill
+    expires (EXPIRED, INSUFFICIENT_LIQUIDITY). PROTOCOL.md §5.6."""
+    order = batch.order
+    side = Side(order.side)
+    if order.quote_quantity is not None:
+        w = walk(book, side, quote_qty=order.quote_quantity, step=r.step_size)
+        qty = w.executed_qty
+        unfilled = Decimal(0)  # base the rest of the quote amount would have bought/sold
+        if w.exhausted and w.fills:
+            unfilled = rules.floor_to_step(
+                (w.remaining_quote or 0) / w.fills[-1].price, r.step_size
+            )
+        order.quantity = qty + unfilled
+        lot_ok = qty > 0 and (r.lot_size is None or r.lot_size.ok(qty))
+        if not lot_ok or (r.market_lot_size is not None and not r.market_lot_size.ok(qty)):
+            raise reject(-2010, rules.MSG_NO_LIQUIDITY)
+    else:
+        w = walk(book, side, qty=order.quantity)
+    if not w.fills:
+        raise reject(-2010, rules.MSG_NO_LIQUIDITY)  # that side of the book is empty
+    batch.report("NEW")
+    for i, level in enumerate(w.fills):
+        last_level = i == len(w.fills) - 1
+        fill(engine, batch, level.price, level.qty, taker_source(batch), False, final=last_level)
+
+
+def taker_source(batch: Batch) -> str:
+    """The key of a taker fill: unique per order (with the order id, the trades' unique key)."""
+    return f"taker:{len(batch.trades) + 1}"
+
+
+def execute_limit(
+    engine: TradingEngine, r: SymbolRules, batch: Batch, last: Decimal | None
 ) -> None:
+    order = batch.order
     assert order.price is not None
     side = Side(order.side)
     taker = crossing_price(engine, r, order, last)
     if order.type == OrderType.LIMIT_MAKER and taker is not None:
         raise reject(-2010, rules.MSG_WOULD_TAKE)
     reserve = ledger.reserve(side, order.base_asset, order.quote_asset, order.price, order.quantity)
-    if not await fills.move(account_id, reserve):
-        raise reject(-2010, rules.MSG_INSUFFICIENT)
+    batch.move(reserve)
     order.reserved_price = order.price
-    fills.report(order, "NEW")
+    batch.report("NEW")
     if order.is_working:
-        await work_limit(tx, engine, account_id, order, fills, taker)
+        work_limit(engine, batch, taker)
     else:
-        fills.book(order)
+        batch.book()
 
 
 def crossing_price(
@@ -126,45 +168,36 @@ def crossing_price(
     return price if crosses else None
 
 
-async def work_limit(
-    tx: Tx,
-    engine: TradingEngine,
-    account_id: int,
-    order: Order,
-    fills: Fills,
-    taker: Decimal | None,
-) -> None:
+def work_limit(engine: TradingEngine, batch: Batch, taker: Decimal | None) -> None:
     """A working limit order: fill at once if it crosses, else rest (GTC) or expire (IOC/FOK)."""
+    order = batch.order
     if taker is not None:
         # the model has depth for the whole remainder at `taker`, so FOK fills entirely
-        source = f"taker:{order.id}"
-        await fill(tx, engine, account_id, order, fills, taker, order.remaining, source, False)
+        fill(engine, batch, taker, order.remaining, taker_source(batch), maker=False)
         return
     tif = order.time_in_force or "GTC"
     if tif == "GTC":
-        fills.book(order)
+        batch.book()
         return
     order.expiry_reason = (
         "UNFILLED_FOK_ORDER_EXPIRED" if tif == "FOK" else "UNFILLED_IOC_QUANTITY_EXPIRED"
     )
-    await close(tx, account_id, order, "EXPIRED", fills)
+    close(batch, "EXPIRED")
 
 
-async def fill(
-    tx: Tx,
+def fill(
     engine: TradingEngine,
-    account_id: int,
-    order: Order,
-    fills: Fills,
+    batch: Batch,
     price: Decimal,
     qty: Decimal,
     source_trade_id: str,
     maker: bool,
+    final: bool = True,
 ) -> None:
-    side = Side(order.side)
+    order = batch.order
     fee_rate = engine.config.maker_fee if maker else engine.config.taker_fee
     s = ledger.settle_fill(
-        side=side,
+        side=Side(order.side),
         base=order.base_asset,
         quote=order.quote_asset,
         price=price,
@@ -173,7 +206,6 @@ async def fill(
         reserved_price=order.reserved_price,
     )
     trade = Trade(
-        order_id=order.id,
         user_id=order.user_id,
         period=order.period,
         symbol=order.symbol,
@@ -185,40 +217,37 @@ async def fill(
         fee_asset=s.fee_asset,
         is_maker=maker,
         source_trade_id=source_trade_id,
-        created_at=fills.now,
+        created_at=batch.now,
     )
+    batch.trades.append(trade)
     order.executed_qty += qty
     order.cumulative_quote_qty += s.quote_qty
     order.status = "FILLED" if order.remaining == 0 else "PARTIALLY_FILLED"
-    order.updated_at = fills.now
-    await TradeRepository(tx.session).add(trade)  # flushes the order update with it
-    # Balances last: their row locks are then held only for the shortest time before commit.
-    for m in ledger.merge(s.movements):
-        if not await fills.move(account_id, m):
-            if order.reserved_price is None:
-                raise reject(-2010, rules.MSG_INSUFFICIENT)  # a MARKET order pays from free
-            raise LedgerError(f"reserved funds missing for order {order.id}")
-    fills.report(order, "TRADE", trade)
+    order.updated_at = batch.now
+    for m in s.movements:
+        batch.move(m)
+    batch.report("TRADE", trade)
     if order.status == "FILLED":
-        fills.book(order)  # a remove: it may have rested in the index
-    elif order.type == OrderType.MARKET:
+        batch.book()  # a remove: it may have rested in the index
+    elif order.type == OrderType.MARKET and final:  # more levels to come unless final
         order.expiry_reason = "INSUFFICIENT_LIQUIDITY"
-        await close(tx, account_id, order, "EXPIRED", fills)
+        close(batch, "EXPIRED")
 
 
-async def close(tx: Tx, account_id: int, order: Order, status: str, fills: Fills) -> None:
+def close(batch: Batch, status: str) -> None:
     """End an open order (cancel/expiry): release what its remainder reserved."""
+    order = batch.order
     if order.reserved_price is not None and order.remaining > 0:
-        back = ledger.release(
-            Side(order.side),
-            order.base_asset,
-            order.quote_asset,
-            order.reserved_price,
-            order.remaining,
+        batch.move(
+            ledger.release(
+                Side(order.side),
+                order.base_asset,
+                order.quote_asset,
+                order.reserved_price,
+                order.remaining,
+            )
         )
-        if not await fills.move(account_id, back):
-            raise LedgerError(f"locked funds missing for order {order.id}")
     order.status = status
-    order.updated_at = fills.now
-    fills.report(order, status)
-    fills.book(order)
+    order.updated_at = batch.now
+    batch.report(status)
+    batch.book()

@@ -94,18 +94,39 @@ def settle_fill(
     return Settlement((give, get), fee, quote, notional)
 
 
-def merge(movements: tuple[Movement, ...] | list[Movement]) -> list[Movement]:
-    """Sum movements per asset (one conditional update per asset, in a stable asset order)."""
-    acc: dict[str, tuple[Decimal, Decimal]] = {}
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The net effect of a sequence of movements on one asset, and what applying it needs.
+
+    Applying the movements one at a time, each refused if it would make a balance negative,
+    succeeds exactly when `free >= need_free and locked >= need_locked` beforehand (the needs
+    are the deepest the running sums go below zero), and then adds `free`/`locked`. So one
+    conditional update per asset is the same as the whole sequence of them.
+    """
+
+    asset: str
+    free: Decimal
+    locked: Decimal
+    need_free: Decimal
+    need_locked: Decimal
+
+
+def combine(movements: list[Movement]) -> list[Change]:
+    """One `Change` per asset touched (sorted by asset: a stable lock order across writers)."""
+    acc: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
     for m in movements:
-        f, lk = acc.get(m.asset, (ZERO, ZERO))
-        acc[m.asset] = (f + m.free, lk + m.locked)
-    return [Movement(a, f, lk) for a, (f, lk) in sorted(acc.items()) if f != ZERO or lk != ZERO]
+        f, lk, low_f, low_l = acc.get(m.asset, (ZERO, ZERO, ZERO, ZERO))
+        f, lk = f + m.free, lk + m.locked
+        acc[m.asset] = (f, lk, min(low_f, f), min(low_l, lk))
+    return [
+        Change(a, f, lk, -low_f, -low_l)
+        for a, (f, lk, low_f, low_l) in sorted(acc.items())
+        if f != ZERO or lk != ZERO or low_f < ZERO or low_l < ZERO
+    ]
 
 
-def apply(balance: tuple[Decimal, Decimal], m: Movement) -> tuple[Decimal, Decimal] | None:
-    """The new (free, locked), or None when either would go negative (then nothing changes)."""
-    free, locked = balance[0] + m.free, balance[1] + m.locked
-    if free < ZERO or locked < ZERO:
+def apply_change(balance: tuple[Decimal, Decimal], c: Change) -> tuple[Decimal, Decimal] | None:
+    """The new (free, locked), or None when the change needs more than the balance holds."""
+    if balance[0] < c.need_free or balance[1] < c.need_locked:
         return None
-    return free, locked
+    return balance[0] + c.free, balance[1] + c.locked

@@ -7,7 +7,6 @@ execution itself (reservations, fills, expiry, events) lives in execution.py.
 from __future__ import annotations
 
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,12 +16,19 @@ from backend.db import Tx
 from backend.trading import execution, rules
 from backend.trading.account import ensure_account
 from backend.trading.engine import Tick, TradingEngine
-from backend.trading.errors import OrderNotCancelable, OrderNotFound, OrderRejected
+from backend.trading.errors import (
+    LedgerError,
+    OrderNotCancelable,
+    OrderNotFound,
+    OrderRejected,
+)
 from backend.trading.matching import fill_quantity
 from backend.trading.models import Order
+from backend.trading.persist import write_batch
 from backend.trading.repository import (
     AccountRepository,
     MarkRepository,
+    OrderLock,
     OrderRepository,
     TradeRepository,
 )
@@ -35,11 +41,11 @@ from backend.trading.rules import (
     TimeInForce,
 )
 
-_ALPHABET = string.ascii_letters + string.digits
-
 
 def new_client_order_id() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(22))  # like Binance's 22 chars
+    # 22 characters like Binance's generated ids, from [A-Za-z0-9_-] (its allowed set
+    # `^[.A-Z:/a-z0-9_-]{1,36}$`); one urandom call, not one per character.
+    return secrets.token_urlsafe(16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,7 @@ async def place_order(
     """Validate under Binance's rules, reserve or pay, fill what crosses, rest the remainder.
 
     Idempotent on (user, client_order_id): a repeat returns the first order, never a second.
+    The order is worked out in memory first and then written in one batch (persist.py).
     """
     symbol_rules = engine.rules_for(cmd.symbol)
     orders = OrderRepository(tx.session)
@@ -68,7 +75,7 @@ async def place_order(
         existing = await orders.by_client_id(user_id, cmd.client_order_id)
         if existing is not None:
             return existing
-    account_id, period = await _lock_account(tx, engine, user_id, now)
+    lock = await _lock_account(tx, engine, user_id, cmd.symbol, now)
     req = rules.OrderRequest(
         cmd.side,
         cmd.type,
@@ -79,45 +86,56 @@ async def place_order(
         cmd.time_in_force,
     )
     last = engine.prices.last.get(cmd.symbol)
-    open_n, algo_n = await orders.count_open(user_id, cmd.symbol)
     try:
         rules.validate(
             symbol_rules,
             req,
             ref_price=last,
             last_price=last,
-            open_orders=open_n,
-            open_algo_orders=algo_n,
+            open_orders=lock.open_orders,
+            open_algo_orders=lock.open_algo_orders,
         )
     except RuleViolation as exc:
         raise OrderRejected.from_violation(exc) from exc
-    order = _new_order(cmd, symbol_rules, user_id, period, now)
-    if not await orders.insert_unique(order, may_exist=cmd.client_order_id is not None):
+    order = _new_order(cmd, symbol_rules, user_id, lock.period, now)
+    batch = execution.Batch(order, now)
+    if cmd.type is OrderType.MARKET:
+        execution.execute_market(engine, symbol_rules, batch, last)
+    else:
+        execution.execute_limit(engine, symbol_rules, batch, last)
+    written = await write_batch(tx.session, lock.account_id, batch, new_order=True)
+    if written.order_id is None:  # a concurrent request took this client order id first
         assert cmd.client_order_id is not None
         first = await orders.by_client_id(user_id, cmd.client_order_id)
         assert first is not None
         return first
-    fills = execution.Fills(tx, bus, user_id, now)
-    if cmd.type is OrderType.MARKET:
-        await execution.execute_market(tx, engine, symbol_rules, account_id, order, fills, last)
-    else:
-        await execution.execute_limit(tx, engine, symbol_rules, account_id, order, fills, last)
-    await tx.session.flush()
-    fills.position()
+    if written.balances is None:
+        raise execution.reject(-2010, rules.MSG_INSUFFICIENT)  # rolls the whole batch back
+    batch.publish(tx, bus, written.balances)
     return order
 
 
 async def _lock_account(
-    tx: Tx, engine: TradingEngine, user_id: int, now: datetime
-) -> tuple[int, int]:
-    """(account id, period) under `serialize_writers`, creating the account on first use."""
+    tx: Tx, engine: TradingEngine, user_id: int, symbol: str, now: datetime
+) -> OrderLock:
+    """The account under `serialize_writers` and the user's open orders on the symbol,
+    creating the account on first use."""
     accounts = AccountRepository(tx.session)
-    locked = await accounts.lock_for_user(user_id)
+    locked = await accounts.lock_for_order(user_id, symbol)
     if locked is None:
         await ensure_account(tx, engine, user_id, now)
-        locked = await accounts.lock_for_user(user_id)
+        locked = await accounts.lock_for_order(user_id, symbol)
         assert locked is not None
     return locked
+
+
+async def _finish(tx: Tx, bus: Bus, account_id: int, batch: execution.Batch) -> None:
+    """Write the batch of an order that already exists (flushed first: the ORM owns its row)."""
+    await tx.session.flush()
+    written = await write_batch(tx.session, account_id, batch, new_order=False)
+    if written.balances is None:  # only reserved funds move here: they must be there
+        raise LedgerError(f"reserved funds missing for order {batch.order.id}")
+    batch.publish(tx, bus, written.balances)
 
 
 def _new_order(cmd: PlaceOrder, r: SymbolRules, user_id: int, period: int, now: datetime) -> Order:
@@ -150,16 +168,17 @@ async def cancel_order(
     tx: Tx, bus: Bus, engine: TradingEngine, user_id: int, order_id: int, now: datetime
 ) -> Order:
     """Cancel an open order of this user; someone else's order is 404 like a missing one."""
-    account_id, _ = await _lock_account(tx, engine, user_id, now)
-    order = await OrderRepository(tx.session).get_for_update(order_id, owner_id=user_id)
-    if order is None:
+    locked = await AccountRepository(tx.session).lock_for_user(user_id)
+    order = None
+    if locked is not None:  # no account yet: no orders either
+        order = await OrderRepository(tx.session).get_for_update(order_id, owner_id=user_id)
+    if locked is None or order is None:
         raise OrderNotFound(order_id)
     if not order.is_open:
         raise OrderNotCancelable(order.status)
-    fills = execution.Fills(tx, bus, user_id, now)
-    await execution.close(tx, account_id, order, "CANCELED", fills)
-    await tx.session.flush()
-    fills.position()
+    batch = execution.Batch(order, now)
+    execution.close(batch, "CANCELED")
+    await _finish(tx, bus, locked[0], batch)
     return order
 
 
@@ -183,7 +202,7 @@ async def on_market_tick(
     order = await orders.get_for_update(order_id)
     if order is None or not order.is_open or order.period != period:
         return None
-    fills = execution.Fills(tx, bus, order.user_id, tick.at)
+    batch = execution.Batch(order, tick.at)
     await MarkRepository(tx.session).upsert(tick.symbol, tick.price, tick.at)
     r = engine.rules_for(order.symbol)
     if not order.is_working:
@@ -194,14 +213,7 @@ async def on_market_tick(
             return order
         order.is_working = True
         order.working_at = tick.at
-        await execution.work_limit(
-            tx,
-            engine,
-            account.id,
-            order,
-            fills,
-            execution.crossing_price(engine, r, order, tick.price),
-        )
+        execution.work_limit(engine, batch, execution.crossing_price(engine, r, order, tick.price))
     else:
         if await TradeRepository(tx.session).exists(order.id, tick.trade_id):
             return order
@@ -209,9 +221,6 @@ async def on_market_tick(
         if qty <= 0:
             return order
         assert order.price is not None
-        await execution.fill(
-            tx, engine, account.id, order, fills, order.price, qty, tick.trade_id, True
-        )
-    await tx.session.flush()
-    fills.position()
+        execution.fill(engine, batch, order.price, qty, tick.trade_id, True)
+    await _finish(tx, bus, account.id, batch)
     return order if order.is_open else None

@@ -1,8 +1,12 @@
 """SQL for trading. Balances change only through conditional updates (never read-modify-write).
 
-PostgreSQL: `UPDATE ... SET free = free + :df ... WHERE free + :df >= 0 AND locked + :dl >= 0`;
+PostgreSQL: `UPDATE ... SET free = free + :df ... WHERE free >= :need ...` (persist.py);
 a concurrent writer waits on the row lock and then re-checks the condition on the new value, so
-two requests can never spend the same balance.
+two requests can never spend the same balance. Every writer of an account first takes its row
+lock (`serialize_writers`, FOR NO KEY UPDATE): the writes of one account then never interleave,
+so a batch that changes several balance rows in one statement cannot deadlock with another.
+(Orders of one account serialized on its balance rows anyway: nearly every order touches the
+quote asset.) Different accounts run in parallel.
 SQLite: Money is a string column there, so SQL cannot compare it numerically. SQLite serializes
 writers instead: every trading write path first calls `AccountRepository.serialize_writers`,
 an UPDATE that takes the database write lock (the `BEGIN IMMEDIATE` equivalent: pysqlite begins
@@ -13,18 +17,17 @@ the read-check-write below cannot interleave with another writer, in this proces
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, Select, bindparam, func, select, type_coerce, update
+from sqlalchemy import Numeric, Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.dml import ReturningUpdate
 
-from backend.trading import ledger
 from backend.trading.models import (
     OPEN_STATUSES,
     Balance,
@@ -57,7 +60,7 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]  # dialect i
 _LOCK_SELECT = select(TradingAccount.id, TradingAccount.period).where(
     TradingAccount.user_id == bindparam("uid")
 )
-_LOCK_SHARE = _LOCK_SELECT.with_for_update(read=True)
+_LOCK_WRITER = _LOCK_SELECT.with_for_update(key_share=True)  # FOR NO KEY UPDATE
 _LOCK_EXCLUSIVE = _LOCK_SELECT.with_for_update()
 _LOCK_SQLITE = (
     update(TradingAccount)
@@ -76,25 +79,28 @@ _COUNT_OPEN = (
 )
 
 
-def _balance_update() -> ReturningUpdate[Decimal, Decimal]:
-    # Money's Python-side impl is a string type; coerce so `+` is numeric, not `||`.
-    free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
-    df, dl = bindparam("df", type_=_NUM), bindparam("dl", type_=_NUM)
-    zero = bindparam("zero", ZERO, type_=_NUM)
-    return (
-        update(Balance)
-        .where(
-            Balance.account_id == bindparam("aid"),
-            Balance.asset == bindparam("b_asset"),
-            free + df >= zero,
-            locked + dl >= zero,
-        )
-        .values(free=free + df, locked=locked + dl)
-        .returning(Balance.free, Balance.locked)
-    )
+@dataclass(frozen=True, slots=True)
+class OrderLock:
+    """What placing an order reads under the account lock."""
+
+    account_id: int
+    period: int
+    open_orders: int
+    open_algo_orders: int
 
 
-_APPLY_PG = _balance_update()
+# PostgreSQL: the account lock and the MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS counts in one trip.
+_LOCK_FOR_ORDER_PG = """
+SELECT a.id, a.period, c.n, c.algo
+FROM trading_accounts a CROSS JOIN LATERAL (
+  SELECT count(*) AS n, count(*) FILTER (WHERE o.type = ANY($3::text[])) AS algo
+  FROM orders o
+  WHERE o.user_id = a.user_id AND o.symbol = $2 AND o.status = ANY($4::text[])
+) c
+WHERE a.user_id = $1
+FOR NO KEY UPDATE OF a
+"""
+_STOP_TYPE_NAMES = sorted(t.value for t in STOP_TYPES)
 
 
 class AccountRepository:
@@ -118,14 +124,14 @@ class AccountRepository:
     async def serialize_writers(self, account_id: int, *, exclusive: bool = False) -> int:
         """Order this transaction against a reset (PG: row lock) or all writers (SQLite).
 
-        PostgreSQL: FOR SHARE lets orders and fills of one account run in parallel (balances
-        are guarded by conditional updates) while a reset (`exclusive`) waits for them.
+        PostgreSQL: FOR NO KEY UPDATE serializes the account's writers (the module docstring
+        says why); a reset (`exclusive`) takes FOR UPDATE.
         SQLite: an UPDATE takes the database write lock for the rest of the transaction.
         Returns the account's current period, read under that lock.
         """
         if _is_pg(self.session):
             stmt = select(TradingAccount.period).where(TradingAccount.id == account_id)
-            stmt = stmt.with_for_update() if exclusive else stmt.with_for_update(read=True)
+            stmt = stmt.with_for_update(key_share=not exclusive)
             return int((await self.session.execute(stmt)).scalar_one())
         await self.session.execute(
             update(TradingAccount)
@@ -139,9 +145,25 @@ class AccountRepository:
         """`serialize_writers` by user in one round trip: (account id, period), or None."""
         stmt: Executable = _LOCK_SQLITE
         if _is_pg(self.session):
-            stmt = _LOCK_EXCLUSIVE if exclusive else _LOCK_SHARE
+            stmt = _LOCK_EXCLUSIVE if exclusive else _LOCK_WRITER
         row = (await self.session.execute(stmt, {"uid": user_id})).first()
         return None if row is None else (int(row[0]), int(row[1]))
+
+    async def lock_for_order(self, user_id: int, symbol: str) -> OrderLock | None:
+        """`lock_for_user` plus the user's open order counts on `symbol`; None: no account."""
+        if _is_pg(self.session):
+            conn = await self.session.connection()
+            row = (
+                await conn.exec_driver_sql(
+                    _LOCK_FOR_ORDER_PG, (user_id, symbol, _STOP_TYPE_NAMES, list(OPEN_STATUSES))
+                )
+            ).first()
+            return None if row is None else OrderLock(*(int(v) for v in row))
+        locked = await self.lock_for_user(user_id)
+        if locked is None:
+            return None
+        open_n, algo_n = await OrderRepository(self.session).count_open(user_id, symbol)
+        return OrderLock(locked[0], locked[1], open_n, algo_n)
 
     async def start_period(self, account_id: int, period: int, now: datetime) -> None:
         await self.session.execute(
@@ -161,50 +183,6 @@ class BalanceRepository:
     async def for_account(self, account_id: int) -> Sequence[Balance]:
         stmt = select(Balance).where(Balance.account_id == account_id).order_by(Balance.asset)
         return (await self.session.execute(stmt)).scalars().all()
-
-    async def apply(self, account_id: int, m: ledger.Movement) -> Pair | None:
-        """Add signed deltas to (free, locked) and return the new pair; None, changing nothing,
-        if either would go below zero."""
-        if _is_pg(self.session):
-            return await self._apply_pg(account_id, m)
-        return await self._apply_sqlite(account_id, m)
-
-    async def _apply_pg(self, account_id: int, m: ledger.Movement) -> Pair | None:
-        params = {"aid": account_id, "b_asset": m.asset, "df": m.free, "dl": m.locked}
-        hit = (await self.session.execute(_APPLY_PG, params)).first()
-        if hit is not None:
-            return hit[0], hit[1]
-        if m.free < ZERO or m.locked < ZERO:
-            return None  # no row, or the row would go negative: nothing to spend
-        ins = pg_insert(Balance).values(
-            account_id=account_id, asset=m.asset, free=m.free, locked=m.locked
-        )
-        free, locked = type_coerce(Balance.free, _NUM), type_coerce(Balance.locked, _NUM)
-        upsert = ins.on_conflict_do_update(
-            index_elements=["account_id", "asset"],
-            set_={"free": free + m.free, "locked": locked + m.locked},
-        ).returning(Balance.free, Balance.locked)
-        row = (await self.session.execute(upsert)).one()
-        return row[0], row[1]
-
-    async def _apply_sqlite(self, account_id: int, m: ledger.Movement) -> Pair | None:
-        # Safe only under serialize_writers (see the module docstring).
-        stmt = select(Balance).where(Balance.account_id == account_id, Balance.asset == m.asset)
-        row = (await self.session.execute(stmt)).scalar_one_or_none()
-        current = (row.free, row.locked) if row is not None else (ZERO, ZERO)
-        new = ledger.apply(current, m)
-        if new is None:
-            return None
-        if row is None:
-            self.session.add(
-                Balance(account_id=account_id, asset=m.asset, free=new[0], locked=new[1])
-            )
-        else:
-            await self.session.execute(
-                update(Balance).where(Balance.id == row.id).values(free=new[0], locked=new[1])
-            )
-        await self.session.flush()
-        return new
 
     async def reset(self, account_id: int, asset: str, amount: Decimal) -> None:
         rows = await self.for_account(account_id)
@@ -308,10 +286,6 @@ class TradeRepository:
             Trade.order_id == order_id, Trade.source_trade_id == source_trade_id
         )
         return (await self.session.execute(stmt)).first() is not None
-
-    async def add(self, trade: Trade) -> None:
-        self.session.add(trade)
-        await self.session.flush()
 
     async def list_for_user(
         self, user_id: int, *, symbol: str | None, period: int | None, limit: int

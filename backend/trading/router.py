@@ -25,7 +25,7 @@ from backend.trading.schemas import (
 router = APIRouter(tags=["trading"])
 
 
-def get_engine(request: Request) -> TradingEngine:
+async def get_engine(request: Request) -> TradingEngine:
     engine: TradingEngine = request.app.state.trading
     return engine
 

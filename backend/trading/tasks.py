@@ -39,6 +39,7 @@ from backend.jobs import CronSpec, JobContext, JobSpec
 from backend.metrics import TRADING_CATCHUP_ORDERS, TRADING_INDEX_DRIFT
 from backend.trading import history, orders
 from backend.trading.catchup import GAP_MS, Anchor, CheckpointRepository, catch_up
+from backend.trading.depth import DepthFeed
 from backend.trading.engine import (
     BOOK_CHANNEL,
     Tick,
@@ -66,6 +67,8 @@ def make_engine(settings: Settings) -> TradingEngine:
         taker_fee=settings.trading_taker_fee,
         maker_fee=settings.trading_maker_fee,
         model=MarketModel(settings.trading_half_spread_bps, settings.trading_impact_bps),
+        depth_levels=settings.market_depth_levels,
+        depth_max_age_s=settings.trading_depth_max_age_s,
     )
     path = settings.trading_exchange_info_path or _MARKET_SNAPSHOT
     return TradingEngine(config, load_rules(path))
@@ -345,9 +348,12 @@ async def running_engine(
     handler: Any = matcher.on_trade if matcher else engine.on_trade_event
     for symbol in engine.rules:
         subs.append(await bus.subscribe(f"{symbol.lower()}@trade", handler))
+    depth = DepthFeed(engine.depth, bus, engine.rules, levels=engine.config.depth_levels)
+    await depth.start()
     try:
         yield matcher
     finally:
+        await depth.close()
         for sub in subs:
             await sub.close()
         if matcher is not None:

@@ -160,12 +160,29 @@ async def test_health_ready_503_when_database_down(db_url: str, tmp_path: Path) 
     assert err["details"]["checks"]["database"]["ok"] is False  # type: ignore[index]
 
 
+def _sample(text: str, name: str, labels: str) -> float:
+    line = next((ln for ln in text.splitlines() if ln.startswith(f"{name}{{{labels}}} ")), None)
+    return 0.0 if line is None else float(line.rsplit(" ", 1)[1])
+
+
 async def test_metrics_exposed(client: httpx.AsyncClient) -> None:
-    await client.get("/health/live")
+    symbols = 'handler="/api/v1/market/symbols",method="GET",status="2xx"'
+    order = 'handler="/api/v1/orders/{order_id}",method="GET",status="4xx"'
+    unmatched = 'handler="none",method="GET",status="4xx"'
+    before = (await client.get("/metrics")).text
+    await client.get("/health/live")  # probes are not counted
+    await client.get("/api/v1/market/symbols")
+    await client.get("/api/v1/orders/12345")  # 401: the template, never the raw path
+    await client.get("/api/v1/no/such/route")
     resp = await client.get("/metrics")
     assert resp.status_code == 200
     assert "cd_registrations_total" in resp.text
-    assert "http_requests_total" in resp.text or "http_request_duration" in resp.text
+    for labels in (symbols, order, unmatched):
+        assert _sample(resp.text, "http_requests_total", labels) == (
+            _sample(before, "http_requests_total", labels) + 1
+        )
+    assert "12345" not in resp.text
+    assert 'http_request_duration_seconds_count{handler="/health/live"' not in resp.text
 
 
 async def test_openapi_and_docs(client: httpx.AsyncClient) -> None:

@@ -90,14 +90,51 @@ def test_settlement_conserves_value_minus_fee(
 
 
 @given(side=st.sampled_from(list(Side)), price=px, qty=qtys)
-def test_reserve_then_release_is_identity(side: Side, price: D, qty: D) -> None:
+def test_reserve_then_release_nets_to_zero_but_still_needs_the_funds(
+    side: Side, price: D, qty: D
+) -> None:
     r = ledger.reserve(side, "B", "Q", price, qty)
     back = ledger.release(side, "B", "Q", price, qty)
-    assert ledger.merge([r, back]) == []
-    assert r.free == -r.locked and r.locked == (price * qty if side is Side.BUY else qty)
+    amount = price * qty if side is Side.BUY else qty
+    assert r.free == -r.locked and r.locked == amount
+    # an IOC that expires at once: no net change, yet it needed the whole reservation
+    [change] = ledger.combine([r, back])
+    assert (change.free, change.locked, change.need_free, change.need_locked) == (0, 0, amount, 0)
 
 
-def test_apply_refuses_to_go_negative() -> None:
-    assert ledger.apply((D("10"), D("0")), Movement("Q", D("-10"), D("10"))) == (D("0"), D("10"))
-    assert ledger.apply((D("10"), D("0")), Movement("Q", D("-10.01"), D("10.01"))) is None
-    assert ledger.apply((D("0"), D("1")), Movement("Q", D("0"), D("-2"))) is None
+def test_apply_change_refuses_to_go_negative() -> None:
+    [c] = ledger.combine([Movement("Q", D("-10"), D("10"))])
+    assert ledger.apply_change((D("10"), D("0")), c) == (D("0"), D("10"))
+    assert ledger.apply_change((D("9.99"), D("5")), c) is None
+    [c] = ledger.combine([Movement("Q", D("0"), D("-2"))])
+    assert ledger.apply_change((D("0"), D("1")), c) is None
+
+
+def _one_by_one(balance: tuple[D, D], ms: list[Movement]) -> tuple[D, D] | None:
+    """The reference: each movement applied alone, refused if either side would go negative."""
+    free, locked = balance
+    for m in ms:
+        free, locked = free + m.free, locked + m.locked
+        if free < 0 or locked < 0:
+            return None
+    return free, locked
+
+
+amounts = st.integers(min_value=-(10**6), max_value=10**6).map(lambda i: D(i) / 100)
+movements = st.lists(st.builds(Movement, st.just("Q"), amounts, amounts), min_size=1, max_size=6)
+balances = st.tuples(
+    st.integers(0, 10**6).map(lambda i: D(i) / 100), st.integers(0, 10**6).map(lambda i: D(i) / 100)
+)
+
+
+@given(balance=balances, ms=movements)
+def test_one_combined_change_equals_applying_the_movements_one_by_one(
+    balance: tuple[D, D], ms: list[Movement]
+) -> None:
+    changes = ledger.combine(ms)
+    expected = _one_by_one(balance, ms)
+    if not changes:  # nothing moves and nothing is needed
+        assert expected == balance
+        return
+    [c] = changes
+    assert ledger.apply_change(balance, c) == expected

@@ -1123,6 +1123,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "trading-reset-account": {
@@ -1199,6 +1208,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1295,6 +1313,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "admin-update-user": {
@@ -1384,6 +1411,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "admin-unlock-user": {
@@ -1462,6 +1498,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1559,6 +1604,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "auth-logout": {
@@ -1640,6 +1694,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1737,6 +1800,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "auth-register": {
@@ -1817,6 +1889,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1913,6 +1994,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "market-get-status": {
@@ -1989,6 +2079,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2079,6 +2178,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "market-get-ticker": {
@@ -2162,6 +2270,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "market-list-tickers": {
@@ -2238,6 +2355,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2332,6 +2458,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "trading-place-order": {
@@ -2412,6 +2547,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2504,6 +2648,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "trading-cancel-order": {
@@ -2582,6 +2735,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2672,6 +2834,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "trading-equity-history": {
@@ -2750,6 +2921,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2844,6 +3024,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "users-read-me": {
@@ -2920,6 +3109,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3014,6 +3212,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "users-change-password": {
@@ -3099,6 +3306,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "health-live": {
@@ -3177,6 +3393,15 @@ export interface operations {
             };
             /** @description Internal error (`details.request_id` only) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
