@@ -21,7 +21,7 @@ from backend.bus import Bus
 from backend.db import Tx
 from backend.trading import events, ledger, rules
 from backend.trading.depth import DepthBook, walk
-from backend.trading.engine import BOOK_CHANNEL, TradingEngine, book_event
+from backend.trading.engine import BOOK_CHANNEL, TradingEngine, book_entry, book_event
 from backend.trading.errors import OrderRejected
 from backend.trading.models import Order, Trade
 from backend.trading.pricing import taker_price
@@ -38,6 +38,12 @@ class Batch:
     movements: list[ledger.Movement] = field(default_factory=list)
     _reports: list[tuple[dict[str, Any], Trade | None]] = field(default_factory=list)
     _book: bool = False
+    # Whether the order rested in the index when the batch began (a new order never did): a
+    # book event goes out only if it rested before or rests now.
+    _was_indexed: bool = False
+
+    def __post_init__(self) -> None:
+        self._was_indexed = self.order.id is not None and book_entry(self.order) is not None
 
     def move(self, m: ledger.Movement) -> None:
         self.movements.append(m)
@@ -65,7 +71,7 @@ class Batch:
             rows = [(a, f, lk) for a, (f, lk) in sorted(balances.items())]
             frame = events.account_position(rows, now=self.now)
             tx.on_commit(partial(bus.publish, user, frame))
-        if self._book:
+        if self._book and (self._was_indexed or book_entry(self.order) is not None):
             tx.on_commit(partial(bus.publish, BOOK_CHANNEL, book_event(self.order)))
 
 

@@ -132,4 +132,23 @@ describe('trade view live from the user stream', { timeout: 20_000 }, () => {
     expect(await within(ticket).findByText('Not enough free USDT.')).toBeInTheDocument();
     expect(api.calls.some((c) => c.method === 'POST')).toBe(false);
   });
+
+  it('refetches the orders after the socket comes back (frames sent meanwhile are lost)', async () => {
+    openStops(1);
+    renderRoutes({
+      routes: [{ path: '/', element: <TradePanel filters={BTC} lastPrice="50000.00" /> }],
+      wsClient: client,
+    });
+    expect(await screen.findByRole('tab', { name: 'Open orders (1)' })).toBeInTheDocument();
+    await ws.waitFor(() => ws.subscriptions().includes('user'));
+    const orderFetches = () => api.calls.filter((c) => c.path === '/api/v1/orders').length;
+    const before = orderFetches();
+
+    // the connection drops; an order is placed and reported while it is down (no frame arrives)
+    openStops(2);
+    ws.dropAll();
+    await ws.waitFor(() => ws.openConnections() === 1 && ws.subscriptions().includes('user'));
+    expect(await screen.findByRole('tab', { name: 'Open orders (2)' })).toBeInTheDocument();
+    expect(orderFetches()).toBeGreaterThan(before);
+  });
 });
