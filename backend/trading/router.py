@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from backend.deps import BusDep, CurrentUser, TxDep
+from backend.db import transaction
+from backend.deps import BusDep, CurrentUser, SessionmakerDep, TxDep
 from backend.trading import account, history, orders
 from backend.trading.engine import TradingEngine
 from backend.trading.schemas import (
@@ -59,10 +60,12 @@ async def reset_account(user: CurrentUser, tx: TxDep, bus: BusDep, engine: Engin
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED)
 async def place_order(
-    body: OrderCreate, user: CurrentUser, tx: TxDep, bus: BusDep, engine: EngineDep
+    body: OrderCreate, user: CurrentUser, db: SessionmakerDep, bus: BusDep, engine: EngineDep
 ) -> OrderOut:
     cmd = orders.PlaceOrder(**dict(body))  # raw values: model_dump would stringify Decimals
-    return OrderOut.model_validate(await orders.place_order(tx, bus, engine, user.id, cmd, _now()))
+    async with transaction(db) as tx:  # committed before the response (deps.SessionmakerDep)
+        order = await orders.place_order(tx, bus, engine, user.id, cmd, _now())
+    return OrderOut.model_validate(order)
 
 
 @router.get("/orders")
@@ -84,9 +87,10 @@ async def get_order(order_id: int, user: CurrentUser, tx: TxDep) -> OrderOut:
 
 @router.delete("/orders/{order_id}")
 async def cancel_order(
-    order_id: int, user: CurrentUser, tx: TxDep, bus: BusDep, engine: EngineDep
+    order_id: int, user: CurrentUser, db: SessionmakerDep, bus: BusDep, engine: EngineDep
 ) -> OrderOut:
-    order = await orders.cancel_order(tx, bus, engine, user.id, order_id, _now())
+    async with transaction(db) as tx:
+        order = await orders.cancel_order(tx, bus, engine, user.id, order_id, _now())
     return OrderOut.model_validate(order)
 
 
