@@ -12,7 +12,12 @@ from backend.db import Tx
 from backend.trading import events, portfolio
 from backend.trading.engine import BOOK_CHANNEL, TradingEngine, book_event
 from backend.trading.models import Balance, TradingAccount
-from backend.trading.repository import AccountRepository, BalanceRepository, OrderRepository
+from backend.trading.repository import (
+    AccountRepository,
+    BalanceRepository,
+    EquityRepository,
+    OrderRepository,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,8 @@ async def ensure_account(
         assert account is not None
         cfg = engine.config
         await BalanceRepository(tx.session).reset(account.id, cfg.quote_asset, cfg.start_balance)
+        # the equity curve's first point: the period starts at exactly the starting balance
+        await EquityRepository(tx.session).add(user_id, account.period, cfg.start_balance, now)
         return account
     account = await accounts.get_for_user(user_id)  # created by a concurrent first request
     assert account is not None
@@ -87,6 +94,7 @@ async def reset_account(
     cfg = engine.config
     await BalanceRepository(tx.session).reset(account.id, cfg.quote_asset, cfg.start_balance)
     await accounts.start_period(account.id, period + 1, now)
+    await EquityRepository(tx.session).add(user_id, period + 1, cfg.start_balance, now)
     await tx.session.flush()
     await tx.session.refresh(account)
     await publish_balances(tx, bus, user_id, account.id, now)

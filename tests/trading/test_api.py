@@ -464,3 +464,15 @@ async def test_fills_from_the_market_pipelines_own_trade_frames(
     await market_trade("58999.99", 2)
     o = (await tclient.get(f"/api/v1/orders/{r.json()['id']}", headers=h)).json()
     assert o["status"] == "FILLED"
+
+
+async def test_equity_curve_starts_at_the_starting_balance_of_each_period(
+    tapp: FastAPI, tclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(tapp)
+    first = (await tclient.get("/api/v1/portfolio/equity", headers=h)).json()
+    assert [D(p["equity"]) for p in first] == [D("10000")]  # the account's creation
+    assert (await tclient.post("/api/v1/account/reset", headers=h)).status_code == 200
+    second = (await tclient.get("/api/v1/portfolio/equity", headers=h)).json()
+    assert [D(p["equity"]) for p in second] == [D("10000")]  # period 2 only: its own start
+    assert second[0]["at"] > first[0]["at"]

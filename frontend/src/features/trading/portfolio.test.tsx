@@ -167,7 +167,7 @@ describe('portfolio page', { timeout: 20_000 }, () => {
     ).toBeInTheDocument();
     expect(
       await screen.findByRole('img', {
-        name: 'Equity over time, 2 snapshots, latest 11,750.00 USDT',
+        name: 'Equity over time, 3 points, now 11,750.00 USDT', // 2 snapshots + the equity now
       }),
     ).toBeInTheDocument();
   });

@@ -11,6 +11,7 @@ import { BalancesTable, Pnl, PositionsTable } from './portfolio-tables';
 import { ResetAccount } from './reset-account';
 import { TradingTables } from './trading-tables';
 import { useAccount, useEquity, usePortfolio } from '../api/trading';
+import type { EquityPoint } from '../api/trading';
 import { useUserStream } from '../hooks/use-user-stream';
 import { formatAmount } from '../lib/amounts';
 
@@ -48,6 +49,13 @@ function Section({
       </Card.Body>
     </Card>
   );
+}
+
+/** The snapshots, then the equity now (at live prices), so the curve always reaches today. */
+function withLivePoint(points: readonly EquityPoint[], now: string | undefined): EquityPoint[] {
+  return now === undefined
+    ? [...points]
+    : [...points, { at: new Date().toISOString(), equity: now }];
 }
 
 export function PortfolioView() {
@@ -99,7 +107,7 @@ export function PortfolioView() {
             {equity.data && equity.data.length < 2 ? (
               <p className="small text-body-secondary mb-2">{t('portfolio.equityEmpty')}</p>
             ) : null}
-            <EquityChart points={equity.data ?? []} asset={asset} />
+            <EquityChart points={withLivePoint(equity.data ?? [], p?.equity)} asset={asset} />
           </Section>
         </Col>
         <Col lg={4}>
