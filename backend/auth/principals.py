@@ -13,6 +13,8 @@ session" and "a role change applies at once" true:
 3. While the Redis bus reports itself disconnected, the cache is emptied and bypassed: every
    request reads the database, as without a cache.
 4. A TTL (`AUTH_USER_CACHE_TTL_S`, default 5 s; 0 turns the cache off) is the safety net.
+5. Long-lived holders of a principal (open `/ws` sessions) `watch` a user id: every eviction of
+   it (and every `clear`) calls them back, and they re-check their token against a fresh load.
 
 The honest bound: a replica serves a stale principal for at most the TTL when an invalidation
 never reaches it while its bus still looks connected (a publish that failed because Redis was
@@ -88,6 +90,7 @@ class PrincipalCache:
         self._max_size = max_size
         self._entries: OrderedDict[int, tuple[Principal, float]] = OrderedDict()
         self._evictions = 0  # bumped by every eviction: a load that straddles one is not kept
+        self._watchers: dict[int, set[Callable[[], None]]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -127,10 +130,37 @@ class PrincipalCache:
     def evict(self, user_id: int) -> None:
         self._evictions += 1
         self._entries.pop(user_id, None)
+        watchers = self._watchers.get(user_id)
+        if watchers:
+            self._notify(tuple(watchers))
 
     def clear(self) -> None:
         self._evictions += 1
         self._entries.clear()
+        if self._watchers:
+            self._notify(tuple(cb for cbs in self._watchers.values() for cb in cbs))
+
+    def watch(self, user_id: int, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (sync, quick: it should only schedule work) on every eviction of
+        `user_id`; returns the function that stops it."""
+        self._watchers.setdefault(user_id, set()).add(callback)
+
+        def unwatch() -> None:
+            watchers = self._watchers.get(user_id)
+            if watchers is not None:
+                watchers.discard(callback)
+                if not watchers:
+                    del self._watchers[user_id]
+
+        return unwatch
+
+    @staticmethod
+    def _notify(callbacks: tuple[Callable[[], None], ...]) -> None:
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # one broken watcher must not stop the eviction or the others
+                logger.exception("auth.watcher_failed")
 
     def __len__(self) -> int:
         return len(self._entries)

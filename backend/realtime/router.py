@@ -104,7 +104,12 @@ class StreamEndpoint:
         state = app.state
         snapshot = getattr(state, "stream_snapshot", None)
         session = Session(
-            state.settings, state.hub, state.stream_catalog, _authenticator(state), snapshot
+            state.settings,
+            state.hub,
+            state.stream_catalog,
+            _authenticator(state),
+            snapshot,
+            getattr(state, "principals", None),
         )
         await websocket.accept()
         token = websocket.query_params.get("token")

@@ -4,6 +4,14 @@ The router owns the socket; this class owns what the connection is subscribed to
 each control frame through the client's queue, so replies and events leave in order.
 Private events: a connection receives `user:<id>` events only after a successful AUTH *and* an
 explicit `SUBSCRIBE ["user"]` (same rule as every other stream; no surprise traffic).
+
+Revocation: an authenticated session watches its user in the per-process principal cache
+(backend/auth/principals.py). Every invalidation of that user (a block, a role change, a
+password change or logout-all bumping the token version; on any replica, via the bus) makes the
+session re-run the AUTH check on its token, from the cache (one database read per user and
+process at most, none per frame). A refused token ends the identity like an expiry does: the
+`user` stream is dropped first, then an error frame (code 6, "revoked") is sent; the connection
+and its public streams stay, and a later AUTH with a valid token restores private access.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from loguru import logger
 
@@ -38,6 +47,16 @@ Snapshot = Callable[[str], bytes | None]
 # Access token -> (user id, token expiry); raises Unauthorized. The router binds it to the auth
 # domain's principal check (signature, expiry, active account, token version).
 Authenticate = Callable[[str], Awaitable[tuple[int, datetime]]]
+MSG_EXPIRED = "Unauthorized: the access token has expired; send AUTH with a fresh one"
+MSG_REVOKED = "Unauthorized: access revoked ({reason}); send AUTH with a valid token"
+
+
+class Revocations(Protocol):
+    """What a session needs of the principal cache (PrincipalCache satisfies it)."""
+
+    def ticket(self) -> int: ...
+
+    def watch(self, user_id: int, callback: Callable[[], None]) -> Callable[[], None]: ...
 
 
 class RateWindow:
@@ -67,9 +86,15 @@ class Session:
         catalog: StreamCatalog,
         authenticate: Authenticate,
         snapshot: Snapshot | None = None,
+        revocations: Revocations | None = None,
     ) -> None:
         self._settings = settings
         self._authenticate = authenticate
+        self._revocations = revocations
+        self._token: str | None = None  # the token behind user_id, re-checked on invalidation
+        self._unwatch: Callable[[], None] | None = None
+        self._recheck: asyncio.Task[None] | None = None
+        self._recheck_again = False
         self._hub = hub
         self._catalog = catalog
         self._snapshot = snapshot
@@ -158,43 +183,100 @@ class Session:
 
     async def authenticate(self, token: str, request_id: RequestId) -> None:
         """Verify an access token; a failure keeps the previous identity (if any)."""
+        ticket = self._revocations.ticket() if self._revocations is not None else 0
         try:
             user_id, expires_at = await self._authenticate(token)
         except Unauthorized as exc:
             raise ProtocolError(
                 CODE_UNAUTHORIZED, f"Unauthorized: {exc.message}", request_id
             ) from None
-        if user_id != self.user_id and USER_STREAM in self.streams:
-            await self._hub.remove(self.client, [self._channel(USER_STREAM)])
-            self.user_id = user_id
-            await self._hub.add(self.client, [self._channel(USER_STREAM)])
+        previous = self.user_id
         self.user_id = user_id
-        self._arm_expiry(expires_at)
+        self._token = token
+        self._watch(user_id, previous)
+        if self._revocations is not None and self._revocations.ticket() != ticket:
+            self._on_principal_changed()  # an invalidation raced with this check: check again
+        self._arm_expiry(token, expires_at)
+        if user_id != previous and USER_STREAM in self.streams:  # subscribed as `previous`
+            await self._hub.remove(self.client, [f"user:{previous}"])
+            await self._hub.add(self.client, [self._channel(USER_STREAM)])
         logger.bind(user_id=user_id).debug("ws.authenticated")
 
-    def _arm_expiry(self, expires_at: datetime) -> None:
+    def _watch(self, user_id: int, previous: int | None) -> None:
+        if self._revocations is None or (user_id == previous and self._unwatch is not None):
+            return
+        if self._unwatch is not None:
+            self._unwatch()
+        self._unwatch = self._revocations.watch(user_id, self._on_principal_changed)
+
+    def _on_principal_changed(self) -> None:
+        # Called synchronously by the cache on an eviction: schedule (or re-queue) one re-check.
+        if self._recheck is not None and not self._recheck.done():
+            self._recheck_again = True  # the running check may have read the row too early
+            return
+        self._recheck = asyncio.create_task(self._recheck_principal())
+
+    async def _recheck_principal(self) -> None:
+        while True:
+            self._recheck_again = False
+            token = self._token
+            if token is None:
+                return
+            try:
+                await self._authenticate(token)
+            except Unauthorized as exc:
+                await self._deauthenticate(token, MSG_REVOKED.format(reason=exc.message))
+                return
+            except Exception:
+                # e.g. the database is unreachable: keep the identity (expiry still ends it)
+                logger.bind(user_id=self.user_id).exception("ws.recheck_failed")
+                return
+            if not self._recheck_again:
+                return
+
+    def _arm_expiry(self, token: str, expires_at: datetime) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
         loop = asyncio.get_running_loop()
         delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
-        self._expiry = loop.call_later(delay, self._on_expired)
+        self._expiry = loop.call_later(delay, self._on_expired, token)
 
-    def _on_expired(self) -> None:
+    def _on_expired(self, token: str) -> None:
         # Private events stop with the token; the client re-sends AUTH with a fresh one.
         self._expiry = None
-        msg = "Unauthorized: the access token has expired; send AUTH with a fresh one"
-        self.client.push(text_message(error_frame(CODE_UNAUTHORIZED, msg)))
+        task = asyncio.create_task(self._deauthenticate(token, MSG_EXPIRED))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deauthenticate(self, token: str, msg: str) -> None:
+        """End the identity behind `token` (unless a newer AUTH replaced it meanwhile)."""
+        if self._token != token:
+            return
         channel = self._channel(USER_STREAM) if USER_STREAM in self.streams else None
         self.streams.pop(USER_STREAM, None)
         self.user_id = None
+        self._token = None
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         if channel is not None:
-            task = asyncio.create_task(self._hub.remove(self.client, [channel]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            # the hub forgets this client before its first await: no user event after the notice
+            await self._hub.remove(self.client, [channel])
+        self.client.push(text_message(error_frame(CODE_UNAUTHORIZED, msg)))
+        logger.debug("ws.deauthenticated")
 
     async def close(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self._token = None
+        if self._recheck is not None:
+            self._recheck.cancel()
         channels = self._channels()
         self.streams.clear()
         await self._hub.remove(self.client, channels)
