@@ -11,12 +11,13 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export MARKET_REPLAY_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help install web run worker ingestor migrate test pytest lint web-test e2e bench client dev-web clean
+.PHONY: help install lock web run worker ingestor migrate test pytest lint web-test e2e bench client dev-web clean
 
 help:
 	@echo "make run     install what is needed, migrate, build the web app and start everything"
 	@echo "make test    every test: lint, types, pytest (SQLite + PostgreSQL + Redis), web unit, e2e"
 	@echo "make worker | ingestor | bench | client | dev-web | migrate"
+	@echo "make lock    regenerate requirements.lock (dev extra) and requirements.prod.lock (same pins, no dev tools); LOCK_ARGS=--upgrade to upgrade"
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,13 @@ frontend/node_modules/.installed: frontend/package-lock.json
 	@touch $@
 
 install: $(VENV)/.installed frontend/node_modules/.installed
+
+# requirements.prod.lock (the API/worker images) is seeded from the full lock, so pip-compile keeps
+# its pins: every package it shares with requirements.lock has the same version.
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile --extra=dev --output-file=requirements.lock --strip-extras $(LOCK_ARGS) pyproject.toml
+	cp requirements.lock requirements.prod.lock
+	$(VENV)/bin/pip-compile --output-file=requirements.prod.lock --strip-extras pyproject.toml
 
 web: frontend/node_modules/.installed
 	$(NPM) run build

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,82 @@ def test_k8s_service_selectors_match_their_deployments(
         ports = {p["name"] for c in pod_spec(target)["containers"] for p in c.get("ports", [])}
         for port in doc["spec"]["ports"]:
             assert port["targetPort"] in ports, (name, port)
+
+
+# --- Dependency locks ------------------------------------------------------------------------------
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_entries(path: Path) -> dict[str, tuple[str, str]]:
+    """Package -> (pinned version, its `# via` annotation) for a pip-compile output file."""
+    entries: dict[str, tuple[str, str]] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if pin := re.fullmatch(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", line.strip()):
+            name = normalized(pin.group(1))
+            assert name not in entries, f"{path.name}: {name} pinned twice"
+            entries[name] = (pin.group(2), "")
+        elif line.startswith("    #") and name:
+            version, via = entries[name]
+            entries[name] = (version, via + line.strip("# ") + "\n")
+        elif line.strip() and not line.startswith(("#", "--")):
+            pytest.fail(f"{path.name}: unpinned line {line!r}")
+    return entries
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {normalized(re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0]) for r in requirements}
+
+
+def test_prod_lock_has_the_full_locks_pins_without_dev_tools() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    dev = requirement_names(project["optional-dependencies"]["dev"])
+    runtime = requirement_names(project["dependencies"])
+    assert {"pytest", "ruff", "mypy", "hypothesis"} <= dev
+    full = lock_entries(ROOT / "requirements.lock")
+    prod = lock_entries(ROOT / "requirements.prod.lock")
+    # The headers' pip-compile commands: the full lock with the dev extra, the prod lock without.
+    commands = {
+        name: re.findall(r"^#\s+(pip-compile .*)$", (ROOT / name).read_text(), re.M)
+        for name in ("requirements.lock", "requirements.prod.lock")
+    }
+    assert ["--extra=dev" in c for c in commands["requirements.lock"]] == [True]
+    assert ["--extra" in c for c in commands["requirements.prod.lock"]] == [False]
+
+    # Every dev requirement is in the full lock; none is in the prod lock on its own account (one
+    # that a runtime package needs, e.g. pyyaml for uvicorn[standard], stays, via that package).
+    assert dev <= set(full)
+    for name in dev:
+        if name in prod:
+            assert "cryptodemo (pyproject.toml)" not in prod[name][1], name
+            assert name not in runtime, name
+    for tool in ("pytest", "ruff", "mypy", "hypothesis", "pip-tools"):
+        assert tool not in prod, tool
+    assert runtime <= set(prod)
+    # ... and nothing in it is there for a package the prod lock does not hold.
+    for name, (_, via) in prod.items():
+        parents = via.removeprefix("via").split()
+        assert parents, f"{name}: no `# via`"
+        assert set(parents) - {"cryptodemo", "(pyproject.toml)"} <= set(prod), (name, parents)
+
+    # Same versions as the full lock (the one the tests run against), package by package.
+    assert set(prod) < set(full)
+    mismatched = {n: (v, full[n][0]) for n, (v, _) in prod.items() if full[n][0] != v}
+    assert not mismatched, mismatched
+
+    # The image installs the prod lock (the full lock only constrains it).
+    stages = {s[0].split()[-1]: s for s in dockerfile_stages(ROOT / "Dockerfile.api")}
+    builder = " ".join(stages["builder"])
+    assert re.search(r"\bCOPY requirements\.prod\.lock\b", builder)
+    installs = [
+        cmd
+        for run in instructions(stages["builder"], "RUN")
+        for cmd in run.split("&&")
+        if "pip install" in cmd
+    ]
+    assert installs and all(re.search(r"-r \S*requirements\.txt\b", c) for c in installs)
+    assert "requirements.prod.lock > /tmp/requirements.txt" in builder
+    assert "requirements.lock > /tmp/requirements.txt" not in builder
