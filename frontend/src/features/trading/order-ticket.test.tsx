@@ -146,6 +146,16 @@ describe('order ticket', { timeout: 20_000 }, () => {
     expect(box(ticket, 'Amount (BTC)')).toHaveValue('0.00750');
   });
 
+  it('sizes a MARKET buy from the balance by total (the taker pays above the last price)', async () => {
+    serve({ usdt: '1000.00000000', btc: '0.01000000' });
+    const user = userEvent.setup({ delay: null });
+    const ticket = await renderTicket('50000.00');
+    await user.selectOptions(within(ticket).getByLabelText('Order type'), 'MARKET');
+    await user.click(within(ticket).getByRole('button', { name: '100% of available USDT' }));
+    expect(within(ticket).getByRole('radio', { name: 'Total (USDT)' })).toBeChecked();
+    expect(box(ticket, 'Total (USDT)')).toHaveValue('1000.00000000');
+  });
+
   it('blocks a sixth stop order while five are open (MAX_NUM_ALGO_ORDERS)', async () => {
     const open = [1, 2, 3, 4, 5].map((id) => order(id, 'STOP_LOSS_LIMIT'));
     serve({ open: [...open, order(6, 'LIMIT')] });

@@ -101,6 +101,12 @@ export function useOrderTicket(
 
   const applyPercent = (pct: number) => {
     if (!free) return;
+    const current = form.getValues();
+    // A MARKET buy pays the taker price, above the last one: sized by total, the server never
+    // spends more than the share chosen (by quantity, 100 % could be refused for balance).
+    if (current.type === 'MARKET' && current.side === 'BUY' && current.sizeMode !== 'total') {
+      form.setValue('sizeMode', 'total');
+    }
     const size = sizeForPercent(pct, form.getValues(), filters, free, lastPrice);
     form.setValue('quantity', size.quantity, { shouldValidate: true });
     form.setValue('total', size.total, { shouldValidate: true });
