@@ -99,6 +99,7 @@ class Session:
         self._catalog = catalog
         self._snapshot = snapshot
         self._after_reply: list[str] = []
+        self._joining: list[str] = []
         self.client = Client(settings.ws_send_queue)
         self.streams: dict[str, None] = {}  # insertion-ordered, for LIST_SUBSCRIPTIONS
         self.user_id: int | None = None
@@ -128,9 +129,16 @@ class Session:
             self.client.push(text_message(exc.frame()))
             return
         self.client.push(text_message(result_frame(result, request.id)))
+        # After a SUBSCRIBE: the reply, then the latest known state, then live frames (the
+        # channels join the hub only now, so no data frame can overtake the reply or a snapshot
+        # arrive after newer live data; an update published in between is covered by the next).
         for frame in self._after_reply:
             self.client.push(text_message(frame))
         self._after_reply.clear()
+        joining, self._joining = self._joining, []
+        current = set(self._channels())  # a revocation may have dropped `user` meanwhile
+        if joining := [c for c in joining if c in current]:
+            await self._hub.add(self.client, joining)
 
     async def on_auth_param(self, token: str) -> None:
         """`/ws?token=`: the same as a first AUTH frame (an error frame with a null id)."""
@@ -165,7 +173,7 @@ class Session:
             raise ProtocolError(CODE_UNAUTHORIZED, msg, request_id)
         for name in new:
             self.streams[name] = None
-        await self._hub.add(self.client, [self._channel(n) for n in new])
+        self._joining.extend(self._channel(n) for n in new)  # added after the reply (on_text)
         if self._snapshot is not None:
             # the latest known state right away (after the reply), not at the next update
             for name in new:
