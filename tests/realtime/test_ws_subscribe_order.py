@@ -21,21 +21,16 @@ async def test_no_live_frame_overtakes_the_subscribe_reply(server: Server) -> No
             await server.publish("btcusdt@trade", frame)
             await asyncio.sleep(0)
 
-    async with server.connect() as other, server.connect() as ws:
-        # another client keeps the channel alive, so frames flow the moment ws joins it
-        await other.send(json.dumps({"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 1}))
-        assert json.loads(await other.recv()) == {"result": None, "id": 1}
-        publisher = asyncio.create_task(busy())
-        try:
-            for i in range(2, 8):
+    publisher = asyncio.create_task(busy())
+    try:
+        for i in range(2, 8):
+            async with server.connect() as ws:
+                # the first stream's frames flow as soon as it joins; the reply must still lead
                 streams = ["btcusdt@trade", "ethusdt@trade", "btcusdt@kline_1m"]
                 await ws.send(json.dumps({"method": "SUBSCRIBE", "params": streams, "id": i}))
                 first = json.loads(await ws.recv())
                 assert first == {"result": None, "id": i}, first
-                await ws.send(json.dumps({"method": "UNSUBSCRIBE", "params": streams, "id": 100}))
-                while json.loads(await ws.recv()) != {"result": None, "id": 100}:
-                    pass  # frames queued before the unsubscribe took effect
-        finally:
-            stop.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await publisher
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await publisher
