@@ -181,7 +181,7 @@ async def list_klines(
 
 
 @router.get("/status")
-async def get_status(state: StateDep) -> StatusOut:
+async def get_status(state: StateDep, settings: SettingsDep) -> StatusOut:
     status = service.feed_status(state)
     return StatusOut(
         source=status.source,
@@ -193,4 +193,5 @@ async def get_status(state: StateDep) -> StatusOut:
         last_event_at=status.last_event_ms,
         symbols=state.symbols,
         intervals=state.intervals,
+        depth_levels=settings.market_depth_levels,
     )

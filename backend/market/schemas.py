@@ -107,3 +107,6 @@ class StatusOut(BaseModel):
     last_event_at: int | None
     symbols: list[str]
     intervals: list[str]
+    # levels of the live partial book (`<symbol>@depth<N>@100ms`, MARKET_DEPTH_LEVELS); 0: none.
+    # The replay source streams no book whatever this says.
+    depth_levels: int

@@ -127,3 +127,4 @@ async def test_status_reports_the_feed(client: httpx.AsyncClient) -> None:
     body = r.json()
     assert set(body) >= {"source", "connected", "replay_time", "symbols", "intervals"}
     assert "BTCUSDT" in body["symbols"]
+    assert body["depth_levels"] == 20  # MARKET_DEPTH_LEVELS: the web order book reads it

@@ -758,6 +758,8 @@ export interface components {
         StatusOut: {
             /** Connected */
             connected: boolean;
+            /** Depth Levels */
+            depth_levels: number;
             /** Error */
             error: string | null;
             /** Ingestor */

@@ -353,6 +353,7 @@ export const en = {
     stale: 'not updating',
     noBookReplay:
       'No order book from the replay source: market orders are priced by the spread and impact model.',
+    off: 'The order book stream is turned off: market orders are priced by the spread and impact model.',
     waiting: 'Waiting for the order book…',
   },
   passwordReasons: {

@@ -64,6 +64,7 @@ export default function MarketSymbolPage() {
             baseAsset={info?.base_asset}
             quoteAsset={info?.quote_asset}
             source={status.data?.source}
+            levels={status.data?.depth_levels}
           />
         </div>
       </div>

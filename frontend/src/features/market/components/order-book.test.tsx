@@ -1,4 +1,4 @@
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -29,7 +29,7 @@ afterEach(async () => {
   await ws.close();
 });
 
-function show(source: string | null, lang: 'en' | 'ru' = 'en') {
+function show(source: string | null, lang: 'en' | 'ru' = 'en', levels?: number) {
   return renderRoutes({
     routes: [
       {
@@ -42,6 +42,7 @@ function show(source: string | null, lang: 'en' | 'ru' = 'en') {
             baseAsset="BTC"
             quoteAsset="USDT"
             source={source}
+            levels={levels}
           />
         ),
       },
@@ -66,6 +67,17 @@ const depth = (id: number) => ({
 });
 
 describe('OrderBook', () => {
+  it('follows the level count the server streams, and says when the book is off', async () => {
+    show('binance', 'en', 5);
+    await ws.waitFor(() => ws.subscriptions().includes('btcusdt@depth5@100ms'));
+    expect(ws.subscriptions()).not.toContain(STREAM);
+    cleanup();
+    show('binance', 'en', 0);
+    expect(screen.getByTestId('order-book-note')).toHaveTextContent(
+      'The order book stream is turned off',
+    );
+  });
+
   it('says the replay source has no book, and still listens for one', async () => {
     show('replay');
     expect(screen.getByTestId('order-book-note')).toHaveTextContent(

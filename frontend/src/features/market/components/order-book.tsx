@@ -17,10 +17,10 @@ interface Received {
   readonly at: number;
 }
 
-/** The latest `<symbol>@depth20@100ms` book, and when it arrived. */
-function useDepth(symbol: string): Received | null {
+/** The latest `<symbol>@depth<levels>@100ms` book, and when it arrived (levels 0: none). */
+function useDepth(symbol: string, levels: number): Received | null {
   const [book, setBook] = useState<Received | null>(null);
-  const stream = symbol ? `${symbol.toLowerCase()}@depth20@100ms` : null;
+  const stream = symbol && levels > 0 ? `${symbol.toLowerCase()}@depth${levels}@100ms` : null;
   useEffect(() => setBook(null), [stream]);
   useStream(stream, (data) => {
     if (!isPartialDepth(data)) return;
@@ -92,7 +92,7 @@ function Side({
 }
 
 /**
- * The live order book of one symbol from `<symbol>@depth20@100ms`: asks above, bids below,
+ * The live order book of one symbol from `<symbol>@depth<N>@100ms`: asks above, bids below,
  * cumulative depth bars and the spread. The replay source has no book: a note says so (market
  * orders are then priced by the spread and impact model).
  */
@@ -103,6 +103,7 @@ export function OrderBook({
   baseAsset,
   quoteAsset,
   source,
+  levels = 20,
 }: {
   readonly symbol: string;
   readonly tickSize: string | undefined;
@@ -111,9 +112,11 @@ export function OrderBook({
   readonly quoteAsset: string | undefined;
   /** The feed's source from /market/status (`replay` | `binance`), if known. */
   readonly source: string | null | undefined;
+  /** Levels the server streams (/market/status `depth_levels`, MARKET_DEPTH_LEVELS); 0: off. */
+  readonly levels?: number | undefined;
 }) {
   const { t, i18n } = useTranslation();
-  const received = useDepth(symbol);
+  const received = useDepth(symbol, levels);
   const ws = useWsStatus();
   const now = useTicking(received !== null, 1_000);
   const view = useMemo(() => (received ? bookView(received.depth, ROWS) : null), [received]);
@@ -139,7 +142,11 @@ export function OrderBook({
         </div>
         {view === null ? (
           <p className="small text-body-secondary mb-0" data-testid="order-book-note">
-            {feed === 'replay' ? t('orderBook.noBookReplay') : t('orderBook.waiting')}
+            {feed === 'replay'
+              ? t('orderBook.noBookReplay')
+              : levels === 0
+                ? t('orderBook.off')
+                : t('orderBook.waiting')}
           </p>
         ) : (
           <table
