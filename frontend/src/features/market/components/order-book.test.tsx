@@ -1,4 +1,4 @@
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
@@ -67,15 +67,20 @@ const depth = (id: number) => ({
 });
 
 describe('OrderBook', () => {
-  it('follows the level count the server streams, and says when the book is off', async () => {
+  it('subscribes to the level count the server streams', async () => {
     show('binance', 'en', 5);
     await ws.waitFor(() => ws.subscriptions().includes('btcusdt@depth5@100ms'));
     expect(ws.subscriptions()).not.toContain(STREAM);
-    cleanup();
+  });
+
+  it('says when the order book stream is turned off, and subscribes to nothing', async () => {
     show('binance', 'en', 0);
     expect(screen.getByTestId('order-book-note')).toHaveTextContent(
       'The order book stream is turned off',
     );
+    // let the client finish connecting before afterEach stops it
+    await waitFor(() => expect(client.getStatus().state).toBe('live'));
+    expect(ws.subscriptions()).toEqual([]);
   });
 
   it('says the replay source has no book, and still listens for one', async () => {
