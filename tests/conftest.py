@@ -90,6 +90,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_END_LEFTOVER_BACKENDS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
 def _truncate_sql() -> str:
     tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     return f"TRUNCATE {tables} RESTART IDENTITY CASCADE" if tables else "SELECT 1"
@@ -115,6 +121,11 @@ async def db_url(
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
+            # The test's apps are shut down by now: a connection still open on this database
+            # leaked (e.g. left idle in a transaction) and would block TRUNCATE for good. End it
+            # so the next test starts clean, and never wait on a lock without a bound.
+            await conn.execute(text(_END_LEFTOVER_BACKENDS))
+            await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             await conn.execute(text(_truncate_sql()))
     finally:
         await engine.dispose()

@@ -74,6 +74,13 @@ def make_engine(settings: Settings) -> TradingEngine:
     return TradingEngine(config, load_rules(path))
 
 
+def _reraise_if_cancelling() -> None:
+    """Inside `except Exception`: if this task is being cancelled, let the error end it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise
+
+
 class Matcher:
     """Consumes trade ticks and applies them to the indexed orders (one task, in order)."""
 
@@ -129,11 +136,15 @@ class Matcher:
         self._task = asyncio.create_task(self._run(), name="trading-matcher")
 
     async def stop(self) -> None:
-        for task in (self._resync_task, self._task):
-            if task is not None:
+        # Cancel until both tasks are done: a driver may turn a cancellation into an ordinary
+        # error that a retry loop then absorbs, and the resync task may start meanwhile.
+        while True:
+            tasks = [t for t in (self._resync_task, self._task) if t is not None and not t.done()]
+            if not tasks:
+                return
+            for task in tasks:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.wait(tasks, timeout=1.0)
 
     async def drain(self) -> None:
         """Wait until the index is rebuilt and every queued tick applied (tests and benches)."""
@@ -148,6 +159,7 @@ class Matcher:
             try:
                 count = await self.rebuild()
             except Exception:
+                _reraise_if_cancelling()
                 logger.opt(exception=True).warning("trading.rebuild_failed")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -209,6 +221,7 @@ class Matcher:
             try:
                 await self.resync()
             except Exception:
+                _reraise_if_cancelling()
                 logger.opt(exception=True).warning("trading.resync_failed")
 
     async def resync(self, settle_s: float = RESYNC_SETTLE_S) -> dict[str, int]:
