@@ -34,6 +34,7 @@ from backend.trading.models import Balance, Order, Trade
 Pair = tuple[Decimal, Decimal]  # (free, locked)
 
 _ORDER_COLUMNS = tuple(c.key for c in Order.__table__.columns if c.key != "id")
+_TRADE_COLUMNS = tuple(c.key for c in Trade.__table__.columns if c.key != "id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ async def _write_sqlite(
         if order_id is None:
             return Written(None, None)
     for trade in batch.trades:
-        values = {c.key: getattr(trade, c.key) for c in Trade.__table__.columns if c.key != "id"}
+        values = {key: getattr(trade, key) for key in _TRADE_COLUMNS}
         values["order_id"] = order_id
         trade.id = (
             await session.execute(insert(Trade).values(values).returning(Trade.id))

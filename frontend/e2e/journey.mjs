@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_FLAGS as FLAGS, poll as pollFor } from './browser.mjs';
+import { launch, poll as pollFor } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 45_000) => pollFor(what, fn, timeoutMs);
 
@@ -16,20 +14,7 @@ function step(name) {
 }
 
 export async function runJourney({ base, artifacts, userDataDir, admin }) {
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 860 },
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 860 });
   const shots = [];
 
   /** The theme button; on a phone it sits in the collapsed menu, so open and close that. */

@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_FLAGS as FLAGS, poll as pollFor } from './browser.mjs';
+import { launch, poll as pollFor } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
@@ -23,20 +21,7 @@ function plusTicks(price, ticks) {
 }
 
 export async function runTrading({ base, artifacts, userDataDir }) {
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 900 },
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
+  const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 900 });
 
   async function shoot(name) {
     for (const theme of ['light', 'dark']) {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,30 +14,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 
-from backend.bus import Bus, MemoryBus, RedisBus
-from backend.db import make_engine, make_sessionmaker
+from backend.bus import Bus
 from backend.market.ingestor import run_feed
 from backend.market.sources.binance import BinanceSource
 from backend.market.state import MarketState
 from backend.trading.depth import DepthBooks, DepthFeed
-from tests.conftest import REDIS_URL, make_settings
+from tests.conftest import make_settings
 from tests.fakes.binance_server import FakeBinance
 from tests.market.test_ws_e2e import serve
-
-
-@pytest.fixture
-async def sm(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(db_url, pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def bus(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncIterator[Bus]:
-    b: Bus = MemoryBus() if request.param == "memory" else RedisBus(REDIS_URL, prefix=redis_prefix)
-    await b.start()
-    yield b
-    await b.close()
 
 
 def assert_binance_book(data: dict[str, object], levels: int) -> None:

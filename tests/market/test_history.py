@@ -6,14 +6,13 @@ import gzip
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.db import make_engine, make_sessionmaker, transaction
+from backend.db import transaction
 from backend.integrations.binance.client import BinanceRestClient
 from backend.market import history
 from backend.market.repository import CandleRepository
@@ -23,13 +22,6 @@ from tests.fakes.binance_server import FakeBinance
 
 HOUR = 3_600_000
 T0 = 1_704_067_200_000  # 2024-01-01T00:00Z
-
-
-@pytest.fixture
-async def sm(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(db_url, pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 def folder(tmp_path: Path, rows: int) -> Path:

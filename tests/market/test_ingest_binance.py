@@ -13,32 +13,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.bus import Bus, MemoryBus, RedisBus
+from backend.bus import Bus, MemoryBus
 from backend.config import Settings
-from backend.db import make_engine, make_sessionmaker, transaction
+from backend.db import transaction
 from backend.market.candles import MINUTE_MS, floor_open
 from backend.market.ingestor import run_feed
 from backend.market.repository import CandleRepository
 from backend.market.sources.binance import BinanceSource
 from backend.market.state import MarketState
-from tests.conftest import REDIS_URL, make_settings
+from tests.conftest import make_settings
 from tests.fakes.binance_events import kline_row, ticker_event, trade_event
 from tests.fakes.binance_server import FakeBinance
-
-
-@pytest.fixture
-async def sm(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(db_url, pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture(params=["memory", "redis"])
-async def bus(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncIterator[Bus]:
-    b: Bus = MemoryBus() if request.param == "memory" else RedisBus(REDIS_URL, prefix=redis_prefix)
-    await b.start()
-    yield b
-    await b.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.bus import MemoryBus
-from backend.db import make_engine, make_sessionmaker, transaction
+from backend.db import transaction
 from backend.market.ingestor import run_feed
 from backend.market.replay import ReplayClock, parse_start
 from backend.market.repository import CandleRepository
@@ -36,13 +35,6 @@ def replay_dir(tmp_path: Path) -> Path:
         with gzip.open(folder / f"{symbol}.csv.gz", "wt") as out:
             out.writelines(lines)
     return tmp_path / "data"
-
-
-@pytest.fixture
-async def sm(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(db_url, pool_size=2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 class FakeWall:

@@ -25,10 +25,11 @@ from sqlalchemy import select
 from backend.db import transaction
 from backend.errors import AppError
 from backend.main import create_app
-from backend.trading import account, ledger, orders
-from backend.trading.models import Balance, Order, Trade
+from backend.trading import account, orders
+from backend.trading.models import Order
 from backend.trading.rules import OrderType, Side, TimeInForce
 from tests.trading.conftest import make_user, trade_frame, trading_settings
+from tests.trading.ledger_checks import assert_ledger_whole
 
 START = D("10000")
 RATE = D("0.001")
@@ -145,56 +146,13 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             return [int(r) for r in rows.scalars()]
 
-    async def _snapshot(self) -> tuple[list[Balance], list[Order], list[Trade], int]:
-        async with self.app.state.sessionmaker() as s:
-            acct = await account.AccountRepository(s).get_for_user(self.user_id)
-            assert acct is not None
-            bal = list(
-                (await s.execute(select(Balance).where(Balance.account_id == acct.id))).scalars()
-            )
-            ords = list(
-                (await s.execute(select(Order).where(Order.user_id == self.user_id))).scalars()
-            )
-            trs = list(
-                (await s.execute(select(Trade).where(Trade.user_id == self.user_id))).scalars()
-            )
-            return bal, ords, trs, acct.period
-
     @invariant()
     def ledger_is_whole(self) -> None:
-        balances, all_orders, trades, period = self.run(self._snapshot())
-        by_asset = {b.asset: b for b in balances}
-        for b in balances:
-            assert b.free >= 0 and b.locked >= 0, (b.asset, b.free, b.locked)
-        reserved: dict[str, D] = {}
-        for o in all_orders:
-            if o.period == period and o.is_open and o.reserved_price is not None:
-                asset = ledger.reserve_asset(Side(o.side), o.base_asset, o.quote_asset)
-                amount = ledger.reserve_amount(Side(o.side), o.reserved_price, o.remaining)
-                reserved[asset] = reserved.get(asset, D(0)) + amount
-        for asset in set(reserved) | set(by_asset):
-            locked = by_asset[asset].locked if asset in by_asset else D(0)
-            assert locked == reserved.get(asset, D(0)), (asset, locked, reserved)
-        expected = {"USDT": START}
-        for t in trades:
-            if t.period != period:
-                continue
-            base, quote = "BTC", "USDT"
-            received = t.qty if t.side == "BUY" else t.quote_qty
-            assert t.fee == ledger.fee_for(received, RATE)
-            sign = 1 if t.side == "BUY" else -1
-            expected[base] = expected.get(base, D(0)) + sign * t.qty
-            expected[quote] = expected.get(quote, D(0)) - sign * t.quote_qty
-            expected[t.fee_asset] -= t.fee
-        for asset in set(expected) | set(by_asset):
-            have = by_asset[asset].free + by_asset[asset].locked if asset in by_asset else D(0)
-            assert have == expected.get(asset, D(0)), (asset, have, expected)
-        fills: dict[int, D] = {}
-        for t in trades:
-            fills[t.order_id] = fills.get(t.order_id, D(0)) + t.qty
-        for o in all_orders:
-            assert o.executed_qty == fills.get(o.id, D(0))
-            assert o.executed_qty <= o.quantity
+        self.run(
+            assert_ledger_whole(
+                self.app.state.sessionmaker, self.user_id, start=START, fee_rate=RATE
+            )
+        )
 
 
 @pytest.fixture
