@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -57,9 +58,18 @@ class Settings(BaseSettings):
     jwt_audience: str = "cryptodemo-api"
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    # A login's refresh-token family ends this long after the login, however often it rotates.
+    refresh_token_absolute_ttl_s: int = Field(default=90 * 24 * 3600, ge=60)
+    # Lockout per (account, client address); see backend/auth/lockout.py and the README.
     lockout_threshold: int = 5
     lockout_window_s: int = 15 * 60
     lockout_duration_s: int = 15 * 60
+    # Account-wide backstop: past this many failures in the window (any address), each further
+    # failure makes the account wait 1, 2, 4, ... s (at most LOCKOUT_ACCOUNT_DELAY_MAX_S).
+    lockout_account_threshold: int = Field(default=20, ge=1)
+    lockout_account_delay_max_s: int = Field(default=60, ge=1)
+    # Argon2 hashes running at once in one process (each takes 64 MiB); the rest wait their turn.
+    password_hash_concurrency: int = Field(default=2, ge=1)
     rate_limit_enabled: bool = True
     rate_limit_login: str = "20/minute"
     rate_limit_register: str = "10/minute"
@@ -77,6 +87,9 @@ class Settings(BaseSettings):
     password_hash_fast: bool | None = None
     # Rate-limit counters live here; default REDIS_URL (shared by replicas), else in memory.
     rate_limit_storage_url: str | None = None
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs): the reverse
+    # proxy in front of the API. The client is the right-most address not in this list.
+    trusted_proxies: CsvList = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     # --- logging ---
     log_level: str = "INFO"
@@ -103,6 +116,10 @@ class Settings(BaseSettings):
 
     # --- realtime (/ws) ---
     ws_max_streams_per_conn: int = 1024  # Binance's limit per connection
+    # Open connections per client address and in all, per API process (refused before the
+    # upgrade with 429 / 503; backend/realtime/limits.py).
+    ws_max_conns_per_ip: int = Field(default=100, ge=1)
+    ws_max_conns: int = Field(default=10_000, ge=1)
     ws_max_msgs_per_s: int = 5  # inbound frames per connection per second, as on Binance
     ws_send_queue: int = 256  # frames buffered per client before it is dropped as too slow
     ws_ping_interval_s: float = 20.0  # protocol pings by the server (uvicorn keepalive)
@@ -133,10 +150,24 @@ class Settings(BaseSettings):
     # --- jobs ---
     jobs_inline: bool | None = None  # None: inline when no Redis
 
-    @field_validator("cors_origins", "market_symbols", "market_intervals", mode="before")
+    @field_validator(
+        "cors_origins", "market_symbols", "market_intervals", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError as exc:  # "*" included: trusting everyone lets clients pick an IP
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR"
+                ) from exc
+        return value
 
     @field_validator("market_depth_levels")
     @classmethod

@@ -14,6 +14,7 @@ from backend.admin.router import router as admin_router
 from backend.auth.principals import principal_cache
 from backend.auth.router import router as auth_router
 from backend.bus import make_bus
+from backend.client_address import ClientAddressMiddleware
 from backend.config import Settings, get_settings
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import ERROR_RESPONSES, install_error_handlers
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.hsts)
     app.add_middleware(RequestContextMiddleware, access_log=settings.log_access)
+    # Outermost: everything inside (logs, rate limits, lockout, /ws caps) sees the real client.
+    app.add_middleware(ClientAddressMiddleware, trusted=settings.trusted_proxies)
 
     mount_spa(app, settings.web_dist_dir)  # last: its catch-all route must not shadow the API
     return app

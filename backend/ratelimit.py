@@ -35,7 +35,7 @@ _DEFAULT = "api"  # the name of the per-user bucket (all API routes count in it)
 
 
 def client_ip(request: Request) -> str:
-    # uvicorn's proxy_headers (trusted proxies only) has already put the real client here.
+    # ClientAddressMiddleware (TRUSTED_PROXIES only) has already put the real client here.
     return request.client.host if request.client else "unknown"
 
 

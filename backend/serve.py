@@ -17,7 +17,9 @@ def main() -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app itself, from TRUSTED_PROXIES only
+        # (backend/client_address.py); uvicorn's FORWARDED_ALLOW_IPS plays no part.
+        proxy_headers=False,
         log_config=None,
         **uvicorn_options(settings),  # log level, ws keepalive (ping/pong), frame size, deflate
     )

@@ -7,6 +7,7 @@ resolves the compose file without one. Where the compose v2 plugin is not instal
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shutil
@@ -166,7 +167,7 @@ def test_api_dockerfile_runs_backend_serve_in_production_without_torch() -> None
     assert "/health/live" in " ".join(instructions(stages["runtime"], "HEALTHCHECK"))
     cmd = " ".join(instructions(stages["runtime"], "CMD"))
     assert "backend.serve" in cmd  # it applies the WS_* settings the plain uvicorn CLI ignores
-    assert "HOST=0.0.0.0" in runtime and "FORWARDED_ALLOW_IPS" in runtime
+    assert "HOST=0.0.0.0" in runtime
     assert "requirements.lock" in " ".join(stages["builder"])
     assert "torch" not in runtime
     assert "torch==" in " ".join(stages["worker"])
@@ -310,8 +311,10 @@ def test_k8s_ingress_routes_api_paths_to_api_and_rest_to_web(
         for rule in ingress["spec"]["rules"]
         for p in rule["http"]["paths"]
     }
-    for path in ("/api", "/ws", "/docs", "/metrics"):
+    for path in ("/api", "/ws", "/docs"):
         assert routes[path] == "api", path
+    # /metrics stays inside the cluster (Prometheus scrapes the Service), never public
+    assert not [p for p in routes if "/metrics".startswith(p.rstrip("/")) and p != "/"]
     assert routes["/"] == "web"
     services = {name for kind, name in manifests if kind == "Service"}
     assert set(routes.values()) <= services
@@ -408,3 +411,61 @@ def test_prod_lock_has_the_full_locks_pins_without_dev_tools() -> None:
     assert installs and all(re.search(r"-r \S*requirements\.txt\b", c) for c in installs)
     assert "requirements.prod.lock > /tmp/requirements.txt" in builder
     assert "requirements.lock > /tmp/requirements.txt" not in builder
+
+
+# --- Client addresses and what the logs keep -----------------------------------------------------
+
+
+def test_no_deployment_trusts_every_forwarded_for(
+    compose: dict[str, Any], manifests: dict[tuple[str, str], Any]
+) -> None:
+    """X-Forwarded-For is believed only from the proxy's own address (TRUSTED_PROXIES)."""
+    texts = {
+        name: (ROOT / name).read_text()
+        for name in ("Dockerfile.api", "docker-compose.yml", "deploy/k8s/configmap.yaml")
+    }
+    for name, text in texts.items():
+        assert "FORWARDED_ALLOW_IPS" not in text, name  # uvicorn's proxy handling is off
+        assert not re.search(r"TRUSTED_PROXIES\W+\*", text), name
+    # compose: the API trusts exactly nginx's fixed address
+    nginx_ip = compose["services"]["web"]["networks"]["default"]["ipv4_address"]
+    for name in ("api", "worker", "ingestor", "migrate"):
+        assert compose["services"][name]["environment"]["TRUSTED_PROXIES"] == nginx_ip, name
+    config = manifests[("ConfigMap", "cryptodemo-config")]["data"]
+    for entry in config["TRUSTED_PROXIES"].split(","):
+        assert ipaddress.ip_network(entry.strip()).is_private, entry
+    serve = (ROOT / "backend" / "serve.py").read_text()
+    assert "proxy_headers=False" in serve
+
+
+def _nginx_logged_uri(conf: str, request_uri: str) -> str:
+    """Applies nginx.conf's `map $request_uri $request_uri_logged` as nginx would (PCRE)."""
+    block = re.search(r"map \$request_uri \$request_uri_logged \{(.*?)\n\s*\}", conf, re.S)
+    assert block is not None
+    rules = re.findall(r'^\s*"~(.*)"\s+"(.*)";$', block.group(1), re.M)
+    assert rules
+    for pattern, value in rules:
+        if found := re.search(pattern.replace("(?<", "(?P<"), request_uri):
+            return re.sub(r"\$\{(\w+)\}", lambda m: str(found.group(m.group(1))), value)
+    return request_uri
+
+
+def test_nginx_does_not_log_the_ws_token() -> None:
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    log_format = re.search(r"log_format json[^;]*;", conf, re.S)
+    assert log_format is not None
+    fmt = log_format.group(0)
+    assert "$request_uri_logged" in fmt
+    for raw in ('$request_uri"', "$args", "$query_string", "$arg_token", '$request"'):
+        assert raw not in fmt, raw
+    secret = "eyJhbGciOiJIUzI1NiJ9.secret.sig"
+    for uri in (
+        f"/ws?token={secret}",
+        f"/ws/btcusdt@trade?x=1&token={secret}&y=2",
+        f"/stream?streams=a@trade&token={secret}&token={secret}",
+    ):
+        logged = _nginx_logged_uri(conf, uri)
+        assert secret not in logged and logged.startswith(uri.split("?")[0]), logged
+    kept = "/api/v1/market/klines?symbol=BTCUSDT"
+    assert _nginx_logged_uri(conf, kept) == kept
+    assert _nginx_logged_uri(conf, "/api/v1/x?notoken=1") == "/api/v1/x?notoken=1"
