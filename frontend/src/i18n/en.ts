@@ -85,6 +85,7 @@ export const en = {
     removeFavourite: 'Remove {{symbol}} from favourites',
     sortBy: 'Sort by {{column}}',
     noMatch: 'No symbol matches “{{query}}”.',
+    waiting: 'Waiting for the first prices from the market feed…',
     count_one: '{{count}} symbol',
     count_other: '{{count}} symbols',
     up: 'up',

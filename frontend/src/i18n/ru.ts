@@ -86,6 +86,7 @@ export const ru: LocaleTree = {
     removeFavourite: 'Убрать {{symbol}} из избранного',
     sortBy: 'Сортировать по столбцу «{{column}}»',
     noMatch: 'Нет символов по запросу «{{query}}».',
+    waiting: 'Ждём первые цены от рыночного потока…',
     count_one: '{{count}} символ',
     count_few: '{{count}} символа',
     count_many: '{{count}} символов',

@@ -41,7 +41,7 @@ export default function MarketSymbolPage() {
         </Link>
       </nav>
       <ErrorAlert error={ticker.error} />
-      <TickerHeader ticker={ticker.data} info={info} />
+      <TickerHeader ticker={ticker.data ?? undefined} info={info} />
       <div className="d-flex align-items-center gap-2 mb-2">
         <span className="small text-body-secondary" id="interval-label">
           {t('symbol.interval')}

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
+import { ErrorAlert } from '@/components/error-alert';
 import { setBaseUrl } from '@/lib/base-url';
 import { WsClient } from '@/lib/ws-client';
 import type { SocketLike } from '@/lib/ws-client';
@@ -10,15 +11,29 @@ import { FakeApiServer } from '@/testing/fake-api-server';
 import { renderRoutes } from '@/testing/render';
 import { TestWsServer } from '@/testing/ws-server';
 
-import { useSymbols, useTickers } from './api/market';
+import { useSymbols, useTicker, useTickers } from './api/market';
 import { MarketTable } from './components/market-table';
+import { TickerHeader } from './components/ticker-header';
 import { useMiniTickerFeed } from './hooks/use-market-feed';
+import { useTickerStream } from './hooks/use-ticker-stream';
 
 function Overview() {
   const tickers = useTickers();
   const symbols = useSymbols();
   useMiniTickerFeed();
   return tickers.data ? <MarketTable tickers={tickers.data} symbols={symbols.data ?? []} /> : null;
+}
+
+/** The symbol page's header as the route composes it (ticker query + its stream). */
+function SymbolHeader({ symbol }: { readonly symbol: string }) {
+  const ticker = useTicker(symbol);
+  useTickerStream(symbol);
+  return (
+    <>
+      <ErrorAlert error={ticker.error} />
+      <TickerHeader ticker={ticker.data ?? undefined} info={undefined} />
+    </>
+  );
 }
 
 const ticker = (symbol: string, last: string, percent: string, quote: string) => ({
@@ -158,5 +173,53 @@ describe('market overview', () => {
 
     await user.type(screen.getByLabelText('Search symbols'), 'btc');
     expect(symbols()).toEqual(['BTC/USDT']);
+  });
+
+  it('a symbol page opened before its first ticker shows no error and fills in live', async () => {
+    api.respond('GET', '/api/v1/market/ticker', {
+      status: 503,
+      body: {
+        error: {
+          code: 'ticker_unavailable',
+          message: 'No ticker yet',
+          details: { symbol: 'SOLUSDT' },
+        },
+      },
+      headers: { 'Retry-After': '1' },
+    });
+    const { queryClient } = renderRoutes({
+      routes: [{ path: '/', element: <SymbolHeader symbol="SOLUSDT" /> }],
+      wsClient: client,
+    });
+    await ws.waitFor(() => ws.subscriptions().includes('solusdt@ticker'));
+    // the answer is final (no retries of a 503 that only means "not yet"), and not an error
+    await waitFor(() => expect(queryClient.isFetching()).toBe(0), { timeout: 8000 });
+    expect(api.callsTo('/api/v1/market/ticker')).toBe(1);
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    const last = screen.getByTestId('ticker-last-price');
+    expect(last).toHaveTextContent('—');
+
+    ws.push(
+      'solusdt@ticker',
+      {
+        e: '24hrTicker',
+        E: 5,
+        s: 'SOLUSDT',
+        p: '1.50',
+        P: '1.01',
+        c: '150.25',
+        o: '148.75',
+        h: '151',
+        l: '148',
+        v: '10',
+        q: '1500',
+        w: '150',
+        O: 0,
+        C: 5,
+      },
+      'replay',
+    );
+    await waitFor(() => expect(last).toHaveTextContent('150.25'));
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 });

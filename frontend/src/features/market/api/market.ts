@@ -8,7 +8,7 @@ import type { InfiniteData } from '@tanstack/react-query';
 
 import type { components } from '@/api/schema';
 import { api } from '@/lib/api-client';
-import { unwrap } from '@/lib/api-errors';
+import { ApiError, unwrap } from '@/lib/api-errors';
 
 export type SymbolInfo = components['schemas']['SymbolOut'];
 export type Ticker = components['schemas']['TickerOut'];
@@ -62,10 +62,21 @@ export function useTickers() {
   return useQuery(tickersQuery());
 }
 
+/**
+ * One symbol's 24 h ticker; null until the feed's first event for it (the API answers 503
+ * `ticker_unavailable` then). `<symbol>@ticker` frames fill it in: no error, no reload.
+ */
 export function tickerQuery(symbol: string) {
   return queryOptions({
     queryKey: marketKeys.ticker(symbol),
-    queryFn: () => unwrap(api().GET('/api/v1/market/ticker', { params: { query: { symbol } } })),
+    queryFn: async (): Promise<Ticker | null> => {
+      try {
+        return await unwrap(api().GET('/api/v1/market/ticker', { params: { query: { symbol } } }));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'ticker_unavailable') return null;
+        throw error;
+      }
+    },
     staleTime: Infinity,
   });
 }

@@ -118,14 +118,14 @@ describe('mergeMiniTickers', () => {
       ],
       'replay',
     );
-    expect(merged?.[0]).toMatchObject({
+    expect(merged[0]).toMatchObject({
       last_price: '110.10',
       price_change: '10.10',
       price_change_percent: '10.10',
       quote_volume: '700',
       event_time: 9,
     });
-    expect(merged?.[1]).toBe(list[1]);
+    expect(merged[1]).toBe(list[1]);
   });
 
   it('computes negative percentages and survives a zero open', () => {

@@ -77,32 +77,54 @@ export function changeFrom(last: string, open: string): { change: string; percen
   return { change, percent };
 }
 
-/** Apply a `!miniTicker@arr` batch (only symbols that changed) to the tickers list. */
+/** The fields a mini ticker carries, in the tickers list's shape. */
+function miniFields(event: MiniTickerEvent) {
+  const { change, percent } = changeFrom(event.c, event.o);
+  return {
+    last_price: event.c,
+    open_price: event.o,
+    price_change: change,
+    price_change_percent: percent,
+    high_price: event.h,
+    low_price: event.l,
+    volume: event.v,
+    quote_volume: event.q,
+    event_time: event.E,
+  };
+}
+
+/** A row for a symbol first seen on the stream; mini tickers carry no bid/ask (shown nowhere). */
+function tickerFromMini(event: MiniTickerEvent, source: string | undefined): Ticker {
+  return {
+    symbol: event.s,
+    ...miniFields(event),
+    weighted_avg_price: sign(event.v) === 0 ? event.c : divide(event.q, event.v, 8),
+    bid_price: '0',
+    ask_price: '0',
+    open_time: event.E - 86_400_000,
+    close_time: event.E,
+    source: source ?? null,
+  };
+}
+
+/**
+ * Apply a `!miniTicker@arr` batch (only symbols that changed) to the tickers list. A symbol the
+ * list lacks is added: a list fetched before the feed's first events (empty, or missing a
+ * symbol that starts later) fills in from the stream instead of staying short for good.
+ */
 export function mergeMiniTickers(
   tickers: readonly Ticker[] | undefined,
   events: readonly MiniTickerEvent[],
   source?: string,
-): Ticker[] | undefined {
-  if (!tickers) return undefined;
+): Ticker[] {
   const bySymbol = new Map(events.map((event) => [event.s, event]));
-  const next = tickers.map((ticker) => {
+  const next = (tickers ?? []).map((ticker) => {
     const event = bySymbol.get(ticker.symbol);
     if (!event) return ticker;
-    const { change, percent } = changeFrom(event.c, event.o);
-    return {
-      ...ticker,
-      last_price: event.c,
-      open_price: event.o,
-      price_change: change,
-      price_change_percent: percent,
-      high_price: event.h,
-      low_price: event.l,
-      volume: event.v,
-      quote_volume: event.q,
-      event_time: event.E,
-      source: source ?? ticker.source,
-    };
+    bySymbol.delete(ticker.symbol);
+    return { ...ticker, ...miniFields(event), source: source ?? ticker.source };
   });
+  for (const event of bySymbol.values()) next.push(tickerFromMini(event, source));
   return next;
 }
 

@@ -92,7 +92,10 @@ export function MarketTable({
           ))}
         </tbody>
       </Table>
-      {rows.length === 0 ? (
+      {tickers.length === 0 ? (
+        // before the feed's first events: the stream fills the table in, no reload needed
+        <p className="text-body-secondary py-3">{t('market.waiting')}</p>
+      ) : rows.length === 0 ? (
         <p className="text-body-secondary py-3">{t('market.noMatch', { query })}</p>
       ) : null}
     </>

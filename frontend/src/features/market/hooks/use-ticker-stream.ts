@@ -13,8 +13,8 @@ export function useTickerStream(symbol: string): void {
   useResyncOnReconnect(marketKeys.ticker(symbol));
   useStream(`${symbol.toLowerCase()}@ticker`, (data, frame) => {
     if (!isTickerEvent(data) || data.s !== symbol) return;
-    queryClient.setQueryData<Ticker>(marketKeys.ticker(symbol), (old) =>
-      tickerFromEvent(data, old, frame.source),
+    queryClient.setQueryData<Ticker | null>(marketKeys.ticker(symbol), (old) =>
+      tickerFromEvent(data, old ?? undefined, frame.source),
     );
   });
 }
