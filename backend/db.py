@@ -11,6 +11,7 @@ from typing import Any
 from loguru import logger
 from sqlalchemy import MetaData, Numeric, String, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -95,9 +96,45 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
     # replicas x pool size. No pre-ping (a round trip on every checkout): a connection found dead
     # fails its one request (503) and SQLAlchemy then recycles the whole pool; pool_recycle
     # retires idle connections before a proxy or firewall silently drops them.
-    return create_async_engine(
+    engine = create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800
     )
+    _name_unreachable(engine)
+    return engine
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    import asyncpg  # the PostgreSQL driver: imported only where PostgreSQL is used
+
+    return (
+        OSError,  # refused, reset, no route, DNS, connect timeout (TimeoutError is an OSError)
+        asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+        asyncpg.TooManyConnectionsError,
+        asyncpg.PostgresConnectionError,  # SQLSTATE class 08: the connection failed
+    )
+
+
+def _name_unreachable(engine: AsyncEngine) -> None:
+    """A database that cannot be reached is an OperationalError, like a connection lost later.
+
+    asyncpg's own connect errors (OSError, CannotConnectNowError, ...) reach the caller
+    unwrapped, where the request would end as a 500; wrapped, errors.py answers 503
+    `database_unavailable` with Retry-After, as it does for a lost connection.
+    """
+    unreachable = _unreachable_errors()
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            # OSError arrives bare; asyncpg's errors inside the dialect's generic DBAPIError.
+            cause: BaseException | None = exc
+            while cause is not None and not isinstance(cause, unreachable):
+                cause = cause.__cause__
+            if cause is None:
+                raise
+            raise OperationalError("connect", None, cause) from exc
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -150,11 +187,22 @@ class Tx:
 
 @asynccontextmanager
 async def transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[Tx]:
-    """Commit once on success (then run on_commit hooks), roll back on any exception."""
+    """Commit once (then run on_commit hooks) on success or on an error marked `keeps_writes`;
+    roll back on any other exception.
+
+    `keeps_writes` (a class attribute of an AppError) marks an error raised after writes that
+    must survive it: a counted failed login, a lockout, a revoked refresh-token family.
+    """
     async with sessionmaker() as session:
         tx = Tx(session)
         try:
             yield tx
+        except Exception as exc:
+            if not getattr(exc, "keeps_writes", False):
+                await tx.rollback()
+                raise
+            await tx.commit()
+            raise
         except BaseException:
             await tx.rollback()
             raise
