@@ -23,13 +23,20 @@ interface Scripted {
 
 export class FakeApiServer {
   readonly users: FakeUser[] = [];
-  readonly calls: { method: string; path: string; headers: IncomingMessage['headers'] }[] = [];
+  readonly calls: {
+    method: string;
+    path: string;
+    /** The query string, "" when none ("?page=2&q=x" -> "page=2&q=x"). */
+    query: string;
+    headers: IncomingMessage['headers'];
+  }[] = [];
   refreshCount = 0;
   refreshFails = false;
   private validToken: string | null = null;
   private tokenSeq = 0;
   private readonly scripted = new Map<string, Scripted>();
   private readonly fixed = new Map<string, Scripted>();
+  private readonly computed = new Map<string, (query: URLSearchParams) => Scripted>();
 
   private constructor(private readonly server: Server) {}
 
@@ -61,6 +68,11 @@ export class FakeApiServer {
   /** Every `METHOD path` call gets this answer (market data fixtures). */
   respond(method: string, path: string, answer: Scripted): void {
     this.fixed.set(`${method} ${path}`, answer);
+  }
+
+  /** Every `METHOD path` call gets the answer `answer` computes from the query (paged lists). */
+  respondWith(method: string, path: string, answer: (query: URLSearchParams) => Scripted): void {
+    this.computed.set(`${method} ${path}`, answer);
   }
 
   /** The current access token stops working (as if it expired). */
@@ -116,10 +128,14 @@ export class FakeApiServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
     const method = req.method ?? 'GET';
-    this.calls.push({ method, path, headers: req.headers });
-    const scripted = this.scripted.get(`${method} ${path}`) ?? this.fixed.get(`${method} ${path}`);
+    this.calls.push({ method, path, query: url.search.slice(1), headers: req.headers });
+    const scripted =
+      this.scripted.get(`${method} ${path}`) ??
+      this.fixed.get(`${method} ${path}`) ??
+      this.computed.get(`${method} ${path}`)?.(url.searchParams);
     if (scripted) {
       this.scripted.delete(`${method} ${path}`);
       this.send(res, scripted.status, scripted.body, scripted.headers);

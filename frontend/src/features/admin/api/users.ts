@@ -1,33 +1,70 @@
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  queryOptions,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 
 import type { components } from '@/api/schema';
 import { api } from '@/lib/api-client';
 import { unwrap } from '@/lib/api-errors';
+import type { Role } from '@/lib/roles';
 
 export type AdminUser = components['schemas']['AdminUserOut'];
 export type AdminUserUpdate = components['schemas']['AdminUserUpdate'];
+export type UserPage = components['schemas']['UserPage'];
+
+/** Rows per page of the admin list (the API allows up to 100). */
+export const PAGE_SIZE = 20;
+
+export interface UserFilters {
+  /** Text in the email or username; '' for any. */
+  readonly q: string;
+  readonly role: Role | null;
+  /** true: active only, false: disabled only, null: both. */
+  readonly active: boolean | null;
+  /** 1-based. */
+  readonly page: number;
+}
 
 export const adminKeys = {
   users: ['admin', 'users'] as const,
+  userList: (filters: UserFilters) => [...adminKeys.users, filters] as const,
 };
 
-export function adminUsersQuery() {
+export function adminUsersQuery(filters: UserFilters) {
   return queryOptions({
-    queryKey: adminKeys.users,
-    queryFn: async () =>
-      (await unwrap(api().GET('/api/v1/admin/users', { params: { query: { page_size: 100 } } })))
-        .items,
+    queryKey: adminKeys.userList(filters),
+    queryFn: () =>
+      unwrap(
+        api().GET('/api/v1/admin/users', {
+          params: {
+            query: {
+              page: filters.page,
+              page_size: PAGE_SIZE,
+              ...(filters.q ? { q: filters.q } : {}),
+              ...(filters.role ? { role: filters.role } : {}),
+              ...(filters.active === null ? {} : { active: filters.active }),
+            },
+          },
+        }),
+      ),
+    // the previous page stays on screen while the next one loads (no flash of a spinner)
+    placeholderData: keepPreviousData,
   });
 }
 
-export function useAdminUsers() {
-  return useQuery(adminUsersQuery());
+export function useAdminUsers(filters: UserFilters) {
+  return useQuery(adminUsersQuery(filters));
 }
 
+/** Show the changed row at once in every cached page, then refetch: it may leave a filter. */
 function replaceUser(queryClient: ReturnType<typeof useQueryClient>, user: AdminUser): void {
-  queryClient.setQueryData<AdminUser[]>(adminKeys.users, (old) =>
-    old?.map((u) => (u.id === user.id ? user : u)),
+  queryClient.setQueriesData<UserPage>({ queryKey: adminKeys.users }, (old) =>
+    old ? { ...old, items: old.items.map((u) => (u.id === user.id ? user : u)) } : old,
   );
+  void queryClient.invalidateQueries({ queryKey: adminKeys.users });
 }
 
 export function useUpdateUserMutation() {
