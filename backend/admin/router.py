@@ -22,9 +22,12 @@ async def list_users(
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
     q: Annotated[str | None, Query(max_length=100, description="in email or username")] = None,
     role: Role | None = None,
+    active: Annotated[
+        bool | None, Query(description="true: active only; false: blocked only")
+    ] = None,
 ) -> UserPage:
     return await service.list_users(
-        tx, q=q, role=role, page=page, page_size=page_size, now=datetime.now(UTC)
+        tx, q=q, role=role, active=active, page=page, page_size=page_size, now=datetime.now(UTC)
     )
 
 

@@ -39,10 +39,17 @@ async def _get(tx: Tx, user_id: int) -> User:
 
 
 async def list_users(
-    tx: Tx, *, q: str | None, role: Role | None, page: int, page_size: int, now: datetime
+    tx: Tx,
+    *,
+    q: str | None,
+    role: Role | None,
+    active: bool | None = None,
+    page: int,
+    page_size: int,
+    now: datetime,
 ) -> UserPage:
     users, total = await users_service.list_users(
-        tx, q=q, role=role, page=page, page_size=page_size
+        tx, q=q, role=role, active=active, page=page, page_size=page_size
     )
     locks = await lockout.locks_for_users(tx, [u.id for u in users], now)
     items = [_out(u, locks.get(u.id)) for u in users]

@@ -35,7 +35,13 @@ class UserRepository:
         return user
 
     async def page(
-        self, *, q: str | None, role: Role | None, offset: int, limit: int
+        self,
+        *,
+        q: str | None,
+        role: Role | None,
+        active: bool | None = None,
+        offset: int,
+        limit: int,
     ) -> tuple[Sequence[User], int]:
         """Users matching the filters, newest first, and how many match in all."""
         stmt = select(User)
@@ -48,6 +54,8 @@ class UserRepository:
             )
         if role is not None:
             stmt = stmt.where(User.role == role)
+        if active is not None:
+            stmt = stmt.where(User.is_active.is_(active))
         total = (
             await self.session.execute(select(func.count()).select_from(stmt.subquery()))
         ).scalar_one()

@@ -154,10 +154,16 @@ async def record_login(tx: Tx, user: User, *, new_hash: str | None, now: datetim
 
 
 async def list_users(
-    tx: Tx, *, q: str | None, role: Role | None, page: int, page_size: int
+    tx: Tx,
+    *,
+    q: str | None,
+    role: Role | None,
+    active: bool | None = None,
+    page: int,
+    page_size: int,
 ) -> tuple[Sequence[User], int]:
     return await UserRepository(tx.session).page(
-        q=q, role=role, offset=(page - 1) * page_size, limit=page_size
+        q=q, role=role, active=active, offset=(page - 1) * page_size, limit=page_size
     )
 
 

@@ -105,7 +105,26 @@ async def test_list_search_filter_and_page(
     assert "password_hash" not in item
 
 
-@pytest.mark.parametrize("params", [{"page_size": 101}, {"page": 0}, {"role": "god"}])
+async def test_list_filters_by_active_state(
+    ac: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    blocked = await register(ac, "blocked1", "blocked1@example.org")
+    await register(ac, "active1", "active1@example.org")
+    resp = await ac.patch(
+        f"{USERS}/{blocked['id']}", json={"is_active": False}, headers=admin_headers
+    )
+    assert resp.status_code == 200
+    off = (await ac.get(USERS, params={"active": "false"}, headers=admin_headers)).json()
+    assert [u["username"] for u in off["items"]] == ["blocked1"] and off["total"] == 1
+    on = (await ac.get(USERS, params={"active": "true"}, headers=admin_headers)).json()
+    assert {u["username"] for u in on["items"]} == {"root", "active1"}
+    both = (await ac.get(USERS, params={"q": "1@"}, headers=admin_headers)).json()
+    assert both["total"] == 2
+
+
+@pytest.mark.parametrize(
+    "params", [{"page_size": 101}, {"page": 0}, {"role": "god"}, {"active": "maybe"}]
+)
 async def test_bad_list_params_are_422(
     ac: httpx.AsyncClient, admin_headers: dict[str, str], params: dict[str, object]
 ) -> None:
