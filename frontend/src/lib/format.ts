@@ -80,3 +80,31 @@ export function formatIsoDate(iso: string, locale: string): string {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : formatDateTime(ms, locale, { dateStyle: 'medium' });
 }
+
+/** The market's clock: Binance's days and the replay clock (navbar badge) are in UTC. */
+export const MARKET_TIME_ZONE = 'UTC';
+
+/**
+ * A moment on the market clock for a chart axis: "14:05" within a day, "3 Mar" across days,
+ * 24 h in every language, never seconds or milliseconds.
+ */
+export function formatMarketAxisTime(epochMs: number, locale: string, withDate: boolean): string {
+  return formatDateTime(
+    epochMs,
+    locale,
+    withDate
+      ? { day: 'numeric', month: 'short', timeZone: MARKET_TIME_ZONE }
+      : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: MARKET_TIME_ZONE },
+  );
+}
+
+/** A moment on the market clock in full ("3 Mar 2026, 14:05 UTC"), for tooltips. */
+export function formatMarketTime(epochMs: number, locale: string): string {
+  const text = formatDateTime(epochMs, locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    hourCycle: 'h23',
+    timeZone: MARKET_TIME_ZONE,
+  });
+  return `${text} UTC`;
+}

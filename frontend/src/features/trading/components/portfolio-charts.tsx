@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { toPlotNumber } from '@/lib/decimal';
 import { useTheme } from '@/lib/theme';
 
+import { equityTimeAxis } from './equity-axis';
 import type { EquityPoint } from '../api/trading';
 import { formatAmount } from '../lib/amounts';
 
@@ -138,13 +139,15 @@ export function EquityChart({
     const grid = cssVar(canvas, '--bs-border-color-translucent', 'rgba(0,0,0,.1)');
     const text = cssVar(canvas, '--bs-secondary-color', '#6c757d');
     const line = cssVar(canvas, '--bs-primary', '#0d6efd');
+    const xs = rows.map(([at]) => Date.parse(at));
+    const axis = equityTimeAxis(i18n.language, xs[0] ?? 0, xs[xs.length - 1] ?? 0);
     const chart = new Chart(canvas, {
       type: 'line',
       data: {
         datasets: [
           {
             label: asset,
-            data: rows.map(([at, equity]) => ({ x: Date.parse(at), y: toPlotNumber(equity) })),
+            data: rows.map(([, equity], i) => ({ x: xs[i] ?? 0, y: toPlotNumber(equity) })),
             borderColor: line,
             backgroundColor: `${line}22`,
             fill: true,
@@ -160,9 +163,10 @@ export function EquityChart({
         scales: {
           x: {
             type: 'time',
-            time: { displayFormats: { minute: 'HH:mm', hour: 'HH:mm', day: 'd MMM' } },
+            bounds: axis.bounds,
+            time: axis.time,
             grid: { color: grid },
-            ticks: { color: text, maxRotation: 0, autoSkipPadding: 16 },
+            ticks: { ...axis.ticks, color: text, maxRotation: 0, autoSkipPadding: 16 },
           },
           y: {
             grid: { color: grid },
@@ -173,6 +177,10 @@ export function EquityChart({
           legend: { display: false },
           tooltip: {
             callbacks: {
+              title: (items) => {
+                const x = items[0]?.parsed.x;
+                return typeof x === 'number' ? axis.title(x) : '';
+              },
               label: (item) =>
                 `${formatAmount(rows[item.dataIndex]?.[1] ?? '0', i18n.language)} ${asset}`,
             },
