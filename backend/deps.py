@@ -1,4 +1,4 @@
-"""Annotated dependencies built from lifespan state (app.state), so tests override, not patch.
+"""Annotated dependencies built from the runtime (`app.state.runtime`), so tests override, not patch.
 
 All are `async def`, even those that never await: FastAPI runs a plain `def` dependency in the
 thread pool, a thread hop per request for an attribute read.
@@ -18,37 +18,50 @@ from backend.bus import Bus
 from backend.config import Settings
 from backend.db import Tx, transaction
 from backend.jobs import Jobs
-from backend.security import Role
+from backend.runtime import Runtime
+from backend.security import Passwords, Role
 from backend.users.models import User
 
 
+def runtime_of(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
 async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return runtime_of(request).settings
 
 
 async def get_tx(request: Request) -> AsyncIterator[Tx]:
-    # One transaction per request: commit once after the handler, roll back on any exception.
-    async with transaction(request.app.state.sessionmaker) as tx:
+    # One transaction per request: commit once after the handler, roll back on any exception
+    # except one marked `keeps_writes` (a counted failed login): see db.transaction.
+    async with transaction(runtime_of(request).sessionmaker) as tx:
         yield tx
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return maker
+    return runtime_of(request).sessionmaker
 
 
 async def get_bus(request: Request) -> Bus:
-    bus: Bus = request.app.state.bus
-    return bus
+    return runtime_of(request).bus
 
 
 async def get_jobs(request: Request) -> Jobs:
-    jobs: Jobs = request.app.state.jobs
-    return jobs
+    return runtime_of(request).job_queue
 
 
+async def get_passwords(request: Request) -> Passwords:
+    return runtime_of(request).passwords
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
 # scope="function": the commit finishes before the response is sent (FastAPI >= 0.121), so a
 # failed commit can never be reported as success.
 TxDep = Annotated[Tx, Depends(get_tx, scope="function")]
@@ -70,7 +83,7 @@ get_current_user = current_principal
 async def get_current_user_row(
     request: Request, tx: TxDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
-    return await authenticate(request.app.state.access_tokens, tx, token)
+    return await authenticate(runtime_of(request).access_tokens, tx, token)
 
 
 # Who is asking: id, role, profile fields (frozen; read from the cache, never a transaction).

@@ -13,12 +13,11 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal, Protocol
 
 from arq import Retry, create_pool
 from arq.connections import ArqRedis, RedisSettings
-from arq.cron import next_cron
 from arq.jobs import Job, JobStatus
 from arq.worker import Function, func
 from loguru import logger
@@ -75,10 +74,10 @@ ContextFactory = Callable[[], Awaitable[JobContext]]
 
 @dataclass
 class InlineJobs:
-    """In-process runner with the same semantics as arq (unique ids, retries, crons)."""
+    """In-process runner with the same semantics as arq (unique ids, retries). Crons are
+    enqueued by the scheduler (backend/scheduler.py) on either runner."""
 
     specs: Sequence[JobSpec]
-    crons: Sequence[CronSpec] = ()
     context_factory: ContextFactory | None = None
     keep_results: int = 1000
     name: str = "inline"
@@ -89,15 +88,10 @@ class InlineJobs:
 
     def __post_init__(self) -> None:
         self._specs = {s.name: s for s in self.specs}
-        unknown = [c.job for c in self.crons if c.job not in self._specs]
-        if unknown:
-            raise ValueError(f"cron for unknown jobs: {unknown}")
 
     async def start(self) -> None:
         self._ctx = await self.context_factory() if self.context_factory else {}
         self._ctx.setdefault("jobs", self)
-        for cron in self.crons:
-            self._spawn(self._cron_loop(cron))
 
     async def close(self) -> None:
         for task in tuple(self._tasks):
@@ -171,32 +165,6 @@ class InlineJobs:
                 continue
             self._remember(JobInfo(job_id, "complete", result=result))
             return
-
-    async def _cron_loop(self, cron: CronSpec) -> None:
-        spec = self._specs[cron.job]
-        if cron.run_at_startup:
-            await self._cron_once(spec)
-        while True:
-            now = datetime.now(UTC)
-            at = next_cron(
-                now.replace(tzinfo=None),
-                second=set(cron.second),
-                minute=set(cron.minute) if cron.minute is not None else None,
-                hour=set(cron.hour) if cron.hour is not None else None,
-                microsecond=0,
-            ).replace(tzinfo=UTC)
-            await asyncio.sleep(max(0.0, (at - now).total_seconds()))
-            await self._cron_once(spec)
-
-    async def _cron_once(self, spec: JobSpec) -> None:
-        try:
-            await asyncio.wait_for(
-                spec.fn({**await self._context(), "job_id": "cron"}), spec.timeout_s
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.opt(exception=True).bind(job=spec.name).error("cron.failed")
 
 
 def retry_delay_s(attempt: int) -> float:

@@ -1,45 +1,61 @@
-"""App factory: `create_app(settings)`; the lifespan opens and closes engine, bus, jobs, feeds."""
+"""App factory: `create_app(settings)`, and the one list of every process's long-running parts.
+
+The lifespan opens the core (database, bus, jobs; runtime.py) and starts `PARTS` in order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from backend import metrics, worker
+from backend import metrics
 from backend.admin.router import router as admin_router
 from backend.auth.principals import principal_cache
 from backend.auth.router import router as auth_router
-from backend.bus import make_bus
 from backend.client_address import ClientAddressMiddleware
 from backend.config import Settings, get_settings
-from backend.db import make_engine, make_sessionmaker
 from backend.errors import ERROR_RESPONSES, install_error_handlers
-from backend.health import service as health_service
 from backend.health.router import router as health_router
 from backend.http_metrics import install_http_metrics
-from backend.jobs import ArqJobs, InlineJobs, Jobs
 from backend.logging import RequestContextMiddleware, setup_logging
+from backend.market.feed import market_feed
 from backend.market.router import router as market_router
+from backend.market.rulebook import symbol_rules
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.ratelimit import install_rate_limits
+from backend.realtime.lifespan import stream_hub
 from backend.realtime.router import router as realtime_router
-from backend.security import AccessTokens, Passwords
+from backend.runtime import Part, Process, Runtime, build_runtime, open_core, start_parts
+from backend.scheduler import job_scheduler
+from backend.server_options import install_log_filters
 from backend.spa import mount_spa
+from backend.trading.lifespan import trading_feed, trading_matcher
 from backend.trading.router import router as trading_router
-from backend.trading.tasks import trading_lifespan
 from backend.users.bootstrap import admin_bootstrap
 from backend.users.router import router as users_router
+from backend.worker import make_jobs
 
 API_PREFIX = "/api/v1"
 
-# Domain start-up hooks, entered in order after the core is up and left in reverse order.
-# Each takes the app and returns an async context manager (admin bootstrap, market ingestor, ...).
-Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-STARTUPS: list[Startup] = [principal_cache, admin_bootstrap, trading_lifespan]
+_SERVE: frozenset[Process] = frozenset({"api"})
+_EVERYWHERE: frozenset[Process] = frozenset({"api", "worker"})
+# Every long-running part of every process, in start order (left in reverse order). A part runs
+# in the processes it names; the singletons (ingestor, matcher, scheduler) hold a lease, so each
+# is active in exactly one process of the deployment (runtime.py, leases.py).
+PARTS: list[Part] = [
+    Part("auth.principal_cache", principal_cache, _SERVE),
+    Part("users.admin_bootstrap", admin_bootstrap, _SERVE),
+    Part("market.feed", market_feed, frozenset(("api", "ingestor"))),  # lease: market.ingestor
+    Part("realtime.hub", stream_hub, _SERVE),
+    Part("market.rules", symbol_rules, _EVERYWHERE),  # before trading: its engine reads them
+    Part("trading.feed", trading_feed, _EVERYWHERE),
+    Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
+    Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
+]
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -48,48 +64,11 @@ def _unique_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}".replace("_", "-")
 
 
-def _make_jobs(settings: Settings, app: FastAPI) -> Jobs:
-    if settings.use_inline_jobs:
-
-        async def context() -> dict[str, object]:
-            return {
-                "settings": settings,
-                "engine": app.state.engine,
-                "sessionmaker": app.state.sessionmaker,
-                "bus": app.state.bus,
-            }
-
-        return InlineJobs(worker.JOB_SPECS, worker.CRONS, context_factory=context)
-    assert settings.redis_url is not None
-    return ArqJobs(settings.redis_url, queue_name=worker.queue_name(settings))
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
-    bus = make_bus(
-        settings.redis_url,
-        prefix=settings.redis_prefix,
-        socket_timeout_s=settings.redis_socket_timeout_s,
-    )
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.bus = bus
-    app.state.readiness_checks = {
-        "database": health_service.database_check(engine),
-        "bus": health_service.bus_check(bus),
-    }
-    async with AsyncExitStack() as stack:
-        stack.push_async_callback(engine.dispose)
-        await bus.start()
-        stack.push_async_callback(bus.close)
-        jobs = _make_jobs(settings, app)
-        app.state.jobs = jobs
-        await jobs.start()
-        stack.push_async_callback(jobs.close)
-        for startup in STARTUPS:
-            await stack.enter_async_context(startup(app))
+    rt: Runtime = app.state.runtime
+    async with open_core(rt, make_jobs), AsyncExitStack() as stack:
+        await start_parts(stack, rt, PARTS)
         yield
 
 
@@ -109,16 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title=f"{settings.app_name} API",
         version="1.0.0",
-        description="Crypto demo-trading platform: live Binance market data, demo trading "
-        "under Binance's rules, alerts, analysis and forecasts.",
+        description="Crypto demo-trading platform: live Binance market data (or a replay of "
+        "recorded candles) and demo trading under Binance's spot rules.",
         lifespan=lifespan,
         generate_unique_id_function=_unique_id,
         responses=ERROR_RESPONSES,
     )
-    app.state.settings = settings
-    app.state.metrics = metrics  # domain counters exist (at zero) from the start
-    app.state.passwords = Passwords(fast=settings.fast_password_hashing)
-    app.state.access_tokens = AccessTokens(settings)
+    # The one key: everything the parts and the routes share (runtime.py).
+    app.state.runtime = build_runtime(settings, "api")
+    assert metrics  # the domain counters exist (at zero) from the start
+    install_log_filters()
     install_error_handlers(app)
 
     _include_routers(app)

@@ -1,89 +1,83 @@
-"""arq worker: the explicit list of every domain's jobs and crons.
+"""arq worker: the explicit list of every domain's jobs and crons, and the worker process.
 
-Run with `python -m backend.worker` (`make worker`). InlineJobs uses the same lists in-process.
+Run with `python -m backend.worker` (`make worker`; `make run` with Redis starts one). A worker
+runs the jobs and starts its parts from `main.PARTS` like the API does (the matcher and the
+scheduler as lease candidates). InlineJobs uses the same lists in-process.
 """
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from arq.connections import RedisSettings
-from arq.cron import cron
-from arq.typing import WorkerCoroutine
 from arq.worker import run_worker
 
 from backend.auth import tasks as auth_tasks
-from backend.bus import make_bus
 from backend.config import Settings, get_settings
-from backend.db import make_engine, make_sessionmaker
-from backend.jobs import CronSpec, JobContext, JobSpec, arq_function
+from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
 from backend.logging import setup_logging
 from backend.market import tasks as market_tasks
 from backend.trading import tasks as trading_tasks
+
+if TYPE_CHECKING:
+    from backend.runtime import Runtime
 
 JOB_SPECS: list[JobSpec] = [
     *auth_tasks.job_specs(),
     *trading_tasks.job_specs(),
     *market_tasks.job_specs(),
 ]
+# Fired by the one scheduler of the deployment (backend/scheduler.py), not by arq's own crons.
 CRONS: list[CronSpec] = [*auth_tasks.crons(), *trading_tasks.crons(), *market_tasks.crons()]
 
 
-async def build_context(settings: Settings) -> JobContext:
-    """What every job receives: settings, a sessionmaker and the bus (same in arq and inline)."""
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
-    bus = make_bus(
-        settings.redis_url,
-        prefix=settings.redis_prefix,
-        socket_timeout_s=settings.redis_socket_timeout_s,
-    )
-    await bus.start()
+def job_context(rt: Runtime) -> JobContext:
+    """What every job receives (same in arq and inline): settings, database, bus, runtime."""
     return {
-        "settings": settings,
-        "engine": engine,
-        "sessionmaker": make_sessionmaker(engine),
-        "bus": bus,
+        "settings": rt.settings,
+        "engine": rt.engine,
+        "sessionmaker": rt.sessionmaker,
+        "bus": rt.bus,
+        "runtime": rt,
     }
-
-
-async def close_context(ctx: JobContext) -> None:
-    await ctx["bus"].close()
-    await ctx["engine"].dispose()
 
 
 def queue_name(settings: Settings) -> str:
     return f"{settings.redis_prefix}jobs"
 
 
+def make_jobs(rt: Runtime) -> Jobs:
+    """The job queue of a process: in-process without Redis (or JOBS_INLINE), else arq."""
+    settings = rt.settings
+    if settings.use_inline_jobs:
+
+        async def context() -> JobContext:
+            return job_context(rt)
+
+        return InlineJobs(JOB_SPECS, context_factory=context)
+    assert settings.redis_url is not None
+    return ArqJobs(settings.redis_url, queue_name=queue_name(settings))
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
-    specs = {s.name: s for s in JOB_SPECS}
+    from backend.main import PARTS  # the one list of parts (main imports this module)
+    from backend.runtime import build_runtime, open_core, start_parts
 
     async def on_startup(ctx: JobContext) -> None:
         setup_logging(settings, process="worker")
-        ctx.update(await build_context(settings))
-        stack = AsyncExitStack()  # domain processes living as long as the worker
-        await stack.enter_async_context(trading_tasks.worker_matcher(ctx))
+        rt = build_runtime(settings, "worker")
+        stack = AsyncExitStack()  # the core and the parts, living as long as the worker
+        await stack.enter_async_context(open_core(rt, make_jobs))
+        await start_parts(stack, rt, PARTS)
+        ctx.update(job_context(rt))
         ctx["process_stack"] = stack
 
     async def on_shutdown(ctx: JobContext) -> None:
         await ctx["process_stack"].aclose()
-        await close_context(ctx)
 
     return {
         "functions": [arq_function(s) for s in JOB_SPECS],
-        "cron_jobs": [
-            cron(
-                cast("WorkerCoroutine", specs[c.job].fn),
-                name=f"cron:{c.job}",
-                second=set(c.second),
-                minute=set(c.minute) if c.minute is not None else None,
-                hour=set(c.hour) if c.hour is not None else None,
-                run_at_startup=c.run_at_startup,
-                timeout=specs[c.job].timeout_s,
-            )
-            for c in CRONS
-        ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),

@@ -1,4 +1,11 @@
-"""Readiness: every dependency the API needs, checked concurrently with a short timeout."""
+"""Readiness: what this process needs to serve requests, plus what it only reports.
+
+`required` checks (the database) decide the status code: a pod that fails one cannot serve
+requests and is taken out of the load balancer. `info` checks (the bus, the market feed) are
+reported in the same body, never failing it: a quiet market feed or a Redis outage must not
+take login and trading down on every replica (a Redis outage degrades rate limits to local
+counters and the bus to this process; the feed's state is `starting`, `up` or `down`).
+"""
 
 from __future__ import annotations
 
@@ -37,17 +44,23 @@ def bus_check(bus: Bus) -> Check:
     return check
 
 
-async def readiness(checks: dict[str, Check], *, timeout_s: float = 2.0) -> Readiness:
+async def readiness(
+    required: dict[str, Check], info: dict[str, Check] | None = None, *, timeout_s: float = 2.0
+) -> Readiness:
+    """Every check concurrently; ready iff every required one is ok. Each entry says
+    `required: true|false`."""
+
     async def run(check: Check) -> dict[str, Any]:
         try:
-            ok, info = await asyncio.wait_for(check(), timeout_s)
+            ok, details = await asyncio.wait_for(check(), timeout_s)
         except TimeoutError:
             return {"ok": False, "error": "timeout"}
         except Exception as exc:
             return {"ok": False, "error": type(exc).__name__}
-        return {"ok": ok, **info}
+        return {"ok": ok, **details}
 
-    names = list(checks)
-    results = await asyncio.gather(*(run(checks[n]) for n in names))
-    by_name = dict(zip(names, results, strict=True))
-    return Readiness(all(r["ok"] for r in results), by_name)
+    info = info or {}
+    names = [*required, *info]
+    results = await asyncio.gather(*(run(required.get(n) or info[n]) for n in names))
+    by_name = {n: {**r, "required": n in required} for n, r in zip(names, results, strict=True)}
+    return Readiness(all(by_name[n]["ok"] for n in required), by_name)

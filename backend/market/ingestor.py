@@ -1,9 +1,8 @@
 """The market ingestor: exactly one per deployment feeds the pipeline from the chosen source.
 
-* Embedded default (no REDIS_URL): the API process runs it as a lifespan task, no lock needed.
-* With Redis: `python -m backend.market.ingestor` (`make ingestor`); a Redis lock with expiry
-  (SET NX PX, renewed every ttl/3 by its holder) lets standby copies wait and take over within
-  one ttl when the holder dies.
+Which process ingests is decided by the `market.ingestor` lease (market/feed.py): any API
+process (unless RUN_INGESTOR=no) and any `python -m backend.market.ingestor` (`make ingestor`)
+process is a candidate; a standby takes over within one lease ttl when the holder dies.
 MARKET_SOURCE=auto picks Binance when its REST API answers, else replay when MARKET_REPLAY_DIR is
 set, else reports the error in the status (and so in /health/ready).
 """
@@ -13,16 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import uuid
 
-import redis.asyncio as aioredis
 from loguru import logger
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.bus import Bus, make_bus
+from backend.bus import Bus
 from backend.config import Settings, get_settings
-from backend.db import make_engine, make_sessionmaker
 from backend.logging import setup_logging
 from backend.market.depth import start_depth, stop_depth
 from backend.market.pipeline import Pipeline
@@ -101,96 +96,24 @@ async def run_feed(
         await asyncio.sleep(RESTART_DELAY_S)
 
 
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-
-
-class RedisLock:
-    """A single-holder lease: acquire waits, `hold()` renews and returns if the lease is lost."""
-
-    def __init__(self, url: str, key: str, ttl_s: float = 15.0) -> None:
-        self.redis = aioredis.Redis.from_url(url)
-        self.key = key
-        self.ttl_ms = int(ttl_s * 1000)
-        self.token = uuid.uuid4().hex
-
-    async def acquire(self) -> None:
-        while True:
-            try:
-                if await self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms):
-                    logger.bind(key=self.key).info("market.ingestor.lock_acquired")
-                    return
-            except (RedisError, OSError) as exc:
-                logger.bind(error=str(exc)).warning("market.ingestor.lock_error")
-            await asyncio.sleep(self.ttl_ms / 3000)
-
-    async def hold(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl_ms / 3000)
-            try:
-                renewed = await self.redis.eval(_RENEW, 1, self.key, self.token, self.ttl_ms)
-            except (RedisError, OSError):
-                continue  # keep trying until the lease would have run out
-            if not renewed:
-                logger.bind(key=self.key).error("market.ingestor.lock_lost")
-                return
-
-    async def release(self) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self.redis.eval(_RELEASE, 1, self.key, self.token)
-        await self.redis.aclose()
-
-
-async def run_locked(
-    settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    bus: Bus,
-    state: MarketState,
-) -> None:
-    """`run_feed` under the deployment-wide lock (when Redis is configured)."""
-    if settings.redis_url is None:
-        await run_feed(settings, sessionmaker, bus, state)
-        return
-    lock = RedisLock(settings.redis_url, f"{settings.redis_prefix}market:ingestor")
-    try:
-        while True:
-            await lock.acquire()
-            feed = asyncio.create_task(run_feed(settings, sessionmaker, bus, state))
-            holder = asyncio.create_task(lock.hold())
-            done, _ = await asyncio.wait({feed, holder}, return_when=asyncio.FIRST_COMPLETED)
-            for task in (feed, holder):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            if feed in done:
-                return
-    finally:
-        await lock.release()
-
-
 async def main() -> None:
+    """`make ingestor`: a process whose one part is the market feed (a candidate for its lease)."""
+    from backend.main import PARTS  # the one list of parts; imported here (main imports market)
+    from backend.runtime import build_runtime, open_core, start_parts
+    from backend.worker import make_jobs
+
     settings = get_settings()
-    setup_logging(settings)
-    engine = make_engine(settings.database_url, pool_size=4)
-    bus = make_bus(
-        settings.redis_url,
-        prefix=settings.redis_prefix,
-        socket_timeout_s=settings.redis_socket_timeout_s,
-    )
-    await bus.start()
-    state = MarketState(settings.market_symbols, settings.market_intervals)
-    feed = asyncio.create_task(run_locked(settings, make_sessionmaker(engine), bus, state))
+    setup_logging(settings, process="ingestor")
+    rt = build_runtime(settings, "ingestor")
+    stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        # Stop by cancelling: the pipeline flushes its buffered candles and the lock is released
-        # (a supervisor's SIGTERM would otherwise skip every `finally`).
-        loop.add_signal_handler(sig, feed.cancel)
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await feed
-    finally:
-        await bus.close()
-        await engine.dispose()
+        # Stop by leaving the parts: the pipeline flushes its buffered candles and the lease is
+        # released (a supervisor's SIGTERM would otherwise skip every `finally`).
+        loop.add_signal_handler(sig, stopping.set)
+    async with open_core(rt, make_jobs), contextlib.AsyncExitStack() as stack:
+        await start_parts(stack, rt, PARTS)
+        await stopping.wait()
 
 
 if __name__ == "__main__":

@@ -84,6 +84,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     working_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The market trade that triggered a stop order (`orders.trade_key`): never a maker fill for it.
+    trigger_trade: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     @property
     def is_open(self) -> bool:

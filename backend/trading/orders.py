@@ -182,13 +182,34 @@ async def cancel_order(
     return order
 
 
+def trade_key(tick: Tick) -> str:
+    """One market trade's identity for the trigger guard. The price is part of it because the
+    candle catch-up's four vertices share one source id (catchup.py): a stop triggered at a
+    candle's low may still fill at the same candle's high."""
+    return f"{tick.trade_id}@{tick.price}"
+
+
+def goes_through(side: Side, limit: Decimal, price: Decimal) -> bool:
+    """A resting limit fills only from a trade strictly beyond its price (matching.py)."""
+    return price < limit if side is Side.BUY else price > limit
+
+
 async def on_market_tick(
-    tx: Tx, bus: Bus, engine: TradingEngine, order_id: int, tick: Tick
+    tx: Tx,
+    bus: Bus,
+    engine: TradingEngine,
+    order_id: int,
+    tick: Tick,
+    *,
+    seen_at: datetime | None = None,
 ) -> Order | None:
     """Apply one market trade to one indexed order: a maker fill, or a stop trigger.
 
     Idempotent per (order, market trade id); an order canceled meanwhile is left alone.
-    Returns the order if it is still open afterwards (the caller re-indexes it).
+    Whatever the caller's index says, a working limit fills only from a trade that goes through
+    its price, never from the trade that triggered it, and never from a trade this process saw
+    (`seen_at`) before the order was placed. Returns the order if it is still open afterwards
+    (the caller re-indexes it).
     """
     accounts = AccountRepository(tx.session)
     orders = OrderRepository(tx.session)
@@ -213,14 +234,21 @@ async def on_market_tick(
             return order
         order.is_working = True
         order.working_at = tick.at
+        order.trigger_trade = trade_key(tick)
         execution.work_limit(engine, batch, execution.crossing_price(engine, r, order, tick.price))
     else:
+        assert order.price is not None
+        if not goes_through(Side(order.side), order.price, tick.price):
+            return order  # a stale or foreign index entry: this trade does not reach the price
+        if order.trigger_trade is not None and order.trigger_trade == trade_key(tick):
+            return order  # the trade that triggered it (applied again by another matcher)
+        if seen_at is not None and order.created_at > seen_at:
+            return order  # a trade from before the order existed (a replayed backlog)
         if await TradeRepository(tx.session).exists(order.id, tick.trade_id):
             return order
         qty = fill_quantity(order.remaining, tick.qty, r.step_size)
         if qty <= 0:
             return order
-        assert order.price is not None
         execution.fill(engine, batch, order.price, qty, tick.trade_id, True)
     await _finish(tx, bus, account.id, batch)
     return order if order.is_open else None

@@ -14,7 +14,6 @@ from arq.worker import Worker
 
 from backend.jobs import (
     ArqJobs,
-    CronSpec,
     InlineJobs,
     JobContext,
     JobInfo,
@@ -142,28 +141,6 @@ async def test_deferred_job_waits(jobs: Jobs) -> None:
     await asyncio.sleep(0.2)
     assert (await jobs.info(job_id)).state in ("queued", "in_progress")
     assert (await wait_state(jobs, job_id, "complete")).result == 2
-
-
-async def test_inline_cron_runs_on_schedule() -> None:
-    ticks: list[float] = []
-
-    async def tick(ctx: JobContext) -> None:
-        ticks.append(asyncio.get_running_loop().time())
-
-    runner = InlineJobs(
-        [JobSpec("test.tick", tick)], [CronSpec("test.tick", second=frozenset(range(60)))]
-    )
-    await runner.start()
-    try:
-        await asyncio.wait_for(_until(lambda: len(ticks) >= 2), 5)
-    finally:
-        await runner.close()
-    assert ticks[1] - ticks[0] == pytest.approx(1.0, abs=0.3)
-
-
-def test_cron_for_unknown_job_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown jobs"):
-        InlineJobs([], [CronSpec("nope")])
 
 
 async def _until(cond: Any) -> None:

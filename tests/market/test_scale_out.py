@@ -1,5 +1,5 @@
-"""Redis deployments: one ingestor per deployment (lock with expiry), and API replicas that
-serve /ticker and the forming kline from the bus frames of the ingestor elsewhere."""
+"""Redis deployments: API replicas that serve /ticker and the forming kline from the bus frames
+of the ingestor elsewhere (the ingestor's lease is tested in tests/core/test_leases.py)."""
 
 from __future__ import annotations
 
@@ -11,29 +11,12 @@ import pytest
 from backend.bus import RedisBus
 from backend.integrations.binance.schemas import parse_kline_event, parse_ticker_event
 from backend.main import create_app
-from backend.market.ingestor import RedisLock
 from backend.market.pipeline import frame
 from backend.market.state import STATUS_CHANNEL
 from tests.conftest import REDIS_URL, asgi_client, make_settings
 from tests.fakes.binance_events import kline_event, kline_row, ticker_event
 
 T0 = 1_735_689_600_000
-
-
-async def test_second_ingestor_waits_until_the_lease_is_free(redis_prefix: str) -> None:
-    key = f"{redis_prefix}market:ingestor"
-    first, second = RedisLock(REDIS_URL, key, ttl_s=0.6), RedisLock(REDIS_URL, key, ttl_s=0.6)
-    await first.acquire()
-    waiting = asyncio.create_task(second.acquire())
-    holder = asyncio.create_task(first.hold())
-    await asyncio.sleep(1.0)  # longer than the ttl: the holder's renewals keep the lease
-    assert not waiting.done()
-    holder.cancel()  # the holder dies without releasing: the lease runs out by itself
-    await asyncio.wait_for(waiting, 5)
-    # The old holder, were it still running, notices the loss instead of ingesting beside it.
-    await asyncio.wait_for(first.hold(), 5)
-    await first.release()
-    await second.release()
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)

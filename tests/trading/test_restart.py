@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from decimal import Decimal as D
 from pathlib import Path
 
 from backend.main import create_app
+from backend.market.rulebook import symbol_rules
+from backend.runtime import build_runtime
 from backend.trading import tasks
+from backend.trading.lifespan import trading_feed, trading_matcher
 from tests.conftest import asgi_client
 from tests.trading.conftest import make_user, tick, trade_frame, trading_settings
 
@@ -30,9 +34,11 @@ async def test_resting_order_fills_after_a_restart_exactly_once(
             await tick(first, "BTCUSDT", "61000.01", qty="0.002", trade_id=500)  # partial fill
     second = create_app(settings)  # a new process: nothing in memory
     async with second.router.lifespan_context(second):
-        await second.state.trading_matcher.drain()
-        assert oid in second.state.trading.index
-        assert second.state.trading.prices.last["BTCUSDT"] == D("61000.01")  # seeded from marks
+        await second.state.runtime.trading_matcher.drain()
+        assert oid in second.state.runtime.trading.index
+        assert second.state.runtime.trading.prices.last["BTCUSDT"] == D(
+            "61000.01"
+        )  # seeded from marks
         await tick(second, "BTCUSDT", "61000.01", qty="0.002", trade_id=500)  # re-delivered
         async with asgi_client(second) as c:
             o = (await c.get(f"/api/v1/orders/{oid}", headers=h)).json()
@@ -51,7 +57,10 @@ async def test_equity_snapshot_job_feeds_the_equity_curve(db_url: str, tmp_path:
         await tick(app, "BTCUSDT", "60000")
         async with asgi_client(app) as c:
             await c.get("/api/v1/account", headers=h)
-            ctx = {"settings": app.state.settings, "sessionmaker": app.state.sessionmaker}
+            ctx = {
+                "settings": app.state.runtime.settings,
+                "sessionmaker": app.state.runtime.sessionmaker,
+            }
             assert await tasks.snapshot_equity(ctx, force=True) >= 1
             points = (await c.get("/api/v1/portfolio/equity", headers=h)).json()
             # (the in-process cron may add a point of its own at a 5-minute boundary)
@@ -64,21 +73,28 @@ async def test_matcher_can_run_in_the_worker_instead_of_the_api(
     settings = trading_settings(db_url, tmp_path, trading_run_matcher="worker")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        assert app.state.trading_matcher is None  # the API only publishes and prices
-        ctx = {"settings": settings, "sessionmaker": app.state.sessionmaker, "bus": app.state.bus}
-        async with tasks.worker_matcher(ctx):
-            matcher = ctx["trading_matcher"]
+        assert app.state.runtime.trading_matcher is None  # the API only publishes and prices
+        worker = build_runtime(settings, "worker")
+        worker.bus = app.state.runtime.bus  # one process here: share its in-process bus
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(symbol_rules(worker))
+            await stack.enter_async_context(trading_feed(worker))
+            await stack.enter_async_context(trading_matcher(worker))
+            matcher = worker.trading_matcher
+            assert matcher is not None
             await matcher.drain()
             _, h = await make_user(app)
             frame = trade_frame("BTCUSDT", "60000")
-            await app.state.bus.publish("btcusdt@trade", frame)
+            await app.state.runtime.bus.publish("btcusdt@trade", frame)
             await matcher.drain()
             async with asgi_client(app) as c:
                 r = await c.post(
                     "/api/v1/orders", headers=h, json={**LIMIT, "side": "BUY", "price": "59000"}
                 )
                 oid = r.json()["id"]
-                await app.state.bus.publish("btcusdt@trade", trade_frame("BTCUSDT", "58000", "1"))
+                await app.state.runtime.bus.publish(
+                    "btcusdt@trade", trade_frame("BTCUSDT", "58000", "1")
+                )
                 await matcher.drain()
                 o = (await c.get(f"/api/v1/orders/{oid}", headers=h)).json()
                 assert o["status"] == "FILLED"
