@@ -307,7 +307,7 @@ async def bench_ours(cmd: Connection, counter: Any, args: argparse.Namespace) ->
 
     from backend.config import Settings
     from backend.main import create_app
-    from backend.realtime.router import uvicorn_options
+    from backend.server_options import uvicorn_options
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -341,12 +341,12 @@ async def bench_ours(cmd: Connection, counter: Any, args: argparse.Namespace) ->
     while not server.started:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    bus = app.state.bus
+    bus = app.state.runtime.bus
 
     async def publish(payload: bytes) -> None:
         await bus.publish(STREAM, payload)
 
-    target = Target("ours", port, publish, lambda: app.state.hub.subscriber_count(STREAM))
+    target = Target("ours", port, publish, lambda: app.state.runtime.hub.subscriber_count(STREAM))
     try:
         return await run_phases(target, cmd, counter, args)
     finally:

@@ -72,12 +72,12 @@ async def test_lock_ends_after_duration_and_old_failures_expire(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     await register(client)
-    settings, passwords = app.state.settings, app.state.passwords
+    settings, passwords = app.state.runtime.settings, app.state.runtime.passwords
     now = datetime.now(UTC)
 
     async def attempt(password: str, at: datetime) -> type[Exception] | None:
         # the error is caught inside the transaction so its writes commit, as AuthTxDep does
-        async with transaction(app.state.sessionmaker) as tx:
+        async with transaction(app.state.runtime.sessionmaker) as tx:
             try:
                 await auth_service.login(
                     tx,

@@ -28,7 +28,7 @@ async def test_login_by_username_or_email_any_case(client: httpx.AsyncClient) ->
 async def test_access_token_claims(client: httpx.AsyncClient, app: FastAPI) -> None:
     user = await register(client)
     token = (await login_resp(client)).json()["access_token"]
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     claims = jwt.decode(
         token,
         settings.secret_key.get_secret_value(),
@@ -66,7 +66,7 @@ async def test_missing_form_fields_is_422(client: httpx.AsyncClient) -> None:
 
 async def test_disabled_account_cannot_log_in(client: httpx.AsyncClient, app: FastAPI) -> None:
     user = await register(client)
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         await session.execute(update(User).where(User.id == user["id"]).values(is_active=False))
         await session.commit()
     right = await login_resp(client)
@@ -82,13 +82,13 @@ async def test_bcrypt_hash_is_accepted_and_upgraded_to_argon2(
 ) -> None:
     user = await register(client)
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         await session.execute(
             update(User).where(User.id == user["id"]).values(password_hash=legacy)
         )
         await session.commit()
     assert (await login_resp(client)).status_code == 200
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         stored = (
             await session.execute(select(User.password_hash).where(User.id == user["id"]))
         ).scalar_one()
@@ -98,7 +98,7 @@ async def test_bcrypt_hash_is_accepted_and_upgraded_to_argon2(
 
 async def test_password_is_stored_as_argon2id(client: httpx.AsyncClient, app: FastAPI) -> None:
     user = await register(client)
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         stored = (
             await session.execute(select(User.password_hash).where(User.id == user["id"]))
         ).scalar_one()

@@ -16,7 +16,7 @@ from tests.auth.helpers import ME, bearer, error_code, signup
 
 
 def _claims(app: FastAPI, user_id: int, **overrides: Any) -> dict[str, Any]:
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -33,7 +33,7 @@ def _claims(app: FastAPI, user_id: int, **overrides: Any) -> dict[str, Any]:
 
 
 def _sign(app: FastAPI, claims: dict[str, Any], key: str | None = None) -> str:
-    secret = key or app.state.settings.secret_key.get_secret_value()
+    secret = key or app.state.runtime.settings.secret_key.get_secret_value()
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -89,7 +89,7 @@ async def test_alg_none_is_401(client: httpx.AsyncClient, app: FastAPI) -> None:
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 async def test_other_hmac_algorithm_is_401(client: httpx.AsyncClient, app: FastAPI) -> None:
     grant = await signup(client)
-    secret = app.state.settings.secret_key.get_secret_value()
+    secret = app.state.runtime.settings.secret_key.get_secret_value()
     token = jwt.encode(_claims(app, grant["user"]["id"]), secret, algorithm="HS512")
     assert (await _me(client, token)).status_code == 401
 

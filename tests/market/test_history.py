@@ -130,10 +130,10 @@ async def test_backfill_job_runs_through_the_job_runner(db_url: str, tmp_path: P
         )
         app = create_app(make_settings(db_url, tmp_path, binance_rest_url=fake.rest_url))
         async with app.router.lifespan_context(app):
-            first = await app.state.jobs.run_now(
+            first = await app.state.runtime.jobs.run_now(
                 "market.backfill", interval="1h", since="2024-01-01", symbols=["BTCUSDT"]
             )
-            again = await app.state.jobs.run_now(
+            again = await app.state.runtime.jobs.run_now(
                 "market.backfill", interval="1h", since=T0, symbols=["BTCUSDT"]
             )
     assert first["new"] == 30 and again["new"] == 0

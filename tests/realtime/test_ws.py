@@ -30,7 +30,7 @@ async def subscribed(
 ) -> None:
     assert await call(ws, "SUBSCRIBE", streams, 7) == {"result": None, "id": 7}
     for name in streams:
-        await bus_ready(srv, name, redis, srv.app.state.settings)
+        await bus_ready(srv, name, redis, srv.app.state.runtime.settings)
 
 
 async def test_subscriber_receives_the_published_bytes_unchanged(
@@ -55,7 +55,7 @@ async def test_unsubscribe_stops_delivery_and_releases_the_bus_channel(
     # miniTicker channels: no other domain of the app follows them on the bus, so the Redis
     # subscription count shows the hub's own (the market and trading domains follow tickers,
     # klines and trades in every API process).
-    settings = server.app.state.settings
+    settings = server.app.state.runtime.settings
     mini = "btcusdt@miniTicker"
     async with server.connect() as ws:
         await subscribed(server, ws, [mini, "btcusdt@kline_1m"], redis_client)
@@ -288,7 +288,7 @@ async def test_a_client_that_does_not_answer_pings_is_closed(ws_settings: WsSett
 async def test_subscribe_sends_the_latest_snapshot_right_after_the_reply(server: Server) -> None:
     latest = event(TICKER, 41)
     # the seam a domain fills in (the market domain: its latest ticker per symbol)
-    server.app.state.stream_snapshot = lambda stream: latest if stream == TICKER else None
+    server.app.state.runtime.stream_snapshot = lambda stream: latest if stream == TICKER else None
     async with server.connect() as ws:
         reply = await call(ws, "SUBSCRIBE", [TICKER, "btcusdt@trade"], 1)
         assert reply == {"result": None, "id": 1}

@@ -28,7 +28,7 @@ def user_event(user_id: int, n: int) -> bytes:
 async def test_auth_then_user_stream_delivers_only_own_events(
     server: Server, redis_client: aioredis.Redis
 ) -> None:
-    settings = server.app.state.settings
+    settings = server.app.state.runtime.settings
     a, b = await make_user(server, "alice"), await make_user(server, "bob")
     async with server.connect() as alice, server.connect(f"token={token(settings, b)}") as bob:
         assert await call(alice, "AUTH", [token(settings, a)], 1) == {"result": None, "id": 1}
@@ -46,7 +46,7 @@ async def test_auth_then_user_stream_delivers_only_own_events(
 
 @pytest.mark.parametrize("bus_kind", ["memory"])
 async def test_reauth_as_another_user_moves_the_user_stream(server: Server) -> None:
-    settings = server.app.state.settings
+    settings = server.app.state.runtime.settings
     one, two = await make_user(server, "one"), await make_user(server, "two")
     async with server.connect() as ws:
         await call(ws, "AUTH", [token(settings, one)], 1)
@@ -72,7 +72,7 @@ async def test_bad_query_token_gets_an_error_frame_and_stays_anonymous(server: S
 
 @pytest.mark.parametrize("bus_kind", ["memory"])
 async def test_expired_foreign_revoked_or_disabled_tokens_are_refused(server: Server) -> None:
-    settings = server.app.state.settings
+    settings = server.app.state.runtime.settings
     uid = await make_user(server, "carol")
     blocked = await make_user(server, "dave", active=False)
     stale = token(settings, uid, now=datetime.now(UTC) - timedelta(hours=2))
@@ -90,7 +90,7 @@ async def test_expired_foreign_revoked_or_disabled_tokens_are_refused(server: Se
 @pytest.mark.parametrize("bus_kind", ["memory"])
 async def test_user_stream_stops_when_the_token_expires(ws_settings: WsSettings) -> None:
     async with serve(ws_settings(access_token_ttl_s=1)) as srv, srv.connect() as ws:
-        settings = srv.app.state.settings
+        settings = srv.app.state.runtime.settings
         await call(ws, "AUTH", [token(settings, await make_user(srv, "erin"))], 1)
         assert await call(ws, "SUBSCRIBE", ["user", "btcusdt@ticker"], 2) == {
             "result": None,
@@ -122,7 +122,7 @@ async def test_query_token_never_reaches_the_logs(ws_settings: WsSettings) -> No
     async with serve(ws_settings(log_level="INFO")) as srv:
         uvicorn_log.addHandler(records)  # after create_app: setup_logging resets handlers
         try:
-            secret = token(srv.app.state.settings, await make_user(srv, "frank"))
+            secret = token(srv.app.state.runtime.settings, await make_user(srv, "frank"))
             async with srv.connect(f"token={secret}&x=1") as ws:
                 assert await call(ws, "SUBSCRIBE", ["user"], 1) == {"result": None, "id": 1}
         finally:

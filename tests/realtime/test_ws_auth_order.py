@@ -12,7 +12,7 @@ from tests.realtime.conftest import Server, make_user, token, wait_until
 
 @pytest.mark.parametrize("bus_kind", ["memory"])
 async def test_subscribe_user_right_behind_auth_is_accepted(server: Server) -> None:
-    settings = server.app.state.settings
+    settings = server.app.state.runtime.settings
     uid = await make_user(server, "quick")
     async with server.connect() as ws:
         auth = {"method": "AUTH", "params": [token(settings, uid)], "id": 1}

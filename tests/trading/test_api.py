@@ -345,7 +345,7 @@ async def test_user_stream_gets_execution_reports_then_balances_in_commit_order(
     uid, h = await make_user(tapp)
     await tick(tapp, "BTCUSDT", "60000")
     frames: list[dict[str, object]] = []
-    sub = await tapp.state.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    sub = await tapp.state.runtime.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
     try:
         await tclient.post(
             "/api/v1/orders",
@@ -415,7 +415,7 @@ async def test_execution_report_has_every_field_of_binances_sample(
     uid, h = await make_user(tapp)
     await tick(tapp, "BTCUSDT", "60000")
     frames: list[dict[str, object]] = []
-    sub = await tapp.state.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    sub = await tapp.state.runtime.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
     try:
         await tclient.post(
             "/api/v1/orders",
@@ -448,10 +448,10 @@ async def test_fills_from_the_market_pipelines_own_trade_frames(
         ev = TradeEvent(
             1_700_000_000_000, "BTCUSDT", trade_id, D(price), D("1"), 1_700_000_000_000, False
         )
-        await tapp.state.bus.publish(
+        await tapp.state.runtime.bus.publish(
             "btcusdt@trade", frame("btcusdt@trade", ev.to_binance(), "replay")
         )
-        await tapp.state.trading_matcher.drain()
+        await tapp.state.runtime.trading_matcher.drain()
 
     _, h = await make_user(tapp)
     await market_trade("60000", 1)

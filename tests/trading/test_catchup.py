@@ -44,8 +44,8 @@ def frame_at(symbol: str, price: str, t_ms: int, qty: str = "1") -> bytes:
 
 
 async def trade_at(app: FastAPI, symbol: str, price: str, t_ms: int) -> None:
-    await app.state.bus.publish(f"{symbol.lower()}@trade", frame_at(symbol, price, t_ms))
-    await app.state.trading_matcher.drain()
+    await app.state.runtime.bus.publish(f"{symbol.lower()}@trade", frame_at(symbol, price, t_ms))
+    await app.state.runtime.trading_matcher.drain()
 
 
 def kline(open_ms: int, o: str, h: str, low: str, c: str, volume: str, trades: int) -> Kline:
@@ -58,7 +58,7 @@ def kline(open_ms: int, o: str, h: str, low: str, c: str, volume: str, trades: i
 
 async def store(app: FastAPI, *klines: Kline) -> None:
     """Closed candles stored the way the ingest pipeline stores them."""
-    async with transaction(app.state.sessionmaker) as tx:
+    async with transaction(app.state.runtime.sessionmaker) as tx:
         await CandleRepository(tx.session).insert_candles(
             [candle_row(k, "binance") for k in klines]
         )
@@ -74,7 +74,7 @@ async def place(c: httpx.AsyncClient, h: dict[str, str], **order: str) -> int:
 
 
 async def orders_and_trades(app: FastAPI) -> tuple[dict[int, Order], list[Trade]]:
-    async with app.state.sessionmaker() as s:
+    async with app.state.runtime.sessionmaker() as s:
         orders = {o.id: o for o in (await s.execute(select(Order))).scalars()}
         trades = list((await s.execute(select(Trade).order_by(Trade.id))).scalars())
     return orders, trades
@@ -95,7 +95,7 @@ async def test_orders_resting_through_a_restart_fill_from_stored_candles_exactly
     first = create_app(settings)
     async with first.router.lifespan_context(first):
         uid, h = await make_user(first)
-        first.state.trading.prices.update("BTCUSDT", D("60000"), None)
+        first.state.runtime.trading.prices.update("BTCUSDT", D("60000"), None)
         async with asgi_client(first) as c:
             await place(c, h, side="BUY", type="MARKET", quantity="0.01")
             buy = await place(c, h, side="BUY", type="LIMIT", quantity="0.002", price="59000")
@@ -136,28 +136,28 @@ async def test_orders_resting_through_a_restart_fill_from_stored_candles_exactly
         # a low exactly at the price does not trade through it; m0 began before the checkpoint
         assert orders[at_low].status == "NEW" and orders[deep].status == "NEW"
         assert len(trades) == 6  # the market buy + 5 candle fills
-        index = second.state.trading.index
+        index = second.state.runtime.trading.index
         assert {buy, sell, stop} & set(index.ids()) == set()
         assert index.entry(big) == ("BTCUSDT", Book.BUY_LIMIT, D("59500"))
         assert index.entry(at_low) == ("BTCUSDT", Book.BUY_LIMIT, D("58000"))
-        await assert_ledger_whole(second.state.sessionmaker, uid)
+        await assert_ledger_whole(second.state.runtime.sessionmaker, uid)
 
         # A second catch-up of the same period (e.g. a crash before the checkpoint moved) adds
         # nothing: each fill is keyed by (order, candle).
         since = catchup.Anchor(at_ms(t0), time.time())
         until = Tick("BTCUSDT", D("60000"), D("1"), "binance:again", at_ms(t1))
-        matcher = second.state.trading_matcher
+        matcher = second.state.runtime.trading_matcher
         again = await catchup.catch_up(
-            second.state.trading, second.state.sessionmaker, second.state.bus, "BTCUSDT",
+            second.state.runtime.trading, second.state.runtime.sessionmaker, second.state.runtime.bus, "BTCUSDT",
             since, until, time.time(),
         )  # fmt: skip
         assert again.candles == 3
         assert len((await orders_and_trades(second))[1]) == 6
         await matcher.drain()
-        async with second.state.sessionmaker() as s:
+        async with second.state.runtime.sessionmaker() as s:
             cp = await s.get(MatcherCheckpoint, "BTCUSDT")
             assert cp is not None and cp.last_trade_at == at_ms(t1)
-        await assert_ledger_whole(second.state.sessionmaker, uid)
+        await assert_ledger_whole(second.state.runtime.sessionmaker, uid)
     third = create_app(settings)  # and the next restart replays nothing more
     async with third.router.lifespan_context(third):
         await trade_at(third, "BTCUSDT", "60000", t1 + 20_000)
@@ -172,12 +172,12 @@ async def test_an_order_placed_while_the_matcher_was_down_ignores_older_candles(
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         uid, h = await make_user(app)
-        app.state.trading.prices.update("BTCUSDT", D("60000"), None)
+        app.state.runtime.trading.prices.update("BTCUSDT", D("60000"), None)
         async with asgi_client(app) as c:
             old = await place(c, h, side="BUY", type="LIMIT", quantity="0.002", price="59000")
             new = await place(c, h, side="BUY", type="LIMIT", quantity="0.002", price="59000")
     ten_ago = datetime.now(UTC) - timedelta(minutes=10)
-    async with transaction(app.state.sessionmaker) as tx:
+    async with transaction(app.state.runtime.sessionmaker) as tx:
         # live feed: the matcher's last trade 10 minutes ago (market time = wall time); `old`
         # rested before that, `new` was placed just now, during the downtime
         tx.session.add(
@@ -198,7 +198,7 @@ async def test_an_order_placed_while_the_matcher_was_down_ignores_older_candles(
         assert orders[old].status == "FILLED"
         assert orders[new].status == "NEW"  # every stored candle is older than the order
         assert [t.order_id for t in trades] == [old]
-        await assert_ledger_whole(restarted.state.sessionmaker, uid)
+        await assert_ledger_whole(restarted.state.runtime.sessionmaker, uid)
 
 
 async def test_a_gap_in_the_trade_stream_is_caught_up_while_running(
@@ -209,7 +209,7 @@ async def test_a_gap_in_the_trade_stream_is_caught_up_while_running(
     app = create_app(settings)
     async with app.router.lifespan_context(app), asgi_client(app) as c:
         uid, h = await make_user(app)
-        app.state.trading.prices.update("BTCUSDT", D("60000"), None)
+        app.state.runtime.trading.prices.update("BTCUSDT", D("60000"), None)
         oid = await place(c, h, side="BUY", type="LIMIT", quantity="0.002", price="59000")
         await trade_at(app, "BTCUSDT", "60000", base + 5_000)
         # the bus lost the trades of minutes 1-3 (a Redis outage); the candles were stored
@@ -218,7 +218,7 @@ async def test_a_gap_in_the_trade_stream_is_caught_up_while_running(
         orders, trades = await orders_and_trades(app)
         assert orders[oid].status == "FILLED"
         assert [t.source_trade_id for t in trades] == [f"candle:BTCUSDT:{base + 2 * MIN}"]
-        await assert_ledger_whole(app.state.sessionmaker, uid)
+        await assert_ledger_whole(app.state.runtime.sessionmaker, uid)
 
 
 async def test_market_time_going_backwards_replays_nothing(db_url: str, tmp_path: Path) -> None:
@@ -229,7 +229,7 @@ async def test_market_time_going_backwards_replays_nothing(db_url: str, tmp_path
     app = create_app(settings)
     async with app.router.lifespan_context(app), asgi_client(app) as c:
         _, h = await make_user(app)
-        app.state.trading.prices.update("BTCUSDT", D("60000"), None)
+        app.state.runtime.trading.prices.update("BTCUSDT", D("60000"), None)
         oid = await place(c, h, side="BUY", type="LIMIT", quantity="0.002", price="59000")
         await trade_at(app, "BTCUSDT", "60000", base + 30 * MIN)
         await store(app, *(kline(base + i * MIN, "60000", "60000", "58000", "60000", "1", 5)

@@ -72,7 +72,7 @@ async def test_cancel_racing_a_fill_has_one_winner_and_the_ledger_stays_whole(
 ) -> None:
     _, h = await make_user(tapp)
     await tick(tapp, "BTCUSDT", "60000")
-    matcher = tapp.state.trading_matcher
+    matcher = tapp.state.runtime.trading_matcher
     outcomes = set()
     for i in range(12):
         r = await tclient.post(

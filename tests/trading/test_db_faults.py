@@ -61,7 +61,7 @@ async def test_lost_connections_answer_503_then_recover_without_losing_money(
     assert len(trades) == 3  # two market buys and the limit fill; the 503 wrote nothing
     account = (await tclient.get("/api/v1/account", headers=h)).json()
     bal = {b["asset"]: (D(b["free"]), D(b["locked"])) for b in account["balances"]}
-    start = tapp.state.settings.trading_start_balance
+    start = tapp.state.runtime.settings.trading_start_balance
     spent = sum(D(t["quote_qty"]) for t in trades)
     got = sum(D(t["qty"]) - D(t["fee"]) for t in trades)  # BUY fees are paid in BTC
     assert bal["USDT"] == (start - spent, D(0))

@@ -19,8 +19,8 @@ async def publish_book(
 ) -> None:
     data = {"lastUpdateId": uid, "bids": bids, "asks": asks}
     frame = json.dumps({"stream": STREAM, "data": data, "source": "binance"}).encode()
-    await app.state.bus.publish(STREAM, frame)
-    assert app.state.trading.depth.get("BTCUSDT") is not None
+    await app.state.runtime.bus.publish(STREAM, frame)
+    assert app.state.runtime.trading.depth.get("BTCUSDT") is not None
 
 
 ASKS = [["60000.00", "0.01000"], ["60000.50", "0.01000"], ["60001.00", "0.05000"]]

@@ -64,11 +64,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @property
     def engine(self) -> Any:
-        return self.app.state.trading
+        return self.app.state.runtime.trading
 
     async def _tx(self, fn: Any, *args: Any) -> Any:
-        async with transaction(self.app.state.sessionmaker) as tx:
-            return await fn(tx, self.app.state.bus, self.engine, self.user_id, *args)
+        async with transaction(self.app.state.runtime.sessionmaker) as tx:
+            return await fn(tx, self.app.state.runtime.bus, self.engine, self.user_id, *args)
 
     @initialize()
     def first_price(self) -> None:
@@ -77,8 +77,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def _tick(self, price: D, qty: D) -> None:
         self.trade_no += 1
         frame = trade_frame("BTCUSDT", str(price), str(qty), self.trade_no)
-        self.run(self.app.state.bus.publish("btcusdt@trade", frame))
-        self.run(self.app.state.trading_matcher.drain())
+        self.run(self.app.state.runtime.bus.publish("btcusdt@trade", frame))
+        self.run(self.app.state.runtime.trading_matcher.drain())
 
     @rule(
         side=st.sampled_from(list(Side)),
@@ -134,11 +134,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.run(self._tx(account.reset_account, datetime.now(UTC)))
 
     async def _open_account(self) -> None:
-        async with transaction(self.app.state.sessionmaker) as tx:
+        async with transaction(self.app.state.runtime.sessionmaker) as tx:
             await account.ensure_account(tx, self.engine, self.user_id, datetime.now(UTC))
 
     async def _open_ids(self) -> list[int]:
-        async with self.app.state.sessionmaker() as s:
+        async with self.app.state.runtime.sessionmaker() as s:
             rows = await s.execute(
                 select(Order.id).where(
                     Order.user_id == self.user_id, Order.status.in_(("NEW", "PARTIALLY_FILLED"))
@@ -150,7 +150,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def ledger_is_whole(self) -> None:
         self.run(
             assert_ledger_whole(
-                self.app.state.sessionmaker, self.user_id, start=START, fee_rate=RATE
+                self.app.state.runtime.sessionmaker, self.user_id, start=START, fee_rate=RATE
             )
         )
 

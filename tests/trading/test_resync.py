@@ -35,13 +35,13 @@ async def place_lost(app: FastAPI, uid: int, price: str) -> Order:
         symbol="BTCUSDT", side=Side.BUY, type=OrderType.LIMIT, quantity=D("0.002"),
         price=D(price), time_in_force=TimeInForce.GTC,
     )  # fmt: skip
-    async with transaction(app.state.sessionmaker) as tx:
-        return await orders.place_order(tx, LOST, app.state.trading, uid, cmd, datetime.now(UTC))
+    async with transaction(app.state.runtime.sessionmaker) as tx:
+        return await orders.place_order(tx, LOST, app.state.runtime.trading, uid, cmd, datetime.now(UTC))
 
 
 async def cancel_lost(app: FastAPI, uid: int, order_id: int) -> None:
-    async with transaction(app.state.sessionmaker) as tx:
-        await orders.cancel_order(tx, LOST, app.state.trading, uid, order_id, datetime.now(UTC))
+    async with transaction(app.state.runtime.sessionmaker) as tx:
+        await orders.cancel_order(tx, LOST, app.state.runtime.trading, uid, order_id, datetime.now(UTC))
 
 
 async def test_resync_repairs_missing_stale_and_moved_entries(db_url: str, tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ async def test_resync_repairs_missing_stale_and_moved_entries(db_url: str, tmp_p
     async with app.router.lifespan_context(app):
         uid, _ = await make_user(app)
         await tick(app, "BTCUSDT", "60000")
-        matcher, index = app.state.trading_matcher, app.state.trading.index
+        matcher, index = app.state.runtime.trading_matcher, app.state.runtime.trading.index
         assert await matcher.resync(settle_s=0) == {}  # nothing to repair: nothing counted
         missing = await place_lost(app, uid, "59000")
         stale = await place_lost(app, uid, "58000")
@@ -67,10 +67,10 @@ async def test_resync_repairs_missing_stale_and_moved_entries(db_url: str, tmp_p
         assert await matcher.resync(settle_s=0) == {}
         # the repaired order now fills on the market like any other
         await tick(app, "BTCUSDT", "58500", qty="1")
-        async with app.state.sessionmaker() as s:
+        async with app.state.runtime.sessionmaker() as s:
             got = await s.get(Order, missing.id)
             assert got is not None and got.status == "FILLED"
-        await assert_ledger_whole(app.state.sessionmaker, uid)
+        await assert_ledger_whole(app.state.runtime.sessionmaker, uid)
 
 
 async def test_a_difference_gone_by_the_second_look_is_not_repaired(
@@ -82,7 +82,7 @@ async def test_a_difference_gone_by_the_second_look_is_not_repaired(
     async with app.router.lifespan_context(app):
         uid, _ = await make_user(app)
         await tick(app, "BTCUSDT", "60000")
-        matcher, index = app.state.trading_matcher, app.state.trading.index
+        matcher, index = app.state.runtime.trading_matcher, app.state.runtime.trading.index
         late = await place_lost(app, uid, "59000")
         before = drift("missing")
         resync = asyncio.create_task(matcher.resync(settle_s=2.0))
@@ -102,7 +102,7 @@ async def test_the_periodic_resync_runs_on_its_own(db_url: str, tmp_path: Path) 
         uid, _ = await make_user(app)
         await tick(app, "BTCUSDT", "60000")
         lost = await place_lost(app, uid, "59000")
-        index = app.state.trading.index
+        index = app.state.runtime.trading.index
         for _ in range(200):  # fails after 10 s; typically repaired within ~1.5 s
             if lost.id in index:
                 break
@@ -122,10 +122,10 @@ async def test_no_drift_is_reported_while_orders_stream_through_redis(
     app = create_app(settings)
     async with app.router.lifespan_context(app), asgi_client(app) as c:
         _, h = await make_user(app)
-        await app.state.bus.publish("btcusdt@trade", trade_frame("BTCUSDT", "60000"))
-        matcher = app.state.trading_matcher
+        await app.state.runtime.bus.publish("btcusdt@trade", trade_frame("BTCUSDT", "60000"))
+        matcher = app.state.runtime.trading_matcher
         for _ in range(200):
-            if "BTCUSDT" in app.state.trading.prices.last:
+            if "BTCUSDT" in app.state.runtime.trading.prices.last:
                 break
             await asyncio.sleep(0.05)
         before = {k: drift(k) for k in ("missing", "stale", "moved")}
@@ -152,7 +152,7 @@ async def test_no_drift_is_reported_while_orders_stream_through_redis(
         assert {k: drift(k) for k in before} == before
         open_ids = {i for n, i in enumerate(ids) if n % 3}
         for _ in range(200):  # the last events may still be on their way
-            if set(app.state.trading.index.ids()) == open_ids:
+            if set(app.state.runtime.trading.index.ids()) == open_ids:
                 break
             await asyncio.sleep(0.05)
-        assert set(app.state.trading.index.ids()) == open_ids
+        assert set(app.state.runtime.trading.index.ids()) == open_ids

@@ -39,14 +39,14 @@ class Replica:
 
     @property
     def cache(self) -> PrincipalCache:
-        cache: PrincipalCache = self.app.state.principals
+        cache: PrincipalCache = self.app.state.runtime.principals
         return cache
 
     @asynccontextmanager
     async def invalidation(self) -> AsyncIterator[None]:
         """Waits, after the body, until this replica's bus has delivered an invalidation."""
         arrived = asyncio.Event()
-        sub = await self.app.state.bus.subscribe(INVALIDATE_CHANNEL, lambda *_: arrived.set())
+        sub = await self.app.state.runtime.bus.subscribe(INVALIDATE_CHANNEL, lambda *_: arrived.set())
         try:
             yield
             await asyncio.wait_for(arrived.wait(), timeout=10)  # a guard against a hang only
