@@ -1,5 +1,7 @@
-"""Market background jobs (arq worker or InlineJobs; admin `POST /tasks/{name}` runs them now).
+"""Market background jobs, registered with the arq worker and InlineJobs (backend/worker.py).
 
+Nothing schedules them and no route starts them yet: code enqueues them by name through `Jobs`,
+and an operator runs the same work from the command line (`backend.cli backfill` / `import`).
 * `market.backfill` — closed candles from Binance REST (same path as `backend.cli backfill`).
 * `market.import` — the candle folder (`MARKET_REPLAY_DIR` unless `directory` is given).
 Both resumable and idempotent, so a retried or repeated job never duplicates a candle.
