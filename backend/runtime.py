@@ -114,7 +114,7 @@ def build_runtime(settings: Settings, process: Process) -> Runtime:
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
         bus=bus,
-        leases=Leases(settings.redis_url, settings.redis_prefix),
+        leases=Leases(settings.redis_url, settings.redis_prefix, settings.lease_ttl_s),
         principals=PrincipalCache(settings.auth_user_cache_ttl_s, bus=bus),
         market=market,
         symbols=symbols,
