@@ -109,10 +109,14 @@ class Settings(BaseSettings):
     market_intervals: CsvList = Field(default_factory=lambda: ["1m", "5m", "15m", "1h", "4h", "1d"])
     binance_rest_url: str = "https://api.binance.com"
     binance_ws_url: str = "wss://stream.binance.com:9443"
-    run_ingestor: Literal["auto", "yes", "no"] = "auto"  # auto: in-process when no Redis
+    # an API process is a candidate for the market ingestor lease unless `no` (market/feed.py)
+    run_ingestor: Literal["auto", "yes", "no"] = "auto"
     # Partial order book from Binance (`<symbol>@depth<N>@100ms`, live source only): the best N
     # levels per side, served on /ws as `<symbol>@depth<N>[@100ms]`; 0 turns it off.
     market_depth_levels: int = 20
+    # The live source re-reads exchangeInfo this often and every process's rule book follows
+    # (Binance changes filters rarely, and announces it); 0: only at the ingestor's start.
+    market_rules_refresh_s: float = Field(default=3600.0, ge=0)
 
     # --- realtime (/ws) ---
     ws_max_streams_per_conn: int = 1024  # Binance's limit per connection
@@ -138,8 +142,6 @@ class Settings(BaseSettings):
     trading_impact_bps: Decimal = Decimal("1")
     # MARKET orders walk the streamed book while it is at most this old, else use the model
     trading_depth_max_age_s: float = Field(default=2.0, ge=0)
-    # exchangeInfo JSON with the symbols' filters; None: the market domain's bundled snapshot
-    trading_exchange_info_path: Path | None = None
     # where the one matcher runs; auto: the API process without Redis, else the arq worker
     trading_run_matcher: Literal["auto", "api", "worker", "no"] = "auto"
     trading_snapshot_minutes: int = 5  # equity snapshot cadence
@@ -149,6 +151,10 @@ class Settings(BaseSettings):
 
     # --- jobs ---
     jobs_inline: bool | None = None  # None: inline when no Redis
+    # `make run` (backend/serve.py) starts one arq worker child: auto = when jobs go to Redis
+    serve_worker: Literal["auto", "yes", "no"] = "auto"
+    # expiry of a singleton lease (ingestor, matcher, scheduler): a standby takes over within it
+    lease_ttl_s: float = Field(default=15.0, gt=0.2)
 
     @field_validator(
         "cors_origins", "market_symbols", "market_intervals", "trusted_proxies", mode="before"

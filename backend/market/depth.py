@@ -17,8 +17,9 @@ from collections.abc import Sequence
 
 from loguru import logger
 
+from backend import streams
 from backend.config import Settings
-from backend.integrations.binance.schemas import Depth, partial_depth_stream
+from backend.integrations.binance.schemas import Depth
 from backend.integrations.binance.stream import BinanceStream, StreamMessage
 from backend.market.pipeline import Pipeline
 from backend.market.sources import MarketSource
@@ -49,7 +50,7 @@ class DepthSource:
 
     @property
     def streams(self) -> list[str]:
-        return [partial_depth_stream(s, self.levels) for s in self.symbols]
+        return [streams.partial_depth(s, self.levels) for s in self.symbols]
 
     async def run(self, sink: Pipeline) -> None:
         self.stream = BinanceStream(self.url, self.streams, **self._stream_kw)

@@ -20,6 +20,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
+from backend import streams
 from backend.bus import Bus, Subscription
 from backend.config import Settings
 from backend.leases import singleton
@@ -78,9 +79,8 @@ class Follower:
     def channels(self) -> list[str]:
         out = [STATUS_CHANNEL]
         for s in self.state.symbols:
-            name = s.lower()
-            out.append(f"{name}@ticker")
-            out.extend(f"{name}@kline_{i}" for i in self.state.intervals)
+            out.append(streams.ticker(s))
+            out.extend(streams.kline(s, i) for i in self.state.intervals)
         return out
 
     async def start(self) -> None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from backend import streams
 from backend.integrations.binance.errors import ProtocolError
 from backend.integrations.binance.schemas import (
     Kline,
@@ -42,9 +43,6 @@ class FeedStatus:
         }
 
 
-_SNAPSHOT_SUFFIXES = ("@ticker", "@miniTicker")
-
-
 class MarketState:
     def __init__(self, symbols: list[str], intervals: list[str]) -> None:
         self.symbols = symbols
@@ -60,7 +58,7 @@ class MarketState:
         self.last_frames: dict[str, bytes] = {}
 
     def remember_frame(self, stream: str, data: bytes) -> None:
-        if stream.endswith(_SNAPSHOT_SUFFIXES) or "@kline_" in stream:
+        if streams.has_snapshot(stream):
             self.last_frames[stream] = data
 
     def snapshot(self, stream: str) -> bytes | None:
@@ -102,9 +100,9 @@ class MarketState:
             source = msg.get("source")
             if isinstance(source, str):
                 self.status.source = source
-            if channel.endswith("@ticker"):
+            if streams.is_ticker(channel):
                 self.set_ticker(parse_ticker_event(payload))
-            elif "@kline_" in channel:
+            elif streams.is_kline(channel):
                 self.set_candle(parse_kline_event(payload).kline)
             self.touch()
         except (ValueError, ProtocolError):

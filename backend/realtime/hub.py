@@ -23,7 +23,7 @@ from typing import Any
 from loguru import logger
 
 from backend.bus import Bus, Subscription
-from backend.realtime.protocol import unwrap_data
+from backend.streams import raw_payload
 
 CLOSE_POLICY = 1008  # RFC 6455 "policy violation": Binance-like drops (rate, slow consumer)
 SLOW_CONSUMER = "slow consumer"
@@ -91,13 +91,13 @@ class Client:
         "dropped",
     )
 
-    def __init__(self, queue_size: int) -> None:
+    def __init__(self, queue_size: int, *, combined: bool = True) -> None:
         self._limit = queue_size
         self._pending: deque[Message] = deque()
         self._send: Send | None = None
         self._stalled: _Resume | None = None
         self._waiter: asyncio.Future[None] | None = None  # set while the writer is parked
-        self.combined = True
+        self.combined = combined
         self.close_code: int | None = None
         self.close_reason = ""
         # Set when the connection must end now, without flushing (its writer may be stuck in a
@@ -264,5 +264,5 @@ class Hub:
             if client.combined:
                 client.push(message)
             else:
-                raw = raw if raw is not None else text_message(unwrap_data(frame))
+                raw = raw if raw is not None else text_message(raw_payload(frame))
                 client.push(raw)

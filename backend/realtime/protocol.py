@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.integrations.binance.schemas import DEPTH_LEVELS
+from backend import streams
+from backend.streams import USER_STREAM
 
 RequestId = int | str | None
 
@@ -30,7 +31,6 @@ METHODS = (
     "GET_PROPERTY",
     "AUTH",
 )
-USER_STREAM = "user"
 PROPERTY_COMBINED = "combined"
 
 CODE_UNKNOWN_PROPERTY = 0
@@ -152,9 +152,7 @@ def _check_params(request: Request) -> None:
     if method == "LIST_SUBSCRIPTIONS" and params:
         raise ProtocolError(CODE_INVALID_REQUEST, MSG_TOO_MANY_PARAMS, rid)
     if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
-        for name in params:
-            if not isinstance(name, str) or _WELL_FORMED.fullmatch(name) is None:
-                raise ProtocolError(CODE_INVALID_REQUEST, MSG_INVALID_STREAM, rid)
+        check_well_formed(params, rid)
     elif method in ("GET_PROPERTY", "SET_PROPERTY"):
         arity = 1 if method == "GET_PROPERTY" else 2
         if len(params) > arity:
@@ -173,6 +171,17 @@ def _check_params(request: Request) -> None:
             raise ProtocolError(CODE_INVALID_REQUEST, msg, rid)
 
 
+def check_well_formed(names: list[Any], request_id: RequestId) -> None:
+    for name in names:
+        if not isinstance(name, str) or _WELL_FORMED.fullmatch(name) is None:
+            raise ProtocolError(CODE_INVALID_REQUEST, MSG_INVALID_STREAM, request_id)
+
+
+def url_streams(text: str) -> list[str]:
+    """The stream names of `/ws/<a>/<b>` (the path after `/ws/`) or `/stream?streams=<a>/<b>`."""
+    return [name for name in text.split("/") if name]
+
+
 class StreamCatalog:
     """The stream names this deployment serves, built once from the configured symbols/intervals.
 
@@ -182,12 +191,9 @@ class StreamCatalog:
     """
 
     def __init__(self, symbols: Iterable[str], intervals: Iterable[str]) -> None:
-        kinds = ["ticker", "miniTicker", "trade", *(f"kline_{i}" for i in intervals)]
-        # Partial order books (Binance's names). Always offered: with the replay source or
-        # MARKET_DEPTH_LEVELS=0 they are silent, and the web client says there is no book.
-        kinds += [f"depth{n}{fast}" for n in DEPTH_LEVELS for fast in ("", "@100ms")]
-        names = {f"{s.lower()}@{kind}" for s in symbols for kind in kinds}
-        names.update(("!miniTicker@arr", USER_STREAM))
+        intervals = tuple(intervals)
+        names = {n for s in symbols for n in streams.symbol_streams(s, intervals)}
+        names.update((streams.MINI_TICKER_ARR, USER_STREAM))
         self._names = frozenset(names)
 
     def __contains__(self, name: object) -> bool:
@@ -207,9 +213,3 @@ def too_many_streams(limit: int, request_id: RequestId) -> ProtocolError:
 
 def too_many_messages(limit: int) -> ProtocolError:
     return ProtocolError(CODE_TOO_MANY_MESSAGES, f"Too many messages: at most {limit} per second")
-
-
-def unwrap_data(frame: str) -> str:
-    """The bare event of a combined frame, for connections with `combined` set to false."""
-    data = json.loads(frame)["data"]
-    return json.dumps(data, separators=(",", ":"))

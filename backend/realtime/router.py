@@ -1,10 +1,16 @@
-"""`GET /ws`: Binance-style market and private streams (../shared/API.md "Streams").
+"""`/ws`, `/ws/<stream>[/<stream>...]` and `/stream?streams=<a>/<b>`: Binance's market-stream
+endpoints (PROTOCOL.md §1.1) plus the private `user` stream (../shared/API.md "Streams").
+
+As on Binance, a `/ws` connection gets each event raw (the bare Binance event) until it sends
+`SET_PROPERTY ["combined", true]`; a `/stream` connection gets `{"stream","data"}` wrappers
+(plus our `source`, see backend/streams.py). Streams named in the URL are subscribed at once.
+Before the handshake is accepted the connection caps apply (backend/realtime/limits.py).
 
 The endpoint runs two tasks per connection: a reader (control frames -> Session) and the
 client's writer (queue -> socket). Whichever ends first ends the connection, with the close code
 the session or hub decided (1008 "slow consumer", 1008 "too many messages").
-Protocol pings are sent by the ASGI server (ASGI has no ping message): `uvicorn_options`
-turns the ws_* settings into uvicorn's keepalive, so a client that does not pong within
+Protocol pings are sent by the ASGI server (ASGI has no ping message):
+`backend.server_options.uvicorn_options` turns the ws_* settings into uvicorn's keepalive, so a client that does not pong within
 `ws_ping_timeout_s` is closed by uvicorn and its reader sees the disconnect.
 """
 
@@ -12,85 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import APIRouter, WebSocket
+from starlette.responses import JSONResponse
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketState
 
 from backend.auth.deps import authenticate_principal
-from backend.config import Settings
-from backend.realtime.hub import Hub
-from backend.realtime.protocol import StreamCatalog
+from backend.realtime.limits import ConnectionLimits
+from backend.realtime.protocol import url_streams
 from backend.realtime.session import Authenticate, Session
+from backend.runtime import Runtime
 
-_TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
-
-
-class _RedactToken(logging.Filter):
-    """uvicorn logs each WebSocket handshake with its query string; `?token=` must not reach
-    the logs (STYLE.md §7: never log tokens)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(
-            isinstance(a, str) and "token=" in a for a in record.args
-        ):
-            record.args = tuple(
-                _TOKEN_IN_QUERY.sub("***", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
-
-
-_REDACT = _RedactToken()
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # Entered inside the core lifespan (FastAPI nests included routers' lifespans), so the bus
-    # is already started here and still open when the hub lets go of its channels.
-    settings: Settings = app.state.settings
-    hub = Hub(app.state.bus)
-    app.state.hub = hub
-    app.state.stream_catalog = StreamCatalog(settings.market_symbols, settings.market_intervals)
-    uvicorn_log = logging.getLogger("uvicorn.error")
-    uvicorn_log.addFilter(_REDACT)  # a set: adding it twice (two apps) keeps one
-    try:
-        yield
-    finally:
-        await hub.close()
-
-
-router = APIRouter(tags=["streams"], lifespan=lifespan)
-
-
-_UVICORN_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
-
-
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for uvicorn.run/Config that apply the ws_* settings.
-
-    `log_level` matters for speed: without it uvicorn's loggers inherit the stdlib root level
-    that setup_logging leaves at 0, so uvicorn wraps the app in its per-message trace logger
-    and the websockets protocol formats a debug line for every frame sent (bench/fanout.py).
-    """
-    level = settings.log_level.lower()
-    return {
-        "log_level": level if level in _UVICORN_LEVELS else "info",
-        "ws_ping_interval": settings.ws_ping_interval_s,
-        "ws_ping_timeout": settings.ws_ping_timeout_s,
-        "ws_max_size": settings.ws_max_size,
-        "ws_per_message_deflate": settings.ws_per_message_deflate,
-    }
+router = APIRouter(tags=["streams"])
 
 
 class StreamEndpoint:
-    """The `/ws` ASGI endpoint.
+    """The ASGI endpoint of `/ws`, `/ws/<streams>` and `/stream`.
 
     A plain ASGI class (not a `func(websocket)` route) so the writer gets the connection's raw
     ASGI `send`: event frames skip Starlette's per-message state machine and dict building,
@@ -98,23 +44,42 @@ class StreamEndpoint:
     close go through Starlette's `WebSocket` as usual.
     """
 
+    def __init__(self, *, combined: bool) -> None:
+        self._combined = combined  # the connection's `combined` property when it opens
+
+    def _url_streams(self, websocket: WebSocket) -> list[str]:
+        if self._combined:
+            return url_streams(websocket.query_params.get("streams", ""))
+        return url_streams(str(websocket.path_params.get("streams", "")))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
-        app = websocket.app
-        state = app.state
-        snapshot = getattr(state, "stream_snapshot", None)
+        state: Runtime = websocket.app.state.runtime
+        limits: ConnectionLimits = state.ws_limits
+        address = websocket.client.host if websocket.client else ""
+        refusal = limits.acquire(address)
+        if refusal is not None:
+            await _refuse(websocket, refusal.status, refusal.detail)
+            return
+        try:
+            await self._serve(websocket, state, send)
+        finally:
+            limits.release(address)
+
+    async def _serve(self, websocket: WebSocket, state: Runtime, send: Send) -> None:
         session = Session(
             state.settings,
             state.hub,
             state.stream_catalog,
             _authenticator(state),
-            snapshot,
-            getattr(state, "principals", None),
+            state.stream_snapshot,
+            state.principals,
+            combined=self._combined,
         )
         await websocket.accept()
         token = websocket.query_params.get("token")
         writer = asyncio.create_task(session.client.run_writer(send))
-        reader = asyncio.create_task(_read(websocket, session, token))
+        reader = asyncio.create_task(_read(websocket, session, token, self._url_streams(websocket)))
         try:
             dropped = session.client.dropped
             await asyncio.wait((reader, writer, dropped), return_when=asyncio.FIRST_COMPLETED)
@@ -126,10 +91,29 @@ class StreamEndpoint:
             await _close(websocket, session)
 
 
-router.routes.append(WebSocketRoute("/ws", StreamEndpoint(), name="stream"))
+async def _refuse(websocket: WebSocket, status: int, detail: str) -> None:
+    """Answer the handshake with plain HTTP (no upgrade): the client sees `status`."""
+    response = JSONResponse(
+        {"detail": detail, "code": "ws_connection_limit"},
+        status_code=status,
+        headers={"Retry-After": "1"},
+    )
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(response)
+    else:  # a server without the denial extension answers 403
+        await websocket.close(1013, detail)
 
 
-def _authenticator(state: Any) -> Authenticate:
+router.routes.append(WebSocketRoute("/ws", StreamEndpoint(combined=False), name="stream"))
+router.routes.append(
+    WebSocketRoute("/ws/{streams:path}", StreamEndpoint(combined=False), name="stream_raw")
+)
+router.routes.append(
+    WebSocketRoute("/stream", StreamEndpoint(combined=True), name="stream_combined")
+)
+
+
+def _authenticator(state: Runtime) -> Authenticate:
     async def authenticate(token: str) -> tuple[int, datetime]:
         # The same check as a bearer request: a blocked account or a changed password
         # (token version) refuses the token, not only a bad signature or expiry.
@@ -142,9 +126,13 @@ def _authenticator(state: Any) -> Authenticate:
     return authenticate
 
 
-async def _read(websocket: WebSocket, session: Session, token: str | None) -> None:
+async def _read(
+    websocket: WebSocket, session: Session, token: str | None, streams: list[str]
+) -> None:
     if token:
         await session.on_auth_param(token)
+    if streams:
+        await session.open_streams(streams)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":

@@ -28,21 +28,23 @@ from backend.errors import Unauthorized
 from backend.realtime.hub import CLOSE_POLICY, Client, Hub, text_message
 from backend.realtime.protocol import (
     CODE_UNAUTHORIZED,
-    USER_STREAM,
     ProtocolError,
     Request,
     RequestId,
     StreamCatalog,
+    check_well_formed,
     error_frame,
     parse_request,
     result_frame,
     too_many_messages,
     too_many_streams,
 )
+from backend.streams import USER_STREAM, raw_payload, user_channel
 
 TOO_MANY_MESSAGES = "too many messages"
+INVALID_URL_STREAM = "invalid stream in the URL"
 # Optional provider of a stream's latest frame (the bytes a bus event would carry), e.g. the
-# market domain's last ticker; the router reads it from `app.state.stream_snapshot`.
+# market domain's last ticker; the router reads it from the runtime's `stream_snapshot`.
 Snapshot = Callable[[str], bytes | None]
 # Access token -> (user id, token expiry); raises Unauthorized. The router binds it to the auth
 # domain's principal check (signature, expiry, active account, token version).
@@ -87,6 +89,8 @@ class Session:
         authenticate: Authenticate,
         snapshot: Snapshot | None = None,
         revocations: Revocations | None = None,
+        *,
+        combined: bool = False,
     ) -> None:
         self._settings = settings
         self._authenticate = authenticate
@@ -100,7 +104,8 @@ class Session:
         self._snapshot = snapshot
         self._after_reply: list[str] = []
         self._joining: list[str] = []
-        self.client = Client(settings.ws_send_queue)
+        # Binance: `/ws` connections get raw events, `/stream` ones the combined wrapper
+        self.client = Client(settings.ws_send_queue, combined=combined)
         self.streams: dict[str, None] = {}  # insertion-ordered, for LIST_SUBSCRIPTIONS
         self.user_id: int | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -109,7 +114,9 @@ class Session:
         self.close_timeout_s = settings.ws_ping_timeout_s
 
     def _channel(self, stream: str) -> str:
-        return f"user:{self.user_id}" if stream == USER_STREAM else stream
+        if stream == USER_STREAM and self.user_id is not None:
+            return user_channel(self.user_id)
+        return stream
 
     def _channels(self) -> list[str]:
         return [self._channel(s) for s in self.streams]
@@ -129,16 +136,36 @@ class Session:
             self.client.push(text_message(exc.frame()))
             return
         self.client.push(text_message(result_frame(result, request.id)))
+        await self._join()
+
+    async def _join(self) -> None:
         # After a SUBSCRIBE: the reply, then the latest known state, then live frames (the
         # channels join the hub only now, so no data frame can overtake the reply or a snapshot
         # arrive after newer live data; an update published in between is covered by the next).
         for frame in self._after_reply:
-            self.client.push(text_message(frame))
+            self.client.push(text_message(frame if self.client.combined else raw_payload(frame)))
         self._after_reply.clear()
         joining, self._joining = self._joining, []
         current = set(self._channels())  # a revocation may have dropped `user` meanwhile
         if joining := [c for c in joining if c in current]:
             await self._hub.add(self.client, joining)
+
+    async def open_streams(self, names: list[str]) -> None:
+        """The streams named in the URL (`/ws/<a>/<b>`, `/stream?streams=a/b`), subscribed as if
+        by a first SUBSCRIBE (after `?token=`, so `user` works there). A name that SUBSCRIBE would
+        refuse gets its error frame (id null) and the connection is closed (1008), as Binance
+        closes on an invalid stream: a client that cannot get what it asked for learns it."""
+        try:
+            check_well_formed(names, None)
+            await self._subscribe(names, None)
+        except ProtocolError as exc:
+            self._joining.clear()
+            self._after_reply.clear()
+            self.streams.clear()
+            self.client.push(text_message(exc.frame()))
+            self.client.request_close(CLOSE_POLICY, INVALID_URL_STREAM)
+            return
+        await self._join()
 
     async def on_auth_param(self, token: str) -> None:
         """`/ws?token=`: the same as a first AUTH frame (an error frame with a null id)."""
@@ -205,8 +232,9 @@ class Session:
         if self._revocations is not None and self._revocations.ticket() != ticket:
             self._on_principal_changed()  # an invalidation raced with this check: check again
         self._arm_expiry(token, expires_at)
-        if user_id != previous and USER_STREAM in self.streams:  # subscribed as `previous`
-            await self._hub.remove(self.client, [f"user:{previous}"])
+        if previous is not None and user_id != previous and USER_STREAM in self.streams:
+            # subscribed as `previous`
+            await self._hub.remove(self.client, [user_channel(previous)])
             await self._hub.add(self.client, [self._channel(USER_STREAM)])
         logger.bind(user_id=user_id).debug("ws.authenticated")
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
+from backend import streams
 from backend.bus import Bus
 from backend.db import Tx
 from backend.trading import events, portfolio
@@ -54,7 +55,7 @@ async def publish_balances(tx: Tx, bus: Bus, user_id: int, account_id: int, now:
     """Queue an outboundAccountPosition with every balance, after this transaction's reports."""
     rows = await BalanceRepository(tx.session).for_account(account_id)
     frame = events.account_position(((b.asset, b.free, b.locked) for b in rows), now=now)
-    tx.on_commit(partial(bus.publish, events.channel(user_id), frame))
+    tx.on_commit(partial(bus.publish, streams.user_channel(user_id), frame))
 
 
 def equity_of(
@@ -89,7 +90,7 @@ async def reset_account(
         order.status = "CANCELED"  # the balances are replaced below: nothing to release
         order.updated_at = now
         frame = events.execution_report(order, execution="CANCELED", now=now)
-        tx.on_commit(partial(bus.publish, events.channel(user_id), frame))
+        tx.on_commit(partial(bus.publish, streams.user_channel(user_id), frame))
         tx.on_commit(partial(bus.publish, BOOK_CHANNEL, book_event(order)))
     cfg = engine.config
     await BalanceRepository(tx.session).reset(account.id, cfg.quote_asset, cfg.start_balance)

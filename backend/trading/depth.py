@@ -21,9 +21,10 @@ from decimal import Decimal
 
 from loguru import logger
 
+from backend import streams
 from backend.bus import Bus, Subscription
 from backend.integrations.binance.errors import ProtocolError
-from backend.integrations.binance.schemas import Level, obj, parse_depth, partial_depth_stream
+from backend.integrations.binance.schemas import Level, obj, parse_depth
 from backend.trading.rules import ZERO, Side, floor_to_step
 
 DEFAULT_MAX_AGE_S = 2.0  # 20 updates of a 100 ms stream: older than this, use the model
@@ -231,7 +232,7 @@ class DepthFeed:
         self.bus = bus
         self.levels = levels
         self.clock = clock
-        self._symbols = {partial_depth_stream(s, levels): s.upper() for s in symbols}
+        self._symbols = {streams.partial_depth(s, levels): s.upper() for s in symbols}
         self._subs: list[Subscription] = []
         self.received = 0
 

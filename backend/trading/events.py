@@ -1,23 +1,20 @@
 """Private user-stream payloads shaped like Binance's executionReport / outboundAccountPosition.
 
-Frames are `{"stream": "user", "data": {...}}` on bus channel `user:<id>`; the inner objects use
+Frames are `streams.user_frame` (`{"stream": "user", "data": {...}}`) on bus channel
+`streams.user_channel(id)` (`user:<id>`); the inner objects use
 Binance's one-letter keys (PROTOCOL.md §6) plus `i` = our order id. Serialized at once, because
 the publish runs after commit when the ORM objects may be gone.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from backend.streams import user_frame as frame
 from backend.trading.models import Order, Trade
-
-
-def channel(user_id: int) -> str:
-    return f"user:{user_id}"
 
 
 def ms(at: datetime) -> int:
@@ -26,10 +23,6 @@ def ms(at: datetime) -> int:
 
 def d8(value: Decimal | None) -> str:
     return f"{value or Decimal(0):.8f}"
-
-
-def frame(data: dict[str, Any]) -> bytes:
-    return json.dumps({"stream": "user", "data": data}, separators=(",", ":")).encode()
 
 
 def execution_report(

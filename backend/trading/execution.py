@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from backend import streams
 from backend.bus import Bus
 from backend.db import Tx
 from backend.trading import events, ledger, rules
@@ -61,12 +62,12 @@ class Batch:
 
     def publish(self, tx: Tx, bus: Bus, balances: dict[str, tuple[Decimal, Decimal]]) -> None:
         """Queue the events, in order, to go out after commit (ids are known now)."""
-        user = events.channel(self.order.user_id)
+        user = streams.user_channel(self.order.user_id)
         for data, trade in self._reports:
             data["i"] = self.order.id
             if trade is not None:
                 data["t"] = data["I"] = trade.id
-            tx.on_commit(partial(bus.publish, user, events.frame(data)))
+            tx.on_commit(partial(bus.publish, user, streams.user_frame(data)))
         if balances:
             rows = [(a, f, lk) for a, (f, lk) in sorted(balances.items())]
             frame = events.account_position(rows, now=self.now)

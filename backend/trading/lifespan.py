@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from loguru import logger
 
+from backend import streams
 from backend.bus import Subscription
 from backend.config import Settings
 from backend.leases import singleton
@@ -101,7 +102,7 @@ async def trading_feed(rt: Runtime) -> AsyncIterator[None]:
             recent.add(tick)
 
     subs: list[Subscription] = [
-        await rt.bus.subscribe(f"{symbol.lower()}@trade", on_trade) for symbol in engine.rules
+        await rt.bus.subscribe(streams.trade(symbol), on_trade) for symbol in engine.rules
     ]
     depth: DepthFeed | None = None
     if rt.process == "api":

@@ -11,8 +11,8 @@ import pytest
 from backend.bus import RedisBus
 from backend.integrations.binance.schemas import parse_kline_event, parse_ticker_event
 from backend.main import create_app
-from backend.market.pipeline import frame
 from backend.market.state import STATUS_CHANNEL
+from backend.streams import market_frame as frame
 from tests.conftest import REDIS_URL, asgi_client, make_settings
 from tests.fakes.binance_events import kline_event, kline_row, ticker_event
 

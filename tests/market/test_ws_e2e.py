@@ -24,7 +24,7 @@ from tests.fakes.binance_server import FakeBinance
 
 @asynccontextmanager
 async def serve(settings: Settings) -> AsyncIterator[str]:
-    """The real app on uvicorn, port 0, in this loop; yields the /ws URL."""
+    """The real app on uvicorn, port 0, in this loop; yields the combined `/stream` URL."""
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None,
                             loop="none")  # fmt: skip
@@ -36,7 +36,7 @@ async def serve(settings: Settings) -> AsyncIterator[str]:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"ws://127.0.0.1:{port}/ws"
+        yield f"ws://127.0.0.1:{port}/stream"
     finally:
         server.should_exit = True
         await task

@@ -23,8 +23,10 @@ from backend.config import Settings
 from backend.db import transaction
 from backend.main import create_app
 from backend.realtime.hub import Hub
-from backend.realtime.router import uvicorn_options
+from backend.realtime.limits import ConnectionLimits
+from backend.realtime.session import Snapshot
 from backend.security import Role, encode_access_token
+from backend.server_options import uvicorn_options
 from backend.users.models import User
 from tests.conftest import REDIS_URL, make_settings
 
@@ -32,15 +34,26 @@ from tests.conftest import REDIS_URL, make_settings
 class Server:
     def __init__(self, app: FastAPI, port: int) -> None:
         self.app = app
-        self.url = f"ws://127.0.0.1:{port}/ws"
+        self.base = f"ws://127.0.0.1:{port}"
+        # the combined endpoint (`{"stream","data"}` frames, as the web app gets them); the
+        # raw `/ws` shapes have their own tests (test_binance_shapes.py)
+        self.url = f"{self.base}/stream"
 
     @property
     def hub(self) -> Hub:
-        hub: Hub = self.app.state.hub
+        hub: Hub = self.app.state.runtime.hub
         return hub
 
+    @property
+    def limits(self) -> ConnectionLimits:
+        limits: ConnectionLimits = self.app.state.runtime.ws_limits
+        return limits
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        self.app.state.runtime.stream_snapshot = snapshot
+
     async def publish(self, channel: str, data: bytes) -> None:
-        await self.app.state.bus.publish(channel, data)
+        await self.app.state.runtime.bus.publish(channel, data)
 
     def connect(self, query: str = "", **kwargs: Any) -> Any:
         url = self.url + (f"?{query}" if query else "")
@@ -178,7 +191,7 @@ def token(
 async def make_user(srv: Server, name: str, *, active: bool = True) -> int:
     """A user row (token version 0); registration itself is tested in tests/auth."""
     now = datetime.now(UTC)
-    async with transaction(srv.app.state.sessionmaker) as tx:
+    async with transaction(srv.app.state.runtime.sessionmaker) as tx:
         user = User(
             email=f"{name}@example.com",
             username=name,

@@ -12,8 +12,8 @@ from backend.realtime.protocol import (
     error_frame,
     parse_request,
     result_frame,
-    unwrap_data,
 )
+from backend.streams import raw_payload
 
 
 def _error(text: str) -> ProtocolError:
@@ -73,4 +73,4 @@ def test_frames_are_compact_json() -> None:
     assert result_frame(None, 1) == '{"result":null,"id":1}'
     assert error_frame(2, "x", "a") == '{"error":{"code":2,"msg":"x"},"id":"a"}'
     combined = '{"stream":"btcusdt@trade","data":{"e":"trade","p":"1.0"},"source":"replay"}'
-    assert unwrap_data(combined) == '{"e":"trade","p":"1.0"}'
+    assert raw_payload(combined) == '{"e":"trade","p":"1.0"}'

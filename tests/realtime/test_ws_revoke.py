@@ -24,7 +24,7 @@ REVOKE_DEADLINE_S = 1.0
 
 
 def http(srv: Server) -> httpx.AsyncClient:
-    base = srv.url.removeprefix("ws://").removesuffix("/ws")
+    base = srv.url.removeprefix("ws://").removesuffix("/stream")
     return httpx.AsyncClient(base_url=f"http://{base}", timeout=10)
 
 
@@ -50,7 +50,7 @@ async def subscribed_trader(
     uid = int(grant["user"]["id"])
     assert await call(ws, "AUTH", [grant["access_token"]], 1) == {"result": None, "id": 1}
     assert await call(ws, "SUBSCRIBE", ["user", "btcusdt@ticker"], 2) == {"result": None, "id": 2}
-    await bus_ready(srv, f"user:{uid}", redis, srv.app.state.settings)
+    await bus_ready(srv, f"user:{uid}", redis, srv.app.state.runtime.settings)
     return grant
 
 

@@ -442,7 +442,7 @@ async def test_fills_from_the_market_pipelines_own_trade_frames(
 ) -> None:
     """The bytes the market ingestor publishes (market/pipeline.py) drive the matcher."""
     from backend.integrations.binance.schemas import TradeEvent
-    from backend.market.pipeline import frame
+    from backend.streams import market_frame as frame
 
     async def market_trade(price: str, trade_id: int) -> None:
         ev = TradeEvent(

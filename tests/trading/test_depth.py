@@ -11,7 +11,7 @@ import pytest
 from backend.bus import MemoryBus
 from backend.integrations.binance.errors import ProtocolError
 from backend.integrations.binance.schemas import Level, parse_depth
-from backend.market.pipeline import frame
+from backend.streams import market_frame as frame
 from backend.trading.depth import DepthBook, DepthBooks, DepthFeed, parse_depth_frame, walk
 from backend.trading.rules import Side
 
