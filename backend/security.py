@@ -12,10 +12,11 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from pwdlib import PasswordHash
@@ -29,6 +30,8 @@ from backend.errors import Unauthorized
 JWT_ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "jti", "iss", "aud", "role", "ver"]
 _LEEWAY_S = 5  # clock skew between replicas
+_T = TypeVar("_T")
+DEFAULT_HASH_CONCURRENCY = int(Settings.model_fields["password_hash_concurrency"].default)
 
 
 class Role(StrEnum):
@@ -63,24 +66,33 @@ class Passwords:
     """Argon2id hashes; bcrypt hashes verify and are re-hashed (upgraded) on the next login.
 
     Hashing runs in a worker thread: argon2-cffi releases the GIL, so logins do not stall the
-    event loop. `fast=True` (test suites only) uses tiny Argon2 parameters.
+    event loop. Each Argon2 hash takes 64 MiB, so at most `concurrency` run at once
+    (PASSWORD_HASH_CONCURRENCY); the others wait their turn on the event loop instead of
+    piling up on the thread pool (a login burst cannot exhaust a small pod's memory).
+    `fast=True` (test suites only) uses tiny Argon2 parameters.
     """
 
-    def __init__(self, *, fast: bool = False) -> None:
+    def __init__(self, *, fast: bool = False, concurrency: int = DEFAULT_HASH_CONCURRENCY) -> None:
         argon = (
             Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else Argon2Hasher()
         )
         self._hash = PasswordHash((argon, BcryptHasher()))
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
         # Made up front: a first unknown-account login must cost the same as the others.
         self._dummy = self._hash.hash(secrets.token_urlsafe(16))
 
+    async def _run(self, fn: Callable[..., _T], *args: str) -> _T:
+        async with self._slots:
+            return await asyncio.to_thread(fn, *args)
+
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hash.hash, password)
+        return await self._run(self._hash.hash, password)
 
     async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
         """(valid, new hash or None): a new hash when the stored one is bcrypt or outdated."""
         try:
-            result: tuple[bool, str | None] = await asyncio.to_thread(
+            result: tuple[bool, str | None] = await self._run(
                 self._hash.verify_and_update, password, hashed
             )
         except UnknownHashError:  # a corrupt or foreign hash never verifies
@@ -90,7 +102,7 @@ class Passwords:
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time of a real verification, so unknown accounts answer as slowly."""
-        await asyncio.to_thread(self._hash.verify, password, self._dummy)
+        await self._run(self._hash.verify, password, self._dummy)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,9 @@ transaction, for the routes that change that row.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
 from fastapi.security.utils import get_authorization_scheme_param
@@ -23,7 +22,7 @@ from backend.auth.errors import InsufficientRole, NotAuthenticated
 from backend.auth.principals import Principal, PrincipalCache
 from backend.db import Tx
 from backend.errors import Unauthorized
-from backend.security import AccessClaims, AccessTokens, Passwords, Role, TokenInvalid
+from backend.security import AccessClaims, AccessTokens, Role, TokenInvalid
 from backend.users import service as users_service
 from backend.users.models import User
 
@@ -36,10 +35,13 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=LOGIN_PATH, auto_error=False)
 
 
 def _check(user: User | Principal | None, claims: AccessClaims) -> None:
-    if user is None or user.token_version != claims.token_version:
+    if user is None:
         raise TokenInvalid()
+    # Before the version: blocking also moves the version on, and says so.
     if not user.is_active:
         raise Unauthorized("This account is disabled", code="account_disabled")
+    if user.token_version != claims.token_version:
+        raise TokenInvalid()
 
 
 async def authenticate(tokens: AccessTokens, tx: Tx, token: str | None) -> User:
@@ -81,7 +83,7 @@ class PrincipalBearer(SecurityBase):
     async def __call__(self, request: Request) -> Principal:
         # The header is read exactly as OAuth2PasswordBearer(auto_error=False) reads it.
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-        state = request.app.state
+        state = request.app.state.runtime
         return await authenticate_principal(
             state.access_tokens,
             state.principals,
@@ -97,36 +99,3 @@ def check_role(user: _U, role: Role) -> _U:
     if not user.role.at_least(role):
         raise InsufficientRole(details={"required": role.value})
     return user
-
-
-async def get_tx_keeping_writes(request: Request) -> AsyncIterator[Tx]:
-    """Like TxDep, but an error marked `keeps_writes` commits before it is answered.
-
-    A failed login must be counted, and a reused refresh token must revoke its family, even
-    though the request itself fails.
-    """
-    async with request.app.state.sessionmaker() as session:
-        tx = Tx(session)
-        try:
-            yield tx
-        except Exception as exc:
-            if getattr(exc, "keeps_writes", False):
-                await tx.commit()
-            else:
-                await tx.rollback()
-            raise
-        except BaseException:
-            await tx.rollback()
-            raise
-        await tx.commit()
-
-
-AuthTxDep = Annotated[Tx, Depends(get_tx_keeping_writes, scope="function")]
-
-
-async def get_passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.app.state.passwords
-    return passwords
-
-
-PasswordsDep = Annotated[Passwords, Depends(get_passwords)]

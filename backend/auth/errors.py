@@ -1,5 +1,5 @@
 """Auth errors. Those with `keeps_writes` are raised after writes that must survive the error
-(a recorded failed login, a lockout, a revoked token family): see auth.deps.get_tx_keeping_writes.
+(a recorded failed login, a lockout, a revoked token family): see backend.db.transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ class InvalidCredentials(Unauthorized):
 class AccountLocked(RateLimited):
     keeps_writes: ClassVar[bool] = True
     code = "account_locked"
-    message = "Too many failed logins; the account is locked for a while"
+    message = "Too many failed logins from this address; try again later"
+
+
+class LoginSlowed(RateLimited):
+    """The account-wide backstop (backend/auth/lockout.py): wait a few seconds and retry."""
+
+    code = "login_slowed"
+    message = "Too many failed logins on this account; retry in a few seconds"
 
 
 class AccountDisabled(Forbidden):

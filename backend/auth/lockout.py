@@ -1,20 +1,46 @@
-"""Account lockout, stored in the database so every API replica agrees.
+"""Login lockout, stored in the database so every API replica agrees.
 
-A subject is `u:<user id>` for an account (its username and email count together) or
-`n:<hash>` for a name that matches no account: unknown names lock exactly like real ones, so a
-lockout never tells an attacker that an account exists (and typed-in secrets are not stored).
+Policy (README "Login lockout"):
+
+- Per (account, client address): LOCKOUT_THRESHOLD failures within LOCKOUT_WINDOW_S from one
+  address lock that pair for LOCKOUT_DURATION_S; while locked, that address gets 429
+  `account_locked` even with the right password. Other addresses are not affected, so nobody
+  can lock the owner out of their own account.
+- Account-wide backstop (a distributed attack, one guess from each of many addresses): past
+  LOCKOUT_ACCOUNT_THRESHOLD failures within the window, each further failure makes the whole
+  account wait 1, 2, 4, ... s (at most LOCKOUT_ACCOUNT_DELAY_MAX_S). An attempt during the wait
+  gets 429 `login_slowed` with a Retry-After of those few seconds, and no password check. This
+  slows guessing to about one guess per LOCKOUT_ACCOUNT_DELAY_MAX_S; it never blocks for longer.
+- Attempts on one account take a transaction-long lock first (`LoginAttemptRepository.
+  serialize`), then read the locks, check the password and count the failure, then commit: a
+  burst of parallel attempts is checked one at a time, so no more than the threshold of
+  password checks happen.
+
+Subjects: the account is `u:<user id>` (its username and email count together) or `n:<hash>`
+for a name that matches no account; a pair is `<account>@<hash of the address>`. Unknown names
+lock exactly like real ones, so a lockout never tells an attacker that an account exists (and
+typed-in names and addresses are not stored in subjects).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from backend.auth.repository import LoginAttemptRepository
+from backend.auth.repository import PAIR_SEP, LoginAttemptRepository
 from backend.config import Settings
 from backend.db import Tx
 from backend.logging import security_event
 from backend.metrics import LOCKOUTS
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an attempt is refused before its password is checked, and until when."""
+
+    until: datetime
+    account_wide: bool  # the backstop's slow-down, not this address's lock
 
 
 def user_subject(user_id: int) -> str:
@@ -25,42 +51,82 @@ def name_subject(identifier: str) -> str:
     return "n:" + hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:40]
 
 
-async def locked_until(tx: Tx, subject: str, now: datetime) -> datetime | None:
-    """When the subject's lock ends, or None when it is not locked now."""
-    until = await LoginAttemptRepository(tx.session).lock_until(subject)
-    return until if until is not None and until > now else None
+def pair_subject(account: str, ip: str | None) -> str:
+    """The (account, client address) pair: at most 59 characters."""
+    return account + PAIR_SEP + hashlib.sha256((ip or "-").encode()).hexdigest()[:16]
+
+
+def backstop_delay_s(settings: Settings, account_failures: int) -> int:
+    """Seconds the account waits after its `account_failures`-th failure in the window (pure)."""
+    excess = account_failures - settings.lockout_account_threshold
+    if excess <= 0:
+        return 0
+    return min(1 << min(excess - 1, 30), settings.lockout_account_delay_max_s)
+
+
+async def serialize(
+    tx: Tx, settings: Settings, account: str, *, ip: str | None, now: datetime
+) -> None:
+    """Hold the account's login lock until `tx` ends (call first, before any read)."""
+    repo = LoginAttemptRepository(tx.session)
+    await repo.serialize(account)
+    # Old failures go here; on SQLite this first write also takes the database's write lock.
+    window_start = now - timedelta(seconds=settings.lockout_window_s)
+    await repo.delete_failures(pair_subject(account, ip), before=window_start)
+
+
+async def refusal(tx: Tx, account: str, pair: str, now: datetime) -> Refusal | None:
+    """The lock of this address or the account's slow-down, when one is on now."""
+    locks = await LoginAttemptRepository(tx.session).locks_for((pair, account))
+    pair_until, account_until = locks.get(pair), locks.get(account)
+    if pair_until is not None and pair_until > now:
+        return Refusal(pair_until, account_wide=False)
+    if account_until is not None and account_until > now:
+        return Refusal(account_until, account_wide=True)
+    return None
 
 
 async def record_failure(
-    tx: Tx, settings: Settings, subject: str, *, ip: str | None, now: datetime
-) -> datetime | None:
-    """Count one failed login; returns the lock's end when this failure locks the subject.
-
-    For accounts the caller holds the user row FOR UPDATE, so replicas count one at a time.
-    """
+    tx: Tx, settings: Settings, account: str, *, ip: str | None, now: datetime
+) -> Refusal | None:
+    """Count one failed login; returns the pair's lock when this failure locks the address."""
     repo = LoginAttemptRepository(tx.session)
+    pair = pair_subject(account, ip)
     window_start = now - timedelta(seconds=settings.lockout_window_s)
-    await repo.delete_failures(subject, before=window_start)  # keeps the table small
-    await repo.add_failure(subject, ip, now)
-    failures = await repo.count_failures_since(subject, window_start)
-    if failures < settings.lockout_threshold:
+    await repo.delete_failures(account, before=window_start)  # keeps the table small
+    await repo.add_failure(pair, ip, now)
+    await repo.add_failure(account, ip, now)
+    delay = backstop_delay_s(settings, await repo.count_failures_since(account, window_start))
+    if delay:
+        await repo.set_lock(account, now + timedelta(seconds=delay), now)
+        security_event("auth.slowdown", subject=account, ip=ip, delay_s=delay)
+    if await repo.count_failures_since(pair, window_start) < settings.lockout_threshold:
         return None
     until = now + timedelta(seconds=settings.lockout_duration_s)
-    await repo.set_lock(subject, until, now)
-    await repo.delete_failures(subject)  # after the lock ends the count starts again
+    await repo.set_lock(pair, until, now)
+    await repo.delete_failures(pair)  # after the lock ends this address's count starts again
     LOCKOUTS.inc()
-    security_event("auth.lockout", subject=subject, ip=ip, until=until.isoformat())
-    return until
+    security_event("auth.lockout", subject=pair, ip=ip, until=until.isoformat())
+    return Refusal(until, account_wide=False)
 
 
 async def clear(tx: Tx, subject: str) -> None:
-    """Forget the subject's failures and lock (after a good login, or an admin's unlock)."""
+    """Forget the failures and locks of a pair (a good login from that address), or of an
+    account and all its pairs (an admin's unlock)."""
     repo = LoginAttemptRepository(tx.session)
-    await repo.delete_failures(subject)
-    await repo.delete_lock(subject)
+    account = PAIR_SEP not in subject
+    await repo.delete_failures(subject, with_pairs=account)
+    await repo.delete_locks(subject, with_pairs=account)
 
 
 async def locks_for_users(tx: Tx, user_ids: list[int], now: datetime) -> dict[int, datetime]:
-    """Active lock ends by user id, for admin listings."""
-    locks = await LoginAttemptRepository(tx.session).locks_for(user_subject(i) for i in user_ids)
-    return {int(s[2:]): until for s, until in locks.items() if until > now}
+    """By user id, the latest end of any active lock or slow-down of theirs, for admin listings."""
+    locks = await LoginAttemptRepository(tx.session).locks_with_pairs(
+        [user_subject(i) for i in user_ids]
+    )
+    found: dict[int, datetime] = {}
+    for subject, until in locks.items():
+        user_id = int(subject.partition(PAIR_SEP)[0][2:])
+        if until > now and (user_id not in found or until > found[user_id]):
+            found[user_id] = until
+    return found

@@ -21,6 +21,11 @@ class RefreshToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex, never the token
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The login's absolute end (REFRESH_TOKEN_ABSOLUTE_TTL_S after it began): rotation keeps it.
+    family_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The user's token_version when the login began: a later bump (password change, block,
+    # "sign out everywhere") ends the login.
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)  # rotated
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

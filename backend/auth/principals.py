@@ -5,9 +5,10 @@ What keeps "a blocked user's tokens stop working at once", "a password change re
 session" and "a role change applies at once" true:
 
 1. Every change to a cached field goes through `user_changed(tx, user_id)` (backend/users/
-   service.py): the entry is evicted in this process at once and again right after the commit,
-   and the commit publishes `users:invalidate` on the bus, which every API replica subscribes to
-   at start-up (`principal_cache`) and applies as soon as it arrives.
+   changes.py, which calls `PrincipalCache.user_changed`): the entry is evicted in this process
+   at once and again right after the commit, and the commit publishes `users:invalidate` on
+   the bus, which every API replica subscribes to at start-up (`principal_cache`) and applies
+   as soon as it arrives.
 2. A load that raced with an eviction is not stored (the eviction counter moved meanwhile), so a
    read from before the commit never re-fills the cache with the old row.
 3. While the Redis bus reports itself disconnected, the cache is emptied and bypassed: every
@@ -34,18 +35,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from fastapi import FastAPI
 from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.bus import Bus
 from backend.db import Tx
+from backend.runtime import Runtime
 from backend.security import Role
+from backend.users import changes
 from backend.users.models import User
 from backend.users.repository import UserRepository
 
 INVALIDATE_CHANNEL = "users:invalidate"
-_SESSION_INFO_KEY = "principal_cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,15 @@ class PrincipalCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def user_changed(self, tx: Tx, user_id: int) -> None:
+        """The users.changes listener: evict now, and announce to every replica after commit."""
+        self.evict(user_id)  # a later read in this process waits for the commit to be re-cached
+
+        async def announce() -> None:
+            await self.announce(user_id)
+
+        tx.on_commit(announce)
+
     # --- the bus ---
 
     async def announce(self, user_id: int) -> None:
@@ -184,21 +194,12 @@ class PrincipalCache:
 
 
 def attach(sessionmaker: async_sessionmaker[AsyncSession], cache: PrincipalCache) -> None:
-    """Sessions of this app carry the cache, so `user_changed` finds it from any Tx."""
-    sessionmaker.configure(info={_SESSION_INFO_KEY: cache})
+    """Sessions of this app carry the cache, so `user_changed` reaches it from any Tx."""
+    changes.listen(sessionmaker, cache)
 
 
-def user_changed(tx: Tx, user_id: int) -> None:
-    """Call on every change to a field of Principal (role, block, password, profile)."""
-    cache = tx.session.info.get(_SESSION_INFO_KEY)
-    if not isinstance(cache, PrincipalCache):
-        return  # a session outside the app (CLI, worker): its caches expire by TTL
-    cache.evict(user_id)  # a later read in this process waits for the commit to be re-cached
-
-    async def announce() -> None:
-        await cache.announce(user_id)
-
-    tx.on_commit(announce)
+# Kept under its old name for callers in auth; users calls backend.users.changes directly.
+user_changed = changes.user_changed
 
 
 async def load(
@@ -218,12 +219,11 @@ async def load(
 
 
 @asynccontextmanager
-async def principal_cache(app: FastAPI) -> AsyncIterator[None]:
-    """A STARTUPS hook (backend/main.py): the cache, fed by `users:invalidate` on the bus."""
-    bus: Bus = app.state.bus
-    cache = PrincipalCache(app.state.settings.auth_user_cache_ttl_s, bus=bus)
-    app.state.principals = cache
-    attach(app.state.sessionmaker, cache)
+async def principal_cache(rt: Runtime) -> AsyncIterator[None]:
+    """A part (backend/main.py PARTS): the cache, fed by `users:invalidate` on the bus."""
+    bus: Bus = rt.bus
+    cache = rt.principals  # built with the runtime (runtime.py)
+    attach(rt.sessionmaker, cache)
     subscription = await bus.subscribe(INVALIDATE_CHANNEL, cache.on_message)
     try:
         yield

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.auth.models import LoginFailure, LoginLock, RefreshToken
+
+# Lockout subjects: an account `u:<id>` / `n:<hash>`, a pair `<account>@<address hash>`.
+PAIR_SEP = "@"
 
 
 class RefreshTokenRepository:
@@ -64,19 +69,36 @@ class LoginAttemptRepository:
         )
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def delete_failures(self, subject: str, *, before: datetime | None = None) -> None:
-        stmt = delete(LoginFailure).where(LoginFailure.subject == subject)
+    async def delete_failures(
+        self, subject: str, *, before: datetime | None = None, with_pairs: bool = False
+    ) -> None:
+        stmt = delete(LoginFailure).where(_subject_is(LoginFailure.subject, subject, with_pairs))
         if before is not None:
             stmt = stmt.where(LoginFailure.created_at <= before)
         await self.session.execute(stmt)
 
-    async def lock_until(self, subject: str) -> datetime | None:
-        stmt = select(LoginLock.locked_until).where(LoginLock.subject == subject)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+    async def serialize(self, subject: str) -> None:
+        """Take the subject's login lock until the transaction ends (PostgreSQL: an advisory
+        transaction lock, so parallel attempts on one account run one at a time; SQLite has one
+        writer at a time anyway, and the caller's first write takes that lock)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.sha256(f"login:{subject}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
     async def locks_for(self, subjects: Iterable[str]) -> dict[str, datetime]:
         stmt = select(LoginLock.subject, LoginLock.locked_until).where(
             LoginLock.subject.in_(list(subjects))
+        )
+        return {subject: until for subject, until in (await self.session.execute(stmt)).all()}
+
+    async def locks_with_pairs(self, accounts: Sequence[str]) -> dict[str, datetime]:
+        """Locks of these accounts and of every `<account>@...` pair of theirs."""
+        if not accounts:
+            return {}
+        stmt = select(LoginLock.subject, LoginLock.locked_until).where(
+            or_(*(_subject_is(LoginLock.subject, a, True) for a in accounts))
         )
         return {subject: until for subject, until in (await self.session.execute(stmt)).all()}
 
@@ -90,8 +112,19 @@ class LoginAttemptRepository:
         )
         await self.session.execute(stmt)
 
-    async def delete_lock(self, subject: str) -> None:
-        await self.session.execute(delete(LoginLock).where(LoginLock.subject == subject))
+    async def delete_locks(self, subject: str, *, with_pairs: bool = False) -> None:
+        await self.session.execute(
+            delete(LoginLock).where(_subject_is(LoginLock.subject, subject, with_pairs))
+        )
+
+
+def _subject_is(
+    column: InstrumentedAttribute[str], subject: str, with_pairs: bool
+) -> ColumnElement[bool]:
+    """`column = subject`, or also `column LIKE '<subject>@%'` (its pairs)."""
+    if not with_pairs:
+        return column == subject
+    return or_(column == subject, column.startswith(subject + PAIR_SEP, autoescape=True))
 
 
 class AuthPruneRepository:

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Body, Cookie, Depends, Header, Request, Response,
 from fastapi.security import OAuth2PasswordRequestForm
 
 from backend.auth import service, web
-from backend.auth.deps import AuthTxDep, PasswordsDep
 from backend.auth.schemas import RefreshIn, TokenOut
 from backend.auth.sessions import TokenPair
-from backend.deps import SettingsDep, TxDep
+from backend.deps import CurrentUserRow, PasswordsDep, SettingsDep, TxDep
 from backend.ratelimit import client_ip, route_limit
 from backend.security import TokenInvalid
 from backend.users import service as users_service
@@ -25,7 +24,10 @@ RefreshCookie = Annotated[str | None, Cookie(alias=web.COOKIE_NAME, include_in_s
 OptionalRefreshBody = Annotated[RefreshIn | None, Body()]
 
 
-def _grant(pair: TokenPair, *, in_cookie: bool) -> TokenOut:
+def _grant(response: Response, pair: TokenPair, *, in_cookie: bool) -> TokenOut:
+    # Tokens must never sit in a browser or proxy cache (RFC 6749 section 5.1).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
     return TokenOut(
         access_token=pair.access_token,
         refresh_token=None if in_cookie else pair.refresh_token,
@@ -55,7 +57,7 @@ async def login(
     request: Request,
     response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    tx: AuthTxDep,
+    tx: TxDep,
     settings: SettingsDep,
     passwords: PasswordsDep,
     x_client: XClient = None,
@@ -73,14 +75,14 @@ async def login(
     browser = web.is_web(x_client)
     if browser:
         web.set_refresh_cookie(response, request, settings, pair.refresh_token)
-    return _grant(pair, in_cookie=browser)
+    return _grant(response, pair, in_cookie=browser)
 
 
 @router.post("/refresh")
 async def refresh(
     request: Request,
     response: Response,
-    tx: AuthTxDep,
+    tx: TxDep,
     settings: SettingsDep,
     body: OptionalRefreshBody = None,
     cookie: RefreshCookie = None,
@@ -95,13 +97,13 @@ async def refresh(
     pair = await service.refresh(tx, settings, refresh_token=token, now=datetime.now(UTC))
     if from_cookie:
         web.set_refresh_cookie(response, request, settings, pair.refresh_token)
-    return _grant(pair, in_cookie=from_cookie)
+    return _grant(response, pair, in_cookie=from_cookie)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
     request: Request,
-    tx: AuthTxDep,
+    tx: TxDep,
     settings: SettingsDep,
     body: OptionalRefreshBody = None,
     cookie: RefreshCookie = None,
@@ -114,4 +116,16 @@ async def logout(
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if web.is_web(x_client) or cookie:
         web.clear_refresh_cookie(response, request, settings)
+    return response
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+async def logout_all(
+    request: Request, user: CurrentUserRow, tx: TxDep, settings: SettingsDep
+) -> Response:
+    """Signs out everywhere: every login of the user ends, this one included, and every access
+    token stops working at once."""
+    await service.logout_all(tx, user, now=datetime.now(UTC))
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    web.clear_refresh_cookie(response, request, settings)
     return response

@@ -1,7 +1,8 @@
-"""Login, refresh rotation with reuse detection, logout.
+"""Login, refresh rotation with reuse detection, logout, sign-out everywhere.
 
 Failed logins look the same whether or not the account exists: same status and body, a real
-password-hash verification either way (a dummy hash for unknown names), and the same lockout.
+password-hash verification either way (a dummy hash for unknown names), and the same lockout
+(backend/auth/lockout.py: per account and client address, with an account-wide slow-down).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from backend.auth.errors import (
     AccountDisabled,
     AccountLocked,
     InvalidCredentials,
+    LoginSlowed,
     RefreshTokenReused,
 )
+from backend.auth.lockout import Refusal
 from backend.auth.repository import RefreshTokenRepository
 from backend.auth.sessions import TokenPair
 from backend.config import Settings
@@ -23,11 +26,16 @@ from backend.logging import security_event
 from backend.metrics import LOGINS, REFRESH_REUSE
 from backend.security import Passwords, TokenExpired, TokenInvalid, hash_refresh_token
 from backend.users import service as users_service
+from backend.users.models import User
 
 
-def _locked(until: datetime, now: datetime) -> AccountLocked:
-    retry = int((until - now).total_seconds()) + 1
-    return AccountLocked(retry_after_s=retry)
+def _refused(refusal: Refusal, now: datetime) -> AccountLocked | LoginSlowed:
+    retry = int((refusal.until - now).total_seconds()) + 1
+    return (
+        LoginSlowed(retry_after_s=retry)
+        if refusal.account_wide
+        else AccountLocked(retry_after_s=retry)
+    )
 
 
 async def login(
@@ -40,33 +48,37 @@ async def login(
     ip: str | None,
     now: datetime,
 ) -> TokenPair:
-    """Tokens for a correct username/email + password; counts failures toward the lockout."""
+    """Tokens for a correct username/email + password; counts failures toward the lockout.
+
+    The account's login lock is taken before anything is read and held until the transaction
+    ends (the failure is committed with it), so parallel attempts are checked one at a time.
+    """
     user = await users_service.find_for_login(tx, identifier)
-    subject = lockout.user_subject(user.id) if user else lockout.name_subject(identifier)
-    until = await lockout.locked_until(tx, subject, now)
-    if until is not None:  # locked: refused even with the right password
-        LOGINS.labels(outcome="locked").inc()
-        raise _locked(until, now)
+    account = lockout.user_subject(user.id) if user else lockout.name_subject(identifier)
+    pair = lockout.pair_subject(account, ip)
+    await lockout.serialize(tx, settings, account, ip=ip, now=now)
+    refusal = await lockout.refusal(tx, account, pair, now)
+    if refusal is not None:  # refused even with the right password, and without checking it
+        LOGINS.labels(outcome="slowed" if refusal.account_wide else "locked").inc()
+        raise _refused(refusal, now)
     if user is None:
         await passwords.verify_dummy(password)
         valid, new_hash = False, None
     else:
         valid, new_hash = await passwords.verify_and_update(password, user.password_hash)
     if not valid:
-        if user is not None:
-            await users_service.get_user(tx, user.id, for_update=True)  # serialize the count
         LOGINS.labels(outcome="failure").inc()
-        security_event("auth.login_failed", subject=subject, ip=ip)
-        locked = await lockout.record_failure(tx, settings, subject, ip=ip, now=now)
+        security_event("auth.login_failed", subject=account, ip=ip)
+        locked = await lockout.record_failure(tx, settings, account, ip=ip, now=now)
         if locked is not None:
-            raise _locked(locked, now)
+            raise _refused(locked, now)
         raise InvalidCredentials()
     assert user is not None
     if not user.is_active:
         LOGINS.labels(outcome="disabled").inc()
         security_event("auth.login_disabled", user_id=user.id, ip=ip)
         raise AccountDisabled()
-    await lockout.clear(tx, subject)
+    await lockout.clear(tx, pair)
     await users_service.record_login(tx, user, new_hash=new_hash, now=now)
     LOGINS.labels(outcome="success").inc()
     return await sessions.issue(tx, settings, user, now=now)
@@ -83,14 +95,14 @@ async def refresh(tx: Tx, settings: Settings, *, refresh_token: str, now: dateti
         REFRESH_REUSE.inc()
         security_event("auth.refresh_reuse", user_id=row.user_id, family=row.family_id)
         raise RefreshTokenReused()
-    if row.expires_at <= now:
+    if row.expires_at <= now or row.family_expires_at <= now:
         raise TokenExpired("The refresh token has expired")
     user = await users_service.get_user(tx, row.user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.token_version != row.token_version:
         raise TokenInvalid()
     row.used_at = now
     await tx.session.flush()
-    return await sessions.issue(tx, settings, user, now=now, family_id=row.family_id)
+    return await sessions.issue(tx, settings, user, now=now, parent=row)
 
 
 async def logout(tx: Tx, *, refresh_token: str, now: datetime) -> None:
@@ -99,3 +111,11 @@ async def logout(tx: Tx, *, refresh_token: str, now: datetime) -> None:
     row = await repo.by_hash_for_update(hash_refresh_token(refresh_token))
     if row is not None:
         await repo.revoke_family(row.family_id, now)
+
+
+async def logout_all(tx: Tx, user: User, *, now: datetime) -> None:
+    """Sign out everywhere: every refresh token and every access token of the user stop working
+    (the token version moves on, so access tokens die at once, not at their expiry)."""
+    await users_service.end_all_sessions(tx, user, now=now)
+    await sessions.revoke_all_for_user(tx, user.id, now)
+    security_event("auth.logout_all", user_id=user.id)

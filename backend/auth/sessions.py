@@ -2,7 +2,9 @@
 
 Only the SHA-256 of a refresh token is stored. Each refresh spends the presented token and
 issues its successor in the same family; presenting a spent token again means it was copied,
-so the whole family (that login) is revoked.
+so the whole family (that login) is revoked. A family ends REFRESH_TOKEN_ABSOLUTE_TTL_S after the
+login whatever the rotations, and when the user's token version moves on (password change,
+block, "sign out everywhere").
 """
 
 from __future__ import annotations
@@ -27,17 +29,25 @@ class TokenPair:
 
 
 async def issue(
-    tx: Tx, settings: Settings, user: User, *, now: datetime, family_id: str | None = None
+    tx: Tx, settings: Settings, user: User, *, now: datetime, parent: RefreshToken | None = None
 ) -> TokenPair:
-    """A new access token and refresh token (a new family unless `family_id` continues one)."""
+    """A new access token and refresh token: a new login, or the successor of `parent` in its
+    family (same absolute end: rotation never extends a login)."""
     raw = new_refresh_token()
+    if parent is None:
+        family_id = uuid.uuid4().hex
+        family_end = now + timedelta(seconds=settings.refresh_token_absolute_ttl_s)
+    else:
+        family_id, family_end = parent.family_id, parent.family_expires_at
     await RefreshTokenRepository(tx.session).add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id or uuid.uuid4().hex,
+            family_id=family_id,
             token_hash=hash_refresh_token(raw),
             created_at=now,
-            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
+            expires_at=min(now + timedelta(seconds=settings.refresh_token_ttl_s), family_end),
+            family_expires_at=family_end,
+            token_version=user.token_version,
         )
     )
     access = encode_access_token(
@@ -47,5 +57,5 @@ async def issue(
 
 
 async def revoke_all_for_user(tx: Tx, user_id: int, now: datetime) -> None:
-    """Every refresh token of the user stops working (password change, block)."""
+    """Every refresh token of the user stops working ("sign out everywhere")."""
     await RefreshTokenRepository(tx.session).revoke_all_for_user(user_id, now)

@@ -1,4 +1,9 @@
-"""The first admin: from ADMIN_EMAIL / ADMIN_PASSWORD at start-up (idempotent), or the CLI."""
+"""The first admin: from ADMIN_EMAIL / ADMIN_PASSWORD at start-up, or the CLI.
+
+Start-up creates that admin only while no active admin exists, and never promotes an existing
+account: an account that holds ADMIN_EMAIL later (registered after the admin changed their
+address) stays what it is, and a taken ADMIN_USERNAME is logged, not a crash of every replica.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +11,42 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
 from loguru import logger
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import transaction
+from backend.runtime import Runtime
 from backend.users import service
 
 
 @asynccontextmanager
-async def admin_bootstrap(app: FastAPI) -> AsyncIterator[None]:
-    """A STARTUPS hook (backend/main.py): ensures the configured admin exists."""
-    settings = app.state.settings
+async def admin_bootstrap(rt: Runtime) -> AsyncIterator[None]:
+    """A part (backend/main.py PARTS): creates the configured admin if there is no admin."""
+    settings = rt.settings
     if settings.admin_email and settings.admin_password is not None:
         try:
-            async with transaction(app.state.sessionmaker) as tx:
-                user, created = await service.ensure_admin(
+            async with transaction(rt.sessionmaker) as tx:
+                user = await service.ensure_admin(
                     tx,
-                    app.state.passwords,
+                    rt.passwords,
                     email=settings.admin_email,
                     username=settings.admin_username,
                     password=settings.admin_password.get_secret_value(),
                     now=datetime.now(UTC),
                 )
-            logger.bind(user_id=user.id, created=created).info("users.admin_bootstrap")
+            if user is None:
+                logger.info("users.admin_bootstrap_skipped: an admin exists")
+            else:
+                logger.bind(user_id=user.id).info("users.admin_bootstrap_created")
         except IntegrityError:
             # Another replica created it at the same moment: that is the idempotent outcome.
             logger.info("users.admin_bootstrap_raced")
-        except service.UsernameTaken as exc:
-            raise RuntimeError(
-                "ADMIN_USERNAME belongs to another account; set ADMIN_USERNAME to a free name"
-            ) from exc
+        except (service.EmailTaken, service.UsernameTaken) as exc:
+            # No admin, and the name or address belongs to someone else: never promote them.
+            logger.bind(code=exc.code).error(
+                "users.admin_bootstrap_refused: ADMIN_EMAIL or ADMIN_USERNAME belongs to an "
+                "existing account, which is not promoted; set free ones or use the CLI"
+            )
         except service.WeakPassword as exc:
             reasons = ", ".join(exc.details["reasons"])
             raise RuntimeError(

@@ -17,7 +17,9 @@ from backend.users import service
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("create-admin", help="create an admin (or promote that email)")
+    p = subparsers.add_parser(
+        "create-admin", help="create an admin account (an email or username in use is refused)"
+    )
     p.add_argument("--email", required=True)
     p.add_argument("--username", required=True)
     p.add_argument(
@@ -34,7 +36,7 @@ def _create_admin(args: argparse.Namespace) -> int:
     except AppError as exc:
         print(f"error: {exc.code}: {exc.message} {exc.details or ''}".rstrip(), file=sys.stderr)  # noqa: T201
         return 1
-    print("admin created" if created else "admin already existed (now admin and active)")  # noqa: T201
+    print("admin created" if created else "admin already existed")  # noqa: T201
     return 0
 
 
@@ -44,7 +46,7 @@ async def _run(email: str, username: str, password: str) -> bool:
     try:
         passwords = Passwords(fast=settings.fast_password_hashing)
         async with transaction(make_sessionmaker(engine)) as tx:
-            _, created = await service.ensure_admin(
+            _, created = await service.create_admin(
                 tx,
                 passwords,
                 email=email,

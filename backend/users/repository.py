@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.security import Role
 from backend.users.models import User
 
+# pg_advisory_xact_lock key of "a change that removes an admin" (any constant, unique in the app)
+_ADMIN_CHANGES_LOCK = 0x5553_4552_4144_4D4E  # "USERADMN"
+
 
 class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -28,6 +31,18 @@ class UserRepository:
     async def by_username_key(self, username_key: str) -> User | None:
         stmt = select(User).where(User.username_key == username_key)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def count_active_admins(self, *, excluding: int | None = None) -> int:
+        stmt = select(func.count()).where(User.role == Role.ADMIN, User.is_active.is_(True))
+        if excluding is not None:
+            stmt = stmt.where(User.id != excluding)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def lock_admin_changes(self) -> None:
+        """One lock for every change that removes an admin, held until the transaction ends
+        (PostgreSQL advisory lock; SQLite runs one writer at a time anyway)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(select(func.pg_advisory_xact_lock(_ADMIN_CHANGES_LOCK)))
 
     async def add(self, user: User) -> User:
         self.session.add(user)

@@ -4,8 +4,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response, status
 
-from backend.auth.deps import PasswordsDep
-from backend.deps import CurrentUser, CurrentUserRow, TxDep
+from backend.deps import CurrentUser, CurrentUserRow, PasswordsDep, TxDep
 from backend.users import service
 from backend.users.schemas import PasswordChange, UserOut, UserUpdate
 
@@ -18,12 +17,17 @@ async def read_me(user: CurrentUser) -> UserOut:
 
 
 @router.patch("/me")
-async def update_me(body: UserUpdate, user: CurrentUserRow, tx: TxDep) -> UserOut:
+async def update_me(
+    body: UserUpdate, user: CurrentUserRow, tx: TxDep, passwords: PasswordsDep
+) -> UserOut:
+    """Changes the username and/or email; a new email needs `current_password` too."""
     updated = await service.update_profile(
         tx,
+        passwords,
         user,
         email=str(body.email) if body.email is not None else None,
         username=body.username,
+        current_password=body.current_password,
         now=datetime.now(UTC),
     )
     return UserOut.model_validate(updated)

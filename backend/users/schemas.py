@@ -11,7 +11,7 @@ from backend.security import Role
 Username = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$"), Field(examples=["satoshi"])
 ]
-# The policy (10..128, not common, ...) is checked by the service as `weak_password`; this
+# The policy (12..128, not common, ...) is checked by the service as `weak_password`; this
 # bound only keeps absurd bodies away from the hasher.
 PasswordField = Annotated[str, Field(min_length=1, max_length=1024)]
 
@@ -29,6 +29,9 @@ class UserUpdate(BaseModel):
 
     email: EmailStr | None = None
     username: Username | None = None
+    current_password: PasswordField | None = Field(
+        default=None, description="Required when `email` changes"
+    )
 
 
 class PasswordChange(BaseModel):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from backend.auth import sessions
-from backend.auth.password_policy import password_problems
-from backend.auth.principals import Principal, user_changed
 from backend.db import Tx
 from backend.errors import AppError, BadRequest, Conflict
 from backend.logging import security_event
 from backend.metrics import REGISTRATIONS
 from backend.security import Passwords, Role
+from backend.users.changes import Actor, user_changed
 from backend.users.models import User
+from backend.users.password_policy import password_problems
 from backend.users.repository import UserRepository
 
 
@@ -36,6 +35,11 @@ class UsernameTaken(Conflict):
 class WrongPassword(BadRequest):
     code = "wrong_password"
     message = "The current password is not correct"
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    message = "This is the last active admin: promote another account first"
 
 
 def normalize_email(email: str) -> str:
@@ -111,10 +115,26 @@ async def find_for_login(tx: Tx, identifier: str) -> User | None:
 
 
 async def update_profile(
-    tx: Tx, user: User, *, email: str | None, username: str | None, now: datetime
+    tx: Tx,
+    passwords: Passwords,
+    user: User,
+    *,
+    email: str | None,
+    username: str | None,
+    current_password: str | None,
+    now: datetime,
 ) -> User:
+    """A new email needs the current password (a stolen session must not take the account over
+    through a password reset to an address of the thief's)."""
     repo = UserRepository(tx.session)
     email = normalize_email(email) if email is not None else None
+    if email is not None and email != user.email:
+        valid = current_password is not None and await _password_ok(
+            passwords, user, current_password
+        )
+        if not valid:
+            security_event("user.email_change_refused", user_id=user.id)
+            raise WrongPassword()
     await _ensure_free(repo, email=email, username=username, me=user.id)
     if email is not None and email != user.email:
         security_event("user.email_changed", user_id=user.id)
@@ -128,22 +148,31 @@ async def update_profile(
     return user
 
 
+async def _password_ok(passwords: Passwords, user: User, password: str) -> bool:
+    valid, _ = await passwords.verify_and_update(password, user.password_hash)
+    return valid
+
+
 async def change_password(
     tx: Tx, passwords: Passwords, user: User, *, current: str, new: str, now: datetime
 ) -> None:
     """New password; every session of the user ends (refresh tokens and access tokens)."""
-    valid, _ = await passwords.verify_and_update(current, user.password_hash)
-    if not valid:
+    if not await _password_ok(passwords, user, current):
         security_event("user.password_change_failed", user_id=user.id)
         raise WrongPassword()
     check_password(new, username=user.username, email=user.email)
     user.password_hash = await passwords.hash(new)
+    await end_all_sessions(tx, user, now=now)
+    security_event("user.password_changed", user_id=user.id)
+
+
+async def end_all_sessions(tx: Tx, user: User, *, now: datetime) -> None:
+    """Bump the token version: every access token and every login (refresh-token family, see
+    backend/auth/sessions.py) issued before stops working."""
     user.token_version += 1
     user.updated_at = now
-    await sessions.revoke_all_for_user(tx, user.id, now)
     await tx.session.flush()
     user_changed(tx, user.id)  # token_version moved: cached principals must not outlive it
-    security_event("user.password_changed", user_id=user.id)
 
 
 async def record_login(tx: Tx, user: User, *, new_hash: str | None, now: datetime) -> None:
@@ -167,56 +196,79 @@ async def list_users(
     )
 
 
-async def set_role(tx: Tx, user: User, role: Role, *, by: Principal, now: datetime) -> None:
+async def _admin_leaves(tx: Tx, user: User, *, stays_admin: bool) -> bool:
+    """Whether the change takes an active admin away; if so, takes the admin-changes lock
+    (held to the commit) before the change is written, so two admins demoting each other at
+    once run one after the other and the second sees the first's result."""
+    if stays_admin or user.role != Role.ADMIN or not user.is_active:
+        return False
+    await UserRepository(tx.session).lock_admin_changes()
+    return True
+
+
+async def _check_an_admin_is_left(tx: Tx) -> None:
+    # Counted after the change is flushed (SQLite: after this writer got the write lock).
+    if await UserRepository(tx.session).count_active_admins() == 0:
+        raise LastAdmin()
+
+
+async def set_role(tx: Tx, user: User, role: Role, *, by: Actor, now: datetime) -> None:
     if role == user.role:
         return
-    security_event(
-        "user.role_changed", user_id=user.id, by=by.id, old=user.role.value, new=role.value
-    )
+    leaves = await _admin_leaves(tx, user, stays_admin=role == Role.ADMIN)
+    old = user.role
     user.role = role
     user.updated_at = now
     await tx.session.flush()
+    if leaves:
+        await _check_an_admin_is_left(tx)
+    security_event("user.role_changed", user_id=user.id, by=by.id, old=old.value, new=role.value)
     user_changed(tx, user.id)
 
 
-async def set_active(tx: Tx, user: User, active: bool, *, by: Principal, now: datetime) -> None:
-    """Blocking ends every session at once (the principal caches are evicted, see
-    auth/principals.py) and revokes refresh tokens."""
+async def set_active(tx: Tx, user: User, active: bool, *, by: Actor, now: datetime) -> None:
+    """Blocking ends every session at once (the token version moves on and the principal
+    caches are evicted, see auth/principals.py); unblocking does not bring them back."""
     if active == user.is_active:
         return
-    security_event("user.blocked" if not active else "user.unblocked", user_id=user.id, by=by.id)
+    leaves = await _admin_leaves(tx, user, stays_admin=active)
     user.is_active = active
-    user.updated_at = now
     if not active:
-        await sessions.revoke_all_for_user(tx, user.id, now)
+        await end_all_sessions(tx, user, now=now)
+    user.updated_at = now
     await tx.session.flush()
+    if leaves:
+        await _check_an_admin_is_left(tx)
+    security_event("user.blocked" if not active else "user.unblocked", user_id=user.id, by=by.id)
     user_changed(tx, user.id)
 
 
 async def ensure_admin(
     tx: Tx, passwords: Passwords, *, email: str, username: str, password: str, now: datetime
-) -> tuple[User, bool]:
-    """Idempotent: creates the admin, or promotes/reactivates the account with that email.
+) -> User | None:
+    """The first admin (ADMIN_EMAIL at start-up): created only while no active admin exists.
 
-    Returns (user, created). An existing account keeps its password.
+    Never promotes or reactivates an existing account: whoever holds that email now (say,
+    someone who registered the address after the admin changed theirs) stays what they are.
+    Returns the new admin, or None when an admin already exists.
     """
+    if await UserRepository(tx.session).count_active_admins() > 0:
+        return None
+    return await register(
+        tx, passwords, email=email, username=username, password=password, now=now, role=Role.ADMIN
+    )
+
+
+async def create_admin(
+    tx: Tx, passwords: Passwords, *, email: str, username: str, password: str, now: datetime
+) -> tuple[User, bool]:
+    """The CLI's admin: (user, created). Idempotent for an account that already is an active
+    admin with that email; any other holder of the email or username is refused (EmailTaken,
+    UsernameTaken), never promoted."""
     existing = await UserRepository(tx.session).by_email(normalize_email(email))
-    if existing is None:
-        user = await register(
-            tx,
-            passwords,
-            email=email,
-            username=username,
-            password=password,
-            now=now,
-            role=Role.ADMIN,
-        )
-        return user, True
-    if existing.role != Role.ADMIN or not existing.is_active:
-        security_event("user.role_changed", user_id=existing.id, by="bootstrap", new="admin")
-        existing.role = Role.ADMIN
-        existing.is_active = True
-        existing.updated_at = now
-        await tx.session.flush()
-        user_changed(tx, existing.id)
-    return existing, False
+    if existing is not None and existing.role == Role.ADMIN and existing.is_active:
+        return existing, False
+    user = await register(
+        tx, passwords, email=email, username=username, password=password, now=now, role=Role.ADMIN
+    )
+    return user, True

@@ -90,7 +90,9 @@ async def test_logout_revokes_the_login(client: httpx.AsyncClient) -> None:
 
 async def test_expired_refresh_token_is_refused(client: httpx.AsyncClient, app: FastAPI) -> None:
     grant = await signup(client)
-    later = datetime.now(UTC) + timedelta(seconds=app.state.runtime.settings.refresh_token_ttl_s + 60)
+    later = datetime.now(UTC) + timedelta(
+        seconds=app.state.runtime.settings.refresh_token_ttl_s + 60
+    )
     with pytest.raises(TokenExpired):
         async with transaction(app.state.runtime.sessionmaker) as tx:
             await auth_service.refresh(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from backend.auth.password_policy import common_passwords, password_problems
 from backend.config import Settings
 from backend.security import (
     Passwords,
@@ -18,6 +17,7 @@ from backend.security import (
     hash_refresh_token,
     new_refresh_token,
 )
+from backend.users.password_policy import common_passwords, password_problems
 
 
 def test_role_order() -> None:

@@ -14,7 +14,7 @@ from tests.auth.helpers import login, login_resp, register
 
 
 async def _count(app: FastAPI, model: type) -> int:
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
@@ -25,7 +25,7 @@ async def test_prune_removes_only_dead_rows(client: httpx.AsyncClient, app: Fast
     for _ in range(2):
         await login_resp(client, "alice", "wrong-password-1")  # recent failures: kept
     now = datetime.now(UTC)
-    async with app.state.sessionmaker() as session:
+    async with app.state.runtime.sessionmaker() as session:
         session.add(LoginFailure(subject="u:1", ip=None, created_at=now - timedelta(hours=2)))
         session.add(
             LoginLock(subject="n:ended", locked_until=now - timedelta(minutes=1), created_at=now)
@@ -46,8 +46,9 @@ async def test_prune_removes_only_dead_rows(client: httpx.AsyncClient, app: Fast
         )
         await session.commit()
     assert old_grant  # its token row is the one expired above
-    counts = await app.state.jobs.run_now(PRUNE_JOB)
+    counts = await app.state.runtime.jobs.run_now(PRUNE_JOB)
     assert counts == {"login_failures": 1, "login_locks": 1, "refresh_tokens": 1}
-    assert await _count(app, LoginFailure) == 2
+    # the two recent failures, each counted for the account and for its (account, address)
+    assert await _count(app, LoginFailure) == 4
     assert await _count(app, LoginLock) == 1
     assert await _count(app, RefreshToken) == 1

@@ -36,7 +36,7 @@ async def test_update_username_and_email(client: httpx.AsyncClient) -> None:
     grant = await signup(client, "alice")
     resp = await client.patch(
         ME,
-        json={"username": "Alice.B", "email": "New@Example.com"},
+        json={"username": "Alice.B", "email": "New@Example.com", "current_password": PASSWORD},
         headers=bearer(grant["access_token"]),
     )
     assert resp.status_code == 200, resp.text
@@ -44,6 +44,29 @@ async def test_update_username_and_email(client: httpx.AsyncClient) -> None:
     assert resp.json()["email"] == "new@example.com"
     assert (await login_resp(client, "alice.b")).status_code == 200
     assert (await login_resp(client, "new@example.com")).status_code == 200
+
+
+@pytest.mark.parametrize("current", [None, "not-my-password-77"])
+async def test_changing_the_email_needs_the_current_password(
+    client: httpx.AsyncClient, current: str | None
+) -> None:
+    """A stolen access token alone must not move the account to the thief's address."""
+    grant = await signup(client, "alice")
+    body: dict[str, object] = {"email": "thief@example.com"}
+    if current is not None:
+        body["current_password"] = current
+    resp = await client.patch(ME, json=body, headers=bearer(grant["access_token"]))
+    assert resp.status_code == 400
+    assert error_code(resp) == "wrong_password"
+    me = await client.get(ME, headers=bearer(grant["access_token"]))
+    assert me.json()["email"] == "alice@example.com"
+    # the same address in another case is no change, and a username alone needs no password
+    same = await client.patch(
+        ME,
+        json={"email": "ALICE@example.com", "username": "alice2"},
+        headers=bearer(grant["access_token"]),
+    )
+    assert same.status_code == 200, same.text
 
 
 async def test_update_to_own_name_in_other_case_is_allowed(client: httpx.AsyncClient) -> None:
@@ -60,7 +83,9 @@ async def test_update_to_taken_name_or_email_is_409(client: httpx.AsyncClient) -
     taken_name = await client.patch(ME, json={"username": "BOB"}, headers=headers)
     assert taken_name.status_code == 409
     assert error_code(taken_name) == "username_taken"
-    taken_email = await client.patch(ME, json={"email": "bob@example.com"}, headers=headers)
+    taken_email = await client.patch(
+        ME, json={"email": "bob@example.com", "current_password": PASSWORD}, headers=headers
+    )
     assert error_code(taken_email) == "email_taken"
 
 

@@ -46,7 +46,9 @@ class Replica:
     async def invalidation(self) -> AsyncIterator[None]:
         """Waits, after the body, until this replica's bus has delivered an invalidation."""
         arrived = asyncio.Event()
-        sub = await self.app.state.runtime.bus.subscribe(INVALIDATE_CHANNEL, lambda *_: arrived.set())
+        sub = await self.app.state.runtime.bus.subscribe(
+            INVALIDATE_CHANNEL, lambda *_: arrived.set()
+        )
         try:
             yield
             await asyncio.wait_for(arrived.wait(), timeout=10)  # a guard against a hang only

@@ -1,4 +1,4 @@
-"""Password policy (pure): length 10..128, not a common password, not the username or email.
+"""Password policy (pure): length 12..128 (ASVS 2.1.1), not common, not the username or email.
 
 The common list (`common_passwords.txt`, ~1000 of the most used passwords, lower-case) is read
 once, lazily. A password also counts as common when it is a listed one with digits or symbols
@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-MIN_LENGTH = 10
+MIN_LENGTH = 12  # ASVS 2.1.1
 MAX_LENGTH = 128
 _LIST = Path(__file__).with_name("common_passwords.txt")
 _DECORATION = "0123456789!@#$%^&*()_-+=.,;:?~ "
