@@ -1,18 +1,17 @@
-"""Market reads for HTTP, /ws, trading and health: stored candles + the live state."""
+"""Market reads for HTTP, /ws, trading and health: symbol rules, stored candles, live state."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from backend.config import Settings
 from backend.db import Tx
 from backend.errors import AppError, NotFound, Unavailable
 from backend.integrations.binance.schemas import Kline, Ticker
-from backend.market import symbols as symbol_rules
-from backend.market.models import Symbol
-from backend.market.repository import CandleRepository, SymbolRepository, candle_to_kline
+from backend.market.filters import SymbolRules
+from backend.market.repository import CandleRepository, candle_to_kline
+from backend.market.rulebook import SymbolBook
 from backend.market.state import FeedStatus, MarketState
 
 STALE_AFTER_MS = 120_000  # no event for 2 minutes: the feed is not healthy
@@ -41,21 +40,10 @@ def _check_symbol(settings: Settings, symbol: str) -> str:
     return symbol
 
 
-async def list_symbols(tx: Tx, settings: Settings) -> list[dict[str, Any] | Symbol]:
-    """Rules of the configured symbols from the store; the bundled snapshot until the feed
-    has written any (fresh install in replay mode)."""
-    rows: Sequence[dict[str, Any] | Symbol] = await SymbolRepository(tx.session).all(
-        settings.market_symbols
-    )
-    if not rows:
-        infos = symbol_rules.pick(symbol_rules.load_snapshot().symbols, settings.market_symbols)
-        rows = [symbol_rules.symbol_row(i, "snapshot") for i in infos]
-    return list(rows)
-
-
-async def get_symbol(tx: Tx, symbol: str) -> Symbol | None:
-    """The stored trading rules of one symbol (the trading engine's filters), or None."""
-    return await SymbolRepository(tx.session).get(symbol.upper())
+def list_symbols(book: SymbolBook) -> list[tuple[SymbolRules, str]]:
+    """Each configured symbol with rules, in MARKET_SYMBOLS' order, with their origin. `book` is
+    the process's `Runtime.symbols`: the very object the trading engine enforces."""
+    return [(book[s], book.origin(s)) for s in book]
 
 
 def get_ticker(state: MarketState, settings: Settings, symbol: str) -> Ticker:

@@ -1,7 +1,9 @@
-"""Symbol trading rules: exchangeInfo objects -> `symbols` rows; the bundled snapshot for replay.
+"""Symbol rules in and out of store: exchangeInfo objects -> parsed rules -> `symbols` rows; the
+bundled snapshot for replay and as the fallback before any source has written the table.
 
-Missing filters come out as zero ("off", Binance's own convention for filter parameters), so the
-trading engine reads one shape whichever symbol and source it gets.
+Every row is written from the one parse (filters.SymbolRules.from_exchange_info): the flat
+columns (0 = off, Binance's own convention for filter parameters) are that object's values, and
+`raw` keeps the exchangeInfo object as sent, from which each process parses the same rules back.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from importlib import resources
 from typing import Any
 
 from backend.integrations.binance.schemas import ExchangeInfo, SymbolInfo, parse_exchange_info
+from backend.market.filters import ZERO, SymbolRules
 
 SNAPSHOT = "exchange_info_snapshot.json"
+SNAPSHOT_ORIGIN = "snapshot"
 
 
 def load_snapshot() -> ExchangeInfo:
@@ -24,79 +28,47 @@ def load_snapshot() -> ExchangeInfo:
     return parse_exchange_info(json.loads(text))
 
 
-def _d(f: Mapping[str, object] | None, key: str) -> Decimal:
-    value = f.get(key) if f is not None else None
-    return (
-        Decimal(value)
-        if isinstance(value, str | int) and not isinstance(value, bool)
-        else Decimal(0)
-    )
+def snapshot_raw(wanted: Sequence[str]) -> list[Mapping[str, Any]]:
+    """The bundled exchangeInfo objects of `wanted` (those it has), in `wanted`'s order."""
+    return [dict(i.raw) for i in pick(load_snapshot().symbols, wanted)]
 
 
-def _i(f: Mapping[str, object] | None, key: str) -> int:
-    value = f.get(key) if f is not None else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _b(f: Mapping[str, object] | None, key: str) -> bool:
-    return bool(f.get(key)) if f is not None else False
-
-
-def symbol_row(info: SymbolInfo, origin: str, now: datetime | None = None) -> dict[str, Any]:
-    price = info.filter("PRICE_FILTER")
-    lot = info.filter("LOT_SIZE")
-    market_lot = info.filter("MARKET_LOT_SIZE")
-    notional = info.filter("NOTIONAL")
-    min_notional = info.filter("MIN_NOTIONAL")
-    by_side = info.filter("PERCENT_PRICE_BY_SIDE")
-    percent = info.filter("PERCENT_PRICE")
-    if by_side is not None:
-        multipliers = {
-            "bid_multiplier_up": _d(by_side, "bidMultiplierUp"),
-            "bid_multiplier_down": _d(by_side, "bidMultiplierDown"),
-            "ask_multiplier_up": _d(by_side, "askMultiplierUp"),
-            "ask_multiplier_down": _d(by_side, "askMultiplierDown"),
-        }
-        avg_mins = _i(by_side, "avgPriceMins")
-    else:  # the older symmetric PERCENT_PRICE filter
-        up, down = _d(percent, "multiplierUp"), _d(percent, "multiplierDown")
-        multipliers = {
-            "bid_multiplier_up": up,
-            "bid_multiplier_down": down,
-            "ask_multiplier_up": up,
-            "ask_multiplier_down": down,
-        }
-        avg_mins = _i(percent, "avgPriceMins")
-    notional_src = notional if notional is not None else min_notional
+def symbol_row(
+    rules: SymbolRules, raw: Mapping[str, Any], origin: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The `symbols` row of one parsed symbol (`raw`: the exchangeInfo object it came from)."""
+    price, lot, market_lot = rules.price_filter, rules.lot_size, rules.market_lot_size
+    percent, notional = rules.percent_price, rules.notional
     return {
-        "symbol": info.symbol,
-        "status": info.status,
-        "base_asset": info.base_asset,
-        "quote_asset": info.quote_asset,
-        "base_asset_precision": info.base_asset_precision,
-        "quote_asset_precision": info.quote_asset_precision,
-        "tick_size": _d(price, "tickSize"),
-        "min_price": _d(price, "minPrice"),
-        "max_price": _d(price, "maxPrice"),
-        "step_size": _d(lot, "stepSize"),
-        "min_qty": _d(lot, "minQty"),
-        "max_qty": _d(lot, "maxQty"),
-        "market_min_qty": _d(market_lot, "minQty"),
-        "market_max_qty": _d(market_lot, "maxQty"),
-        "market_step_size": _d(market_lot, "stepSize"),
-        "min_notional": _d(notional_src, "minNotional"),
-        "max_notional": _d(notional, "maxNotional"),
-        "apply_min_to_market": _b(notional, "applyMinToMarket")
-        if notional is not None
-        else _b(min_notional, "applyToMarket"),
-        "apply_max_to_market": _b(notional, "applyMaxToMarket"),
-        **multipliers,
-        "avg_price_mins": avg_mins or _i(notional_src, "avgPriceMins"),
-        "max_num_orders": _i(info.filter("MAX_NUM_ORDERS"), "maxNumOrders"),
-        "max_num_algo_orders": _i(info.filter("MAX_NUM_ALGO_ORDERS"), "maxNumAlgoOrders"),
-        "order_types": list(info.order_types),
-        "filters": [dict(f) for f in info.filters],
-        "raw": dict(info.raw),
+        "symbol": rules.symbol,
+        "status": rules.status,
+        "base_asset": rules.base_asset,
+        "quote_asset": rules.quote_asset,
+        "base_asset_precision": rules.base_asset_precision,
+        "quote_asset_precision": rules.quote_asset_precision,
+        "tick_size": price.tick_size if price else ZERO,
+        "min_price": price.min_price if price else ZERO,
+        "max_price": price.max_price if price else ZERO,
+        "step_size": lot.step_size if lot else ZERO,
+        "min_qty": lot.min_qty if lot else ZERO,
+        "max_qty": lot.max_qty if lot else ZERO,
+        "market_min_qty": market_lot.min_qty if market_lot else ZERO,
+        "market_max_qty": market_lot.max_qty if market_lot else ZERO,
+        "market_step_size": market_lot.step_size if market_lot else ZERO,
+        "min_notional": notional.min_notional if notional else ZERO,
+        "max_notional": notional.max_notional if notional else ZERO,
+        "apply_min_to_market": notional.apply_min_to_market if notional else False,
+        "apply_max_to_market": notional.apply_max_to_market if notional else False,
+        "bid_multiplier_up": percent.bid_up if percent else ZERO,
+        "bid_multiplier_down": percent.bid_down if percent else ZERO,
+        "ask_multiplier_up": percent.ask_up if percent else ZERO,
+        "ask_multiplier_down": percent.ask_down if percent else ZERO,
+        "avg_price_mins": percent.avg_price_mins if percent else 0,
+        "max_num_orders": rules.max_num_orders or 0,
+        "max_num_algo_orders": rules.max_num_algo_orders or 0,
+        "order_types": sorted(rules.order_types),
+        "filters": [dict(f) for f in raw.get("filters", ())],
+        "raw": dict(raw),
         "source": origin,
         "updated_at": now or datetime.now(UTC),
     }
@@ -108,4 +80,4 @@ def pick(infos: Sequence[SymbolInfo], wanted: Sequence[str]) -> list[SymbolInfo]
 
 
 def tick_size(info: SymbolInfo) -> Decimal:
-    return _d(info.filter("PRICE_FILTER"), "tickSize")
+    return SymbolRules.from_exchange_info(info.raw).tick_size

@@ -1,6 +1,7 @@
-"""The trading engine's in-memory state: symbol rules, last prices, the resting-order index.
+"""The trading engine's in-memory state: symbol rules (read from the market domain), last prices,
+the resting-order index.
 
-One `TradingEngine` per process lives on `app.state.trading` (or in the matcher's process).
+One `TradingEngine` per process lives on the runtime (`Runtime.trading`, runtime.py).
 Prices come from the market trade stream on the bus; the index is fed by `trading:book` events
 that order writes publish after commit, so it works the same with MemoryBus and RedisBus.
 """
@@ -8,10 +9,10 @@ that order writes publish after commit, so it works the same with MemoryBus and 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from backend.trading.depth import DEFAULT_MAX_AGE_S, DepthBooks
@@ -19,7 +20,7 @@ from backend.trading.errors import InvalidSymbol
 from backend.trading.matching import Book, OrderIndex
 from backend.trading.models import Order
 from backend.trading.pricing import MarketModel, ewma
-from backend.trading.rules import OrderType, Side, SymbolRules, rules_by_symbol, trigger_when_below
+from backend.trading.rules import OrderType, Side, SymbolRules, trigger_when_below
 
 BOOK_CHANNEL = "trading:book"
 
@@ -62,7 +63,11 @@ class PriceBook:
 
 
 class TradingEngine:
-    def __init__(self, config: TradingConfig, rules: dict[str, SymbolRules]) -> None:
+    """`rules` is the market domain's parsed symbol rules (`Runtime.symbols`, market/rulebook.py:
+    the same object `/market/symbols` serves, updated in place when the exchangeInfo changes),
+    or a plain mapping in pure tests and benches."""
+
+    def __init__(self, config: TradingConfig, rules: Mapping[str, SymbolRules]) -> None:
         self.config = config
         self.rules = rules
         self.prices = PriceBook()
@@ -130,11 +135,3 @@ def parse_trade(data: bytes) -> Tick | None:
         return Tick(str(ev["s"]).upper(), Decimal(ev["p"]), qty, tid, at)
     except (KeyError, TypeError, ValueError, ArithmeticError):
         return None
-
-
-def load_rules(path: Path | None) -> dict[str, SymbolRules]:
-    """Symbol rules from an exchangeInfo JSON file (the market domain's bundled snapshot)."""
-    if path is None or not path.is_file():
-        return {}
-    raw = json.loads(path.read_text())
-    return rules_by_symbol(raw["symbols"])

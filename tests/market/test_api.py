@@ -26,14 +26,14 @@ def candle(i: int, interval: str = "1h", closed: bool = True) -> Kline:
 
 
 async def seed(app: FastAPI, n: int) -> None:
-    async with transaction(app.state.sessionmaker) as tx:
+    async with transaction(app.state.runtime.sessionmaker) as tx:
         await CandleRepository(tx.session).insert_candles(
             [candle_row(candle(i), "import") for i in range(n)]
         )
 
 
 def state(app: FastAPI) -> MarketState:
-    s: MarketState = app.state.market
+    s: MarketState = app.state.runtime.market
     return s
 
 
@@ -44,7 +44,22 @@ async def test_symbols_list_the_configured_rules(client: httpx.AsyncClient) -> N
     btc = by_name["BTCUSDT"]
     assert btc["tick_size"] == "0.01000000" and btc["step_size"] == "0.00001000"
     assert btc["min_notional"] == "5.00000000"
-    assert {f["filterType"] for f in btc["filters"]} >= {"PRICE_FILTER", "LOT_SIZE", "NOTIONAL"}
+    # parsed, typed filters (the web app never reads raw exchangeInfo filters)
+    assert "filters" not in btc
+    assert btc["filter_order"][:2] == ["PRICE_FILTER", "LOT_SIZE"]
+    assert btc["price_filter"] == {
+        "min_price": "0.01000000", "max_price": "1000000.00000000", "tick_size": "0.01000000"
+    }  # fmt: skip
+    assert btc["market_lot_size"]["max_qty"] == "128.52621715"
+    assert btc["percent_price"]["by_side"] is True
+    assert btc["percent_price"]["bid_multiplier_down"] == "0.20000000"
+    assert btc["notional"] == {
+        "min_notional": "5.00000000", "max_notional": "9000000.00000000",
+        "apply_min_to_market": True, "apply_max_to_market": False, "legacy": False,
+    }  # fmt: skip
+    assert btc["max_num_orders"] == 200 and btc["max_num_algo_orders"] == 5
+    assert btc["order_types"][0] == "LIMIT" and "MARKET" in btc["order_types"]
+    assert btc["status"] == "TRADING" and btc["rules_source"] == "snapshot"
 
 
 async def test_klines_from_store_with_forming_candle_last(

@@ -129,6 +129,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout All
+         * @description Signs out everywhere: every login of the user ends, this one included, and every access
+         *     token stops working at once.
+         */
+        post: operations["auth-logout-all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -207,7 +228,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Symbols */
+        /**
+         * List Symbols
+         * @description The rules the server enforces on orders, parsed (the same object the engine reads).
+         */
         get: operations["market-list-symbols"];
         put?: never;
         post?: never;
@@ -352,7 +376,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Me */
+        /**
+         * Update Me
+         * @description Changes the username and/or email; a new email needs `current_password` too.
+         */
         patch: operations["users-update-me"];
         trace?: never;
     };
@@ -585,6 +612,49 @@ export interface components {
             /** Symbol */
             symbol: string;
         };
+        /**
+         * LotSizeOut
+         * @description LOT_SIZE or MARKET_LOT_SIZE (the latter for MARKET orders only); 0 = off.
+         */
+        LotSizeOut: {
+            /**
+             * Max Qty
+             * @example 0.01000000
+             */
+            max_qty: string;
+            /**
+             * Min Qty
+             * @example 0.01000000
+             */
+            min_qty: string;
+            /**
+             * Step Size
+             * @example 0.01000000
+             */
+            step_size: string;
+        };
+        /**
+         * NotionalOut
+         * @description NOTIONAL, or the older MIN_NOTIONAL (`legacy`: max 0 = off, never applied to MARKET).
+         */
+        NotionalOut: {
+            /** Apply Max To Market */
+            apply_max_to_market: boolean;
+            /** Apply Min To Market */
+            apply_min_to_market: boolean;
+            /** Legacy */
+            legacy: boolean;
+            /**
+             * Max Notional
+             * @example 0.01000000
+             */
+            max_notional: string;
+            /**
+             * Min Notional
+             * @example 0.01000000
+             */
+            min_notional: string;
+        };
         /** OrderCreate */
         OrderCreate: {
             /** Client Order Id */
@@ -669,6 +739,38 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * PercentPriceOut
+         * @description PERCENT_PRICE_BY_SIDE, or PERCENT_PRICE (`by_side` false: both sides alike). A non-MARKET
+         *     BUY's price must lie within last x bid_multiplier_down .. last x bid_multiplier_up, a SELL's
+         *     within the ask ones, both ends allowed (the server uses the last price as the average).
+         */
+        PercentPriceOut: {
+            /**
+             * Ask Multiplier Down
+             * @example 0.01000000
+             */
+            ask_multiplier_down: string;
+            /**
+             * Ask Multiplier Up
+             * @example 0.01000000
+             */
+            ask_multiplier_up: string;
+            /** Avg Price Mins */
+            avg_price_mins: number;
+            /**
+             * Bid Multiplier Down
+             * @example 0.01000000
+             */
+            bid_multiplier_down: string;
+            /**
+             * Bid Multiplier Up
+             * @example 0.01000000
+             */
+            bid_multiplier_up: string;
+            /** By Side */
+            by_side: boolean;
+        };
         /** PortfolioOut */
         PortfolioOut: {
             /** Allocation */
@@ -736,6 +838,27 @@ export interface components {
             unrealized_pnl: string | null;
         };
         /**
+         * PriceFilterOut
+         * @description PRICE_FILTER: each bound and the tick test is off when its value is 0.
+         */
+        PriceFilterOut: {
+            /**
+             * Max Price
+             * @example 0.01000000
+             */
+            max_price: string;
+            /**
+             * Min Price
+             * @example 0.01000000
+             */
+            min_price: string;
+            /**
+             * Tick Size
+             * @example 0.01000000
+             */
+            tick_size: string;
+        };
+        /**
          * RefreshIn
          * @description Omit the body (or the field) to use the refresh cookie; then send X-Client: web.
          */
@@ -777,21 +900,30 @@ export interface components {
             /** Symbols */
             symbols: string[];
         };
-        /** SymbolOut */
+        /**
+         * SymbolOut
+         * @description A symbol's trading rules as the server enforces them (parsed from exchangeInfo once, by
+         *     the market domain). A filter the symbol does not have is null. The flat `tick_size` ..
+         *     `max_notional` repeat the filters' values with 0 for "off" (handy for formatting).
+         */
         SymbolOut: {
             /** Base Asset */
             base_asset: string;
             /** Base Asset Precision */
             base_asset_precision: number;
-            /** Filters */
-            filters: {
-                [key: string]: unknown;
-            }[];
+            /** Filter Order */
+            filter_order: string[];
+            lot_size: components["schemas"]["LotSizeOut"] | null;
+            market_lot_size: components["schemas"]["LotSizeOut"] | null;
             /**
              * Max Notional
              * @example 0.01000000
              */
             max_notional: string;
+            /** Max Num Algo Orders */
+            max_num_algo_orders: number | null;
+            /** Max Num Orders */
+            max_num_orders: number | null;
             /**
              * Max Price
              * @example 0.01000000
@@ -817,12 +949,19 @@ export interface components {
              * @example 0.01000000
              */
             min_qty: string;
+            notional: components["schemas"]["NotionalOut"] | null;
             /** Order Types */
             order_types: string[];
+            percent_price: components["schemas"]["PercentPriceOut"] | null;
+            price_filter: components["schemas"]["PriceFilterOut"] | null;
             /** Quote Asset */
             quote_asset: string;
             /** Quote Asset Precision */
             quote_asset_precision: number;
+            /** Quote Order Qty Market Allowed */
+            quote_order_qty_market_allowed: boolean;
+            /** Rules Source */
+            rules_source: string;
             /** Status */
             status: string;
             /**
@@ -1030,6 +1169,11 @@ export interface components {
         };
         /** UserUpdate */
         UserUpdate: {
+            /**
+             * Current Password
+             * @description Required when `email` changes
+             */
+            current_password?: string | null;
             /** Email */
             email?: string | null;
             /** Username */
@@ -1236,6 +1380,8 @@ export interface operations {
                 /** @description in email or username */
                 q?: string | null;
                 role?: components["schemas"]["Role"] | null;
+                /** @description true: active only; false: blocked only */
+                active?: boolean | null;
             };
             header?: never;
             path?: never;
@@ -1632,6 +1778,96 @@ export interface operations {
                 "application/json": components["schemas"]["RefreshIn"] | null;
             };
         };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "auth-logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             204: {
@@ -3494,7 +3730,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description A dependency is down */
+            /** @description A dependency the API needs is down */
             503: {
                 headers: {
                     [name: string]: unknown;

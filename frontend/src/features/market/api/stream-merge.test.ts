@@ -157,7 +157,16 @@ describe('buildMarketRows', () => {
       min_notional: '5',
       max_notional: '9000000',
       order_types: ['LIMIT', 'MARKET'],
-      filters: [],
+      quote_order_qty_market_allowed: true,
+      filter_order: ['PRICE_FILTER', 'LOT_SIZE'],
+      price_filter: { min_price: '0.01', max_price: '1000000', tick_size: '0.01' },
+      lot_size: { min_qty: '0.0001', max_qty: '9000', step_size: '0.0001' },
+      market_lot_size: null,
+      percent_price: null,
+      notional: null,
+      max_num_orders: null,
+      max_num_algo_orders: null,
+      rules_source: 'snapshot',
     },
   ];
   const base = {

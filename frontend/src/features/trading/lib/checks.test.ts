@@ -6,9 +6,10 @@ import { countOpen, symbolRules } from './filters';
 import type { OpenCounts } from './filters';
 import { supportedTypes } from './ticket';
 import type { SymbolFilters, TicketValues } from './ticket';
-import { realSymbol, withFilter } from '../testing/real-symbols';
+import { realSymbol, renamedFilter, withRules } from '../testing/real-symbols';
 
-// Real rules from shared/binance/samples/rest_exchangeInfo_real.json (PROTOCOL.md §4.4–4.5)
+// Real rules from shared/binance/samples/rest_exchangeInfo_real.json (PROTOCOL.md §4.4–4.5),
+// as the API serves them (testing/real-symbols.json)
 const BTC = realSymbol('BTCUSDT');
 const ETH = realSymbol('ETHUSDT');
 
@@ -48,8 +49,8 @@ function check(
 const first = (issues: TicketIssue[]) => issues[0]?.binance?.msg ?? null;
 const codes = (issues: TicketIssue[]) => issues.map((i) => i.code);
 
-describe('the real rules are read from the raw filters', () => {
-  it('parses BTCUSDT like SymbolRules.from_exchange_info', () => {
+describe("the real rules are the API's parsed ones", () => {
+  it('reads BTCUSDT as SymbolRules.from_exchange_info parsed it', () => {
     const r = symbolRules(BTC);
     expect(r.order).toEqual([
       'PRICE_FILTER',
@@ -63,7 +64,12 @@ describe('the real rules are read from the raw filters', () => {
       'MAX_NUM_ALGO_ORDERS',
     ]);
     expect(r.marketLot).toEqual({ min: '0.00000000', max: '128.52621715', step: '0.00000000' });
-    expect(r.percent).toEqual({ bidUp: '5', bidDown: '0.2', askUp: '5', askDown: '0.2' });
+    expect(r.percent).toEqual({
+      bidUp: '5.00000000',
+      bidDown: '0.20000000',
+      askUp: '5.00000000',
+      askDown: '0.20000000',
+    });
     expect(r.notional).toEqual({
       min: '5.00000000',
       max: '9000000.00000000',
@@ -122,11 +128,15 @@ describe('PERCENT_PRICE_BY_SIDE against the last price', () => {
   });
 
   it('uses the bid multipliers for a BUY and the ask ones for a SELL', () => {
-    const f = withFilter('BTCUSDT', 'PERCENT_PRICE_BY_SIDE', {
-      bidMultiplierUp: '1.05',
-      bidMultiplierDown: '0.8',
-      askMultiplierUp: '1.2',
-      askMultiplierDown: '0.95',
+    const f = withRules('BTCUSDT', {
+      percent_price: {
+        bid_multiplier_up: '1.05',
+        bid_multiplier_down: '0.8',
+        ask_multiplier_up: '1.2',
+        ask_multiplier_down: '0.95',
+        avg_price_mins: 5,
+        by_side: true,
+      },
     });
     const at = (side: 'BUY' | 'SELL', price: string) =>
       codes(check({ side, price, quantity: '1' }, { f, last: '100.00' }));
@@ -141,12 +151,17 @@ describe('PERCENT_PRICE_BY_SIDE against the last price', () => {
   });
 
   it('PERCENT_PRICE holds both sides to the same multipliers and names itself', () => {
-    const f = withFilter(
-      'BTCUSDT',
-      'PERCENT_PRICE',
-      { multiplierUp: '1.1', multiplierDown: '0.9' },
-      'PERCENT_PRICE_BY_SIDE',
-    );
+    const f = withRules('BTCUSDT', {
+      filter_order: renamedFilter(BTC.filter_order, 'PERCENT_PRICE_BY_SIDE', 'PERCENT_PRICE'),
+      percent_price: {
+        bid_multiplier_up: '1.1',
+        bid_multiplier_down: '0.9',
+        ask_multiplier_up: '1.1',
+        ask_multiplier_down: '0.9',
+        avg_price_mins: 5,
+        by_side: false,
+      },
+    });
     const last = '1000.00';
     const quantity = '0.01';
     expect(first(check({ price: '1100.01', quantity }, { f, last }))).toBe(
@@ -203,7 +218,9 @@ describe('MARKET_LOT_SIZE for MARKET orders', () => {
   });
 
   it('is checked whenever the symbol lists it, with its min and step when set', () => {
-    const f = withFilter('BTCUSDT', 'MARKET_LOT_SIZE', { minQty: '0.001', stepSize: '0.001' });
+    const f = withRules('BTCUSDT', {
+      market_lot_size: { min_qty: '0.001', max_qty: '128.52621715', step_size: '0.001' },
+    });
     expect(codes(check({ ...market, quantity: '0.00099' }, { f, last }))).toEqual(['marketQtyMin']);
     expect(codes(check({ ...market, quantity: '0.00101' }, { f, last }))).toEqual(['marketStep']);
     expect(check({ ...market, quantity: '0.002' }, { f, last })).toEqual([]);
@@ -243,18 +260,23 @@ describe('NOTIONAL with applyMinToMarket / applyMaxToMarket', () => {
   });
 
   it('applyMinToMarket false lets a small MARKET order through, not a small LIMIT one', () => {
-    const f = withFilter('BTCUSDT', 'NOTIONAL', { applyMinToMarket: false });
+    const notional = BTC.notional && { ...BTC.notional, apply_min_to_market: false };
+    const f = withRules('BTCUSDT', { notional });
     expect(check({ ...market, quantity: '0.00001' }, { f, last: '50000' })).toEqual([]);
     expect(codes(check({ quantity: '0.00001' }, { f }))).toEqual(['notionalMin']);
   });
 
   it('the older MIN_NOTIONAL has no maximum and names itself', () => {
-    const f = withFilter(
-      'BTCUSDT',
-      'MIN_NOTIONAL',
-      { minNotional: '10.00000000', applyToMarket: true },
-      'NOTIONAL',
-    );
+    const f = withRules('BTCUSDT', {
+      filter_order: renamedFilter(BTC.filter_order, 'NOTIONAL', 'MIN_NOTIONAL'),
+      notional: {
+        min_notional: '10.00000000',
+        max_notional: '0.00000000',
+        apply_min_to_market: true,
+        apply_max_to_market: false,
+        legacy: true,
+      },
+    });
     expect(first(check({ quantity: '0.00019', price: '50000' }, { f }))).toBe(
       'Filter failure: MIN_NOTIONAL',
     );
@@ -390,11 +412,9 @@ describe('free balance (checked once every filter passes)', () => {
 
 describe('the symbol order decides which failure comes first', () => {
   it('NOTIONAL listed before LOT_SIZE is reported first', () => {
-    const raw = BTC.filters;
-    const notional = raw.find((f) => f.filterType === 'NOTIONAL');
     const reordered: SymbolFilters = {
       ...BTC,
-      filters: [notional ?? {}, ...raw.filter((f) => f !== notional)],
+      filter_order: ['NOTIONAL', ...BTC.filter_order.filter((kind) => kind !== 'NOTIONAL')],
     };
     const v = { quantity: '0.000015', price: '60000' }; // off-step and 0.9 USDT
     expect(codes(check(v, { f: BTC }))).toEqual(['step', 'notionalMin']);

@@ -301,7 +301,7 @@ export function checkTicket(
   open: OpenCounts | null = null,
 ): TicketIssue[] {
   const issues: TicketIssue[] = [];
-  if (f.status !== undefined && f.status !== 'TRADING') {
+  if (f.status !== 'TRADING') {
     // rules.check_parameters refuses before any filter
     issues.push({
       field: 'order',

@@ -1,7 +1,8 @@
 /**
  * A symbol's Binance filters as the server applies them (backend/trading/rules.py is the
- * reference): parsed from the raw exchangeInfo `filters` the API passes through, in the symbol's
- * own order, with 0 meaning "off". Decimal strings only (lib/decimal.ts).
+ * reference), taken from the API's parsed rules (SymbolOut: price_filter, lot_size, …, parsed
+ * once by the market domain, backend/market/filters.py), in the symbol's own order, with 0
+ * meaning "off". Decimal strings only (lib/decimal.ts).
  */
 import { isDecimal, sign } from '@/lib/decimal';
 
@@ -61,95 +62,43 @@ export const PERCENT_FILTERS: ReadonlySet<string> = new Set([
 ]);
 export const NOTIONAL_FILTERS: ReadonlySet<string> = new Set(['NOTIONAL', 'MIN_NOTIONAL']);
 
-/** A filter parameter as a decimal string; anything unreadable is "0" (off). */
-function dec(value: unknown): string {
-  const text = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-  return isDecimal(text) ? text.trim() : '0';
-}
-
-function int(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  return Number.isInteger(n) ? n : null;
-}
-
 /** "0" (or empty) switches a bound off, as in Binance's exchangeInfo. */
 export function enabled(bound: string): boolean {
   return isDecimal(bound) && sign(bound) > 0;
 }
 
-/** SymbolRules.from_exchange_info: a later filter of the same kind replaces an earlier one. */
-function fromRaw(raw: readonly Readonly<Record<string, unknown>>[]): SymbolRules {
-  const order: string[] = [];
-  let price: RangeRule | null = null;
-  let lot: RangeRule | null = null;
-  let marketLot: RangeRule | null = null;
-  let percent: PercentRule | null = null;
-  let notional: NotionalRule | null = null;
-  let maxNumOrders: number | null = null;
-  let maxNumAlgoOrders: number | null = null;
-  for (const f of raw) {
-    const kind = typeof f.filterType === 'string' ? f.filterType : '';
-    order.push(kind);
-    if (kind === 'PRICE_FILTER') {
-      price = { min: dec(f.minPrice), max: dec(f.maxPrice), step: dec(f.tickSize) };
-    } else if (kind === 'LOT_SIZE' || kind === 'MARKET_LOT_SIZE') {
-      const rule = { min: dec(f.minQty), max: dec(f.maxQty), step: dec(f.stepSize) };
-      if (kind === 'LOT_SIZE') lot = rule;
-      else marketLot = rule;
-    } else if (kind === 'PERCENT_PRICE') {
-      const up = dec(f.multiplierUp);
-      const down = dec(f.multiplierDown);
-      percent = { bidUp: up, bidDown: down, askUp: up, askDown: down };
-    } else if (kind === 'PERCENT_PRICE_BY_SIDE') {
-      percent = {
-        bidUp: dec(f.bidMultiplierUp),
-        bidDown: dec(f.bidMultiplierDown),
-        askUp: dec(f.askMultiplierUp),
-        askDown: dec(f.askMultiplierDown),
-      };
-    } else if (kind === 'NOTIONAL') {
-      notional = {
-        min: dec(f.minNotional),
-        max: dec(f.maxNotional),
-        applyMinToMarket: Boolean(f.applyMinToMarket),
-        applyMaxToMarket: Boolean(f.applyMaxToMarket),
-      };
-    } else if (kind === 'MIN_NOTIONAL') {
-      notional = {
-        min: dec(f.minNotional),
-        max: '0',
-        applyMinToMarket: f.applyToMarket === undefined ? true : Boolean(f.applyToMarket),
-        applyMaxToMarket: false,
-      };
-    } else if (kind === 'MAX_NUM_ORDERS') {
-      maxNumOrders = int(f.maxNumOrders);
-    } else if (kind === 'MAX_NUM_ALGO_ORDERS') {
-      maxNumAlgoOrders = int(f.maxNumAlgoOrders);
-    }
-  }
-  return { order, price, lot, marketLot, percent, notional, maxNumOrders, maxNumAlgoOrders };
-}
-
 /**
- * The rules of a symbol: from its raw filters when the API sent them, else (an older payload)
- * from the flat fields, with the notional bounds applied to every order type.
+ * The rules of a symbol in the checks' terms: the server's parsed filters (SymbolOut) renamed,
+ * nothing re-read from raw exchangeInfo. A filter the symbol lacks is null.
  */
 export function symbolRules(f: SymbolFilters): SymbolRules {
-  if (f.filters && f.filters.length > 0) return fromRaw(f.filters);
+  const range = (min: string, max: string, step: string): RangeRule => ({ min, max, step });
+  const { price_filter: price, lot_size: lot, market_lot_size: mlot } = f;
+  const pct = f.percent_price;
+  const notional = f.notional;
   return {
-    order: DEFAULT_ORDER,
-    price: { min: dec(f.min_price), max: dec(f.max_price), step: dec(f.tick_size) },
-    lot: { min: dec(f.min_qty), max: dec(f.max_qty), step: dec(f.step_size) },
-    marketLot: null,
-    percent: null,
-    notional: {
-      min: dec(f.min_notional),
-      max: dec(f.max_notional),
-      applyMinToMarket: true,
-      applyMaxToMarket: true,
-    },
-    maxNumOrders: null,
-    maxNumAlgoOrders: null,
+    order: f.filter_order.length > 0 ? f.filter_order : DEFAULT_ORDER,
+    price: price ? range(price.min_price, price.max_price, price.tick_size) : null,
+    lot: lot ? range(lot.min_qty, lot.max_qty, lot.step_size) : null,
+    marketLot: mlot ? range(mlot.min_qty, mlot.max_qty, mlot.step_size) : null,
+    percent: pct
+      ? {
+          bidUp: pct.bid_multiplier_up,
+          bidDown: pct.bid_multiplier_down,
+          askUp: pct.ask_multiplier_up,
+          askDown: pct.ask_multiplier_down,
+        }
+      : null,
+    notional: notional
+      ? {
+          min: notional.min_notional,
+          max: notional.max_notional,
+          applyMinToMarket: notional.apply_min_to_market,
+          applyMaxToMarket: notional.apply_max_to_market,
+        }
+      : null,
+    maxNumOrders: f.max_num_orders ?? null,
+    maxNumAlgoOrders: f.max_num_algo_orders ?? null,
   };
 }
 

@@ -10,22 +10,10 @@ import {
   sizeForPercent,
 } from './ticket';
 import type { SymbolFilters, TicketValues } from './ticket';
+import { realSymbol } from '../testing/real-symbols';
 
-// BTCUSDT's real filters (../shared/binance/samples exchangeInfo)
-const BTC: SymbolFilters = {
-  symbol: 'BTCUSDT',
-  base_asset: 'BTC',
-  quote_asset: 'USDT',
-  quote_asset_precision: 8,
-  tick_size: '0.01000000',
-  min_price: '0.01000000',
-  max_price: '1000000.00000000',
-  step_size: '0.00001000',
-  min_qty: '0.00001000',
-  max_qty: '9000.00000000',
-  min_notional: '5.00000000',
-  max_notional: '9000000.00000000',
-};
+// BTCUSDT's real rules as the API serves them (../shared/binance/samples exchangeInfo)
+const BTC: SymbolFilters = realSymbol('BTCUSDT');
 
 const base: TicketValues = {
   side: 'BUY',

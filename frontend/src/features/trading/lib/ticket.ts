@@ -3,6 +3,7 @@
  * balance, the request body), on decimal strings only (lib/decimal.ts; never Number for money).
  * The pre-send checks live in checks.ts. Pure functions: the hooks and the tests share them.
  */
+import type { components } from '@/api/schema';
 import {
   add,
   compare,
@@ -30,27 +31,31 @@ export type Side = 'BUY' | 'SELL';
 export type SizeMode = 'quantity' | 'total';
 export const PERCENTS = [25, 50, 75, 100] as const;
 
-/** The symbol filters the ticket needs (a subset of the API's SymbolOut). */
-export interface SymbolFilters {
-  readonly symbol: string;
-  readonly base_asset: string;
-  readonly quote_asset: string;
-  readonly quote_asset_precision: number;
-  readonly tick_size: string;
-  readonly min_price: string;
-  readonly max_price: string;
-  readonly step_size: string;
-  readonly min_qty: string;
-  readonly max_qty: string;
-  readonly min_notional: string;
-  readonly max_notional: string;
-  /** TRADING, else (BREAK, HALT, …) the server refuses every order: "Market is closed." */
-  readonly status?: string;
-  /** the order types the symbol takes (exchangeInfo orderTypes) */
-  readonly order_types?: readonly string[];
-  /** the raw exchangeInfo filters (SymbolOut.filters), in the symbol's order; see filters.ts */
-  readonly filters?: readonly Readonly<Record<string, unknown>>[];
-}
+/**
+ * The symbol rules the ticket needs: the API's SymbolOut, which carries them parsed by the
+ * server (the very object its engine enforces), so nothing here reads raw exchangeInfo filters.
+ * `status` TRADING, else (BREAK, HALT, …) the server refuses every order: "Market is closed.";
+ * `order_types` are the types the symbol takes.
+ */
+export type SymbolFilters = Pick<
+  components['schemas']['SymbolOut'],
+  | 'symbol'
+  | 'status'
+  | 'base_asset'
+  | 'quote_asset'
+  | 'quote_asset_precision'
+  | 'tick_size'
+  | 'step_size'
+  | 'order_types'
+  | 'filter_order'
+  | 'price_filter'
+  | 'lot_size'
+  | 'market_lot_size'
+  | 'percent_price'
+  | 'notional'
+  | 'max_num_orders'
+  | 'max_num_algo_orders'
+>;
 
 export interface TicketValues {
   side: Side;
@@ -79,7 +84,7 @@ export interface OrderBody {
 /** The ticket's order types the symbol supports (all of them when it does not say). */
 export function supportedTypes(f: SymbolFilters): OrderType[] {
   const listed = f.order_types;
-  return ORDER_TYPES.filter((t) => !listed || listed.length === 0 || listed.includes(t));
+  return ORDER_TYPES.filter((t) => listed.length === 0 || listed.includes(t));
 }
 
 export const needsPrice = (type: OrderType): boolean => type !== 'MARKET';
