@@ -100,6 +100,27 @@ describe('WsClient subscriptions', () => {
   });
 });
 
+describe('WsClient and the combined property', () => {
+  it('sets `combined` first on every connection, so /ws wraps each event with its stream name', async () => {
+    const c = makeClient(server.url);
+    let delivered: (data: unknown) => void = () => undefined;
+    const first = new Promise<unknown>((resolve) => (delivered = resolve));
+    c.subscribe('btcusdt@trade', (data) => delivered(data));
+    c.start();
+    await server.waitFor(() => server.subscriptions().length === 1);
+    server.dropAll();
+    await server.waitFor(() => server.connections === 2 && server.subscriptions().length === 1);
+    for (const connection of [1, 2]) {
+      const frames = server.received.filter((f) => f.connection === connection);
+      expect(frames[0]).toMatchObject({ method: 'SET_PROPERTY', params: ['combined', true] });
+      expect(frames.map((f) => f.method)).toContain('SUBSCRIBE');
+    }
+    await waitForStatus(c, (s) => s.state === 'live');
+    expect(server.push('btcusdt@trade', { e: 'trade', E: 1, p: '1.0' })).toBe(1);
+    expect(await first).toEqual({ e: 'trade', E: 1, p: '1.0' });
+  });
+});
+
 describe('WsClient reconnect', () => {
   it('reconnects after the connection drops and resubscribes every active stream', async () => {
     const c = makeClient(server.url);

@@ -1,6 +1,8 @@
 /**
- * The one WebSocket client of the app, speaking the API's Binance-style `/ws` protocol:
- * reference-counted SUBSCRIBE/UNSUBSCRIBE (components share streams), AUTH for the private `user`
+ * The one WebSocket client of the app, speaking the API's Binance-style `/ws` protocol. Like
+ * Binance's, `/ws` sends raw events until the connection sets `combined`; this client sets it
+ * first on every connection, so each event arrives as `{"stream", "data", "source"}` and is
+ * routed by its stream name. Then: reference-counted SUBSCRIBE/UNSUBSCRIBE (components share streams), AUTH for the private `user`
  * stream (a SUBSCRIBE the server refused for want of AUTH, or a `user` stream it dropped when the
  * token expired, is asked again after the next AUTH ack, not only after a reconnect),
  * jittered exponential backoff with resubscribe-all after a reconnect, and an application
@@ -224,6 +226,8 @@ export class WsClient {
     if (socket !== this.socket) return;
     this.lastMessageAt = Date.now();
     this.setStatus({ state: 'live', attempt: 0 });
+    // before any SUBSCRIBE (the server answers in order): every event then names its stream
+    void this.request('SET_PROPERTY', ['combined', true]).catch(() => undefined);
     if (this.authToken) this.auth(this.authToken);
     this.flush();
     this.startHeartbeat();

@@ -5,8 +5,9 @@ import type { WebSocket } from 'ws';
 
 /**
  * A local WebSocket server speaking the API's Binance-style `/ws` protocol, for tests of the
- * real client: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / AUTH, pushes to subscribers, and
- * faults (drop every connection, stall = stop answering while keeping TCP open).
+ * real client: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY / AUTH,
+ * pushes to subscribers (raw, the bare `data`, until the connection sets `combined`, as on `/ws`),
+ * and faults (drop every connection, stall = stop answering while keeping TCP open).
  */
 export interface ReceivedFrame {
   readonly connection: number;
@@ -20,6 +21,7 @@ interface Conn {
   readonly socket: WebSocket;
   readonly streams: Set<string>;
   token: string | null;
+  combined: boolean;
 }
 
 type Waiter = () => boolean;
@@ -69,7 +71,8 @@ export class TestWsServer {
     let sent = 0;
     for (const conn of this.conns) {
       if (!conn.streams.has(stream)) continue;
-      conn.socket.send(JSON.stringify(source ? { stream, data, source } : { stream, data }));
+      const frame = source ? { stream, data, source } : { stream, data };
+      conn.socket.send(JSON.stringify(conn.combined ? frame : data));
       sent += 1;
     }
     return sent;
@@ -101,7 +104,13 @@ export class TestWsServer {
 
   private onConnection(socket: WebSocket): void {
     this.connections += 1;
-    const conn: Conn = { index: this.connections, socket, streams: new Set(), token: null };
+    const conn: Conn = {
+      index: this.connections,
+      socket,
+      streams: new Set(),
+      token: null,
+      combined: false,
+    };
     this.conns.add(conn);
     socket.on('message', (raw: Buffer) => this.onMessage(conn, raw.toString('utf8')));
     socket.on('close', () => {
@@ -131,6 +140,8 @@ export class TestWsServer {
       if (method === 'UNSUBSCRIBE') streams.forEach((s) => conn.streams.delete(s));
       if (method === 'LIST_SUBSCRIPTIONS') result = [...conn.streams];
       if (method === 'AUTH') conn.token = streams[0] ?? null;
+      if (method === 'SET_PROPERTY') conn.combined = params?.[1] === true;
+      if (method === 'GET_PROPERTY') result = conn.combined;
       conn.socket.send(JSON.stringify({ result, id: frame.id }));
     }
     this.notify();
