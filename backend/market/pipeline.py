@@ -1,10 +1,10 @@
 """The ingest pipeline every source feeds: normalize -> live state -> bus -> candle store.
 
-Bus frames are the exact bytes a browser gets: `{"stream": name, "data": <Binance event>,
-"source": "binance"|"replay"}`, serialized once here (the /ws hub forwards bytes as they are).
-Channels are stream names (`btcusdt@kline_1m`, `!miniTicker@arr`). Closed candles are buffered
-and written in batches by `flush()`; the store skips candles it already has, so re-delivery
-(reconnect backfill, replay restart) never duplicates a row.
+Bus frames are the exact bytes a combined-stream client gets (`streams.market_frame`),
+serialized once here (the /ws hub forwards them as they are, or their `data` to raw clients).
+Channels are stream names (backend/streams.py: `btcusdt@kline_1m`, `!miniTicker@arr`). Closed
+candles are buffered and written in batches by `flush()`; the store skips candles it already
+has, so re-delivery (reconnect backfill, replay restart) never duplicates a row.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend import streams
 from backend.bus import Bus, BusUnavailable
 from backend.db import transaction
 from backend.integrations.binance.schemas import (
@@ -27,21 +28,15 @@ from backend.integrations.binance.schemas import (
     SymbolInfo,
     Ticker,
     TradeEvent,
-    partial_depth_stream,
 )
 from backend.market import symbols as symbol_rules
 from backend.market.candles import CandleBuilder
+from backend.market.filters import SymbolRules
 from backend.market.repository import CandleRepository, SymbolRepository, candle_row
+from backend.market.rulebook import RULES_CHANNEL, rules_message
 from backend.market.state import STATUS_CHANNEL, MarketState
 
-MINI_ARR = "!miniTicker@arr"
 SLOW_DEPTH_EVERY_S = 1.0  # `<symbol>@depth<N>` (no @100ms): Binance updates it every 1000 ms
-
-
-def frame(stream: str, data: object, source: str) -> bytes:
-    return json.dumps(
-        {"stream": stream, "data": data, "source": source}, separators=(",", ":")
-    ).encode()
 
 
 class Pipeline:
@@ -72,31 +67,38 @@ class Pipeline:
     # ------------------------------------------------------------------ sink API
 
     async def on_symbols(self, infos: Sequence[SymbolInfo], origin: str) -> None:
-        rows = [symbol_rules.symbol_row(i, origin) for i in infos]
+        """Store the exchangeInfo the source took, then tell every process's rule book
+        (market/rulebook.py): they parse the same objects with the same parser."""
+        raw = [i.raw for i in infos]
+        rows = [symbol_rules.symbol_row(SymbolRules.from_exchange_info(r), r, origin) for r in raw]
         async with transaction(self.sessionmaker) as tx:
             await SymbolRepository(tx.session).upsert(rows)
+        try:
+            await self.bus.publish(RULES_CHANNEL, rules_message(raw, origin))
+        except BusUnavailable:
+            # the books keep the rules they have; the next refresh (or restart) brings these
+            logger.warning("market.rules.publish_failed")
 
     async def on_trade(self, trade: TradeEvent) -> None:
-        await self.publish(f"{trade.symbol.lower()}@trade", trade.to_binance())
+        await self.publish(streams.trade(trade.symbol), trade.to_binance())
 
     async def on_depth(self, depth: Depth, levels: int) -> None:
         """A partial book: on `<s>@depth<N>@100ms` each time, on `<s>@depth<N>` once a second."""
         data = depth.to_binance()
-        await self.publish(partial_depth_stream(depth.symbol, levels), data)
+        await self.publish(streams.partial_depth(depth.symbol, levels), data)
         now = time.monotonic()
         if now - self._slow_depth_at.get(depth.symbol, -SLOW_DEPTH_EVERY_S) >= SLOW_DEPTH_EVERY_S:
             self._slow_depth_at[depth.symbol] = now
-            await self.publish(partial_depth_stream(depth.symbol, levels, fast=False), data)
+            await self.publish(streams.partial_depth(depth.symbol, levels, fast=False), data)
 
     async def on_ticker(self, ticker: Ticker, *, publish: bool = True) -> None:
         self.state.set_ticker(ticker)
         self.state.touch()
         if not publish:
             return
-        name = ticker.symbol.lower()
         mini = ticker.to_mini().to_binance()
-        await self.publish(f"{name}@ticker", ticker.to_binance())
-        await self.publish(f"{name}@miniTicker", mini)
+        await self.publish(streams.ticker(ticker.symbol), ticker.to_binance())
+        await self.publish(streams.mini_ticker(ticker.symbol), mini)
         self._changed_minis[ticker.symbol] = mini
 
     async def on_kline_1m(self, k: Kline, event_time: int, *, publish: bool = True) -> None:
@@ -114,7 +116,7 @@ class Pipeline:
                     "s": update.symbol,
                     "k": update.to_binance_k(),
                 }
-                await self.publish(f"{update.symbol.lower()}@kline_{update.interval}", data)
+                await self.publish(streams.kline(update.symbol, update.interval), data)
         self.state.touch()
 
     async def store_klines(self, klines: Sequence[Kline]) -> int:
@@ -140,7 +142,7 @@ class Pipeline:
     # ------------------------------------------------------------------ mechanics
 
     async def publish(self, stream: str, data: object) -> None:
-        payload = frame(stream, data, self.source)
+        payload = streams.market_frame(stream, data, self.source)
         self.state.remember_frame(stream, payload)
         try:
             await self.bus.publish(stream, payload)
@@ -168,7 +170,7 @@ class Pipeline:
         if not self._changed_minis:
             return
         minis, self._changed_minis = list(self._changed_minis.values()), {}
-        await self.publish(MINI_ARR, minis)
+        await self.publish(streams.MINI_TICKER_ARR, minis)
 
     async def publish_status(self) -> None:
         status = self.state.status

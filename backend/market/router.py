@@ -1,29 +1,19 @@
 """`/api/v1/market`: symbols, tickers, klines, feed status (../shared/API.md "Market").
 
-The router's lifespan (nested inside the core one, so engine and bus are up) starts the market
-feed: the ingestor in this process (embedded default, or RUN_INGESTOR=yes), or — when another
-process ingests (Redis deployments) — a follower that keeps this replica's live state from the
-bus. Either way it registers the `market` readiness check.
+The state these routes read is kept live by the market feed part (market/feed.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from loguru import logger
+from fastapi import APIRouter, Depends, Query, Request
 
-from backend.bus import Bus, Subscription
-from backend.config import Settings
-from backend.deps import SettingsDep, TxDep
+from backend.deps import SettingsDep, TxDep, runtime_of
 from backend.fields import Interval
 from backend.integrations.binance.schemas import Kline, Ticker
 from backend.market import service
-from backend.market.ingestor import run_locked
+from backend.market.rulebook import SymbolBook
 from backend.market.schemas import (
     KlineOut,
     KlinesOut,
@@ -33,66 +23,23 @@ from backend.market.schemas import (
     TickerOut,
     TickersOut,
 )
-from backend.market.state import STATUS_CHANNEL, MarketState
+from backend.market.state import MarketState
 
-
-def ingest_here(settings: Settings) -> bool:
-    if settings.run_ingestor == "yes":
-        return True
-    return settings.run_ingestor == "auto" and settings.redis_url is None
-
-
-async def _follow(bus: Bus, state: MarketState) -> list[Subscription]:
-    channels = [STATUS_CHANNEL]
-    for s in state.symbols:
-        name = s.lower()
-        channels.append(f"{name}@ticker")
-        channels.extend(f"{name}@kline_{i}" for i in state.intervals)
-    return [await bus.subscribe(c, state.follow_frame) for c in channels]
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    state = MarketState(list(settings.market_symbols), list(settings.market_intervals))
-    app.state.market = state
-    app.state.stream_snapshot = state.snapshot  # /ws sends it right after a SUBSCRIBE reply
-    task: asyncio.Task[None] | None = None
-    subs: list[Subscription] = []
-    if ingest_here(settings):
-        task = asyncio.create_task(
-            run_locked(settings, app.state.sessionmaker, app.state.bus, state), name="market-feed"
-        )
-    elif settings.redis_url is not None:
-        subs = await _follow(app.state.bus, state)
-    else:
-        logger.warning("market.feed_disabled")  # RUN_INGESTOR=no and nothing to follow
-    if task is not None or subs:
-
-        async def check() -> tuple[bool, dict[str, Any]]:
-            return service.feed_ready(state)
-
-        app.state.readiness_checks["market"] = check
-    try:
-        yield
-    finally:
-        for sub in subs:
-            await sub.close()
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
-
-router = APIRouter(prefix="/market", tags=["market"], lifespan=lifespan)
+router = APIRouter(prefix="/market", tags=["market"])
 
 
 async def get_state(request: Request) -> MarketState:
-    state: MarketState = request.app.state.market
-    return state
+    return runtime_of(request).market
 
 
 StateDep = Annotated[MarketState, Depends(get_state)]
+
+
+async def get_symbol_book(request: Request) -> SymbolBook:
+    return runtime_of(request).symbols
+
+
+SymbolBookDep = Annotated[SymbolBook, Depends(get_symbol_book)]
 
 
 def _ticker_out(t: Ticker, source: str | None) -> TickerOut:
@@ -132,11 +79,10 @@ def _kline_out(k: Kline) -> KlineOut:
 
 
 @router.get("/symbols")
-async def list_symbols(tx: TxDep, settings: SettingsDep, state: StateDep) -> SymbolsOut:
-    rows = await service.list_symbols(tx, settings)
-    return SymbolsOut(
-        source=state.status.source, symbols=[SymbolOut.model_validate(r) for r in rows]
-    )
+async def list_symbols(state: StateDep, book: SymbolBookDep) -> SymbolsOut:
+    """The rules the server enforces on orders, parsed (the same object the engine reads)."""
+    symbols = [SymbolOut.of(r, origin) for r, origin in service.list_symbols(book)]
+    return SymbolsOut(source=state.status.source, symbols=symbols)
 
 
 @router.get("/ticker", responses={404: {"description": "Unknown symbol"}})

@@ -58,7 +58,6 @@ def trading_settings(db_url: str, tmp_path: Path, **kw: object) -> Settings:
     return make_settings(
         db_url,
         tmp_path,
-        trading_exchange_info_path=SAMPLES / "rest_exchangeInfo_real.json",
         rate_limit_enabled=False,
         **kw,
     )
@@ -82,7 +81,7 @@ async def make_user(app: FastAPI, name: str | None = None) -> tuple[int, dict[st
     n = next(_ids)
     name = name or f"trader{n}"
     now = datetime.now(UTC)
-    async with transaction(app.state.sessionmaker) as tx:
+    async with transaction(app.state.runtime.sessionmaker) as tx:
         user = User(
             email=f"{name}@example.com", username=name, username_key=name.lower(),
             password_hash="x", role=Role.TRADER, is_active=True, token_version=0,
@@ -92,7 +91,7 @@ async def make_user(app: FastAPI, name: str | None = None) -> tuple[int, dict[st
         await tx.session.flush()
         uid = user.id
     token = encode_access_token(
-        app.state.settings, user_id=uid, role=Role.TRADER, token_version=0, now=now
+        app.state.runtime.settings, user_id=uid, role=Role.TRADER, token_version=0, now=now
     )
     return uid, {"Authorization": f"Bearer {token}"}
 
@@ -110,7 +109,7 @@ async def tick(
     app: FastAPI, symbol: str, price: str, qty: str = "1000", trade_id: int | None = None
 ) -> None:
     """Publish one market trade on the bus and wait until the matcher has applied it."""
-    await app.state.bus.publish(
+    await app.state.runtime.bus.publish(
         f"{symbol.lower()}@trade", trade_frame(symbol, price, qty, trade_id)
     )
-    await app.state.trading_matcher.drain()
+    await app.state.runtime.trading_matcher.drain()

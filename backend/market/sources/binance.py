@@ -1,6 +1,7 @@
-"""Live Binance source: exchangeInfo + 24 h tickers over REST, then the combined stream
-(`<s>@kline_1m`, `<s>@ticker`, `<s>@trade` per symbol). Higher intervals are built from the 1m
-candles (backend/market/candles.py), so one kline stream per symbol covers every interval.
+"""Live Binance source: exchangeInfo (at start and every MARKET_RULES_REFRESH_S) and 24 h
+tickers over REST, then the combined stream (`<s>@kline_1m`, `<s>@ticker`, `<s>@trade` per
+symbol). Higher intervals are built from the 1m candles (backend/market/candles.py), so one kline
+stream per symbol covers every interval.
 
 History without holes: at start every stored interval is caught up over REST from its last
 stored candle (up to 1000 candles; the backfill CLI does more), and the 1m candles of the
@@ -10,11 +11,14 @@ reconnect the minutes since the drop are fetched over REST and run through the s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 
 from loguru import logger
 
+from backend import streams as stream_names
 from backend.config import Settings
 from backend.db import transaction
 from backend.integrations.binance import errors as binance_errors
@@ -23,6 +27,7 @@ from backend.integrations.binance.schemas import (
     ExchangeInfo,
     KlineEvent,
     MiniTicker,
+    SymbolInfo,
     Ticker,
     TradeEvent,
 )
@@ -78,20 +83,27 @@ class BinanceSource:
         self.gaps_backfilled = 0
 
     async def run(self, sink: Pipeline) -> None:
+        refresh: asyncio.Task[None] | None = None
         try:
-            info = await self._exchange_info()
-            infos = symbol_rules.pick(info.symbols, self.settings.market_symbols)
-            await sink.on_symbols(infos, "binance")
+            infos = await self._take_rules(sink)
+            if self.settings.market_rules_refresh_s > 0:
+                refresh = asyncio.create_task(self._refresh_rules(sink), name="market-rules")
             symbols = [i.symbol for i in infos]
             for ticker in await self.rest.tickers_24hr(symbols):
                 await sink.on_ticker(ticker, publish=True)
             await self._catch_up(sink, symbols)
-            streams = [
-                f"{s.lower()}@{kind}" for s in symbols for kind in ("kline_1m", "ticker", "trade")
+            names = [
+                name
+                for s in symbols
+                for name in (
+                    stream_names.kline(s, "1m"),
+                    stream_names.ticker(s),
+                    stream_names.trade(s),
+                )
             ]
             self.stream = BinanceStream(
                 self.settings.binance_ws_url,
-                streams,
+                names,
                 **self._stream_kw,
             )
             async for item in self.stream.events():
@@ -104,9 +116,31 @@ class BinanceSource:
                 elif isinstance(item, Disconnected):
                     sink.set_connected(False, f"stream {item.reason}")
         finally:
+            if refresh is not None:
+                refresh.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresh
             if self.stream is not None:
                 await self.stream.close()
             await self.rest.aclose()
+
+    async def _take_rules(self, sink: Pipeline) -> list[SymbolInfo]:
+        """exchangeInfo -> the `symbols` table and every process's rule book (rulebook.py)."""
+        info = await self._exchange_info()
+        infos = symbol_rules.pick(info.symbols, self.settings.market_symbols)
+        await sink.on_symbols(infos, "binance")
+        return infos
+
+    async def _refresh_rules(self, sink: Pipeline) -> None:
+        """Binance changes a symbol's filters now and then (a new tick size, a halt): re-read
+        exchangeInfo every MARKET_RULES_REFRESH_S so the engine and the web app follow."""
+        while True:
+            await asyncio.sleep(self.settings.market_rules_refresh_s)
+            try:
+                await self._take_rules(sink)
+            except Exception:
+                # the rules in force stay; the next round tries again
+                logger.opt(exception=True).warning("market.rules.refresh_failed")
 
     async def _exchange_info(self) -> ExchangeInfo:
         try:
