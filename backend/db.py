@@ -104,7 +104,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
 
 
 def _unreachable_errors() -> tuple[type[BaseException], ...]:
-    import asyncpg  # the PostgreSQL driver: imported only where PostgreSQL is used
+    import asyncpg  # type: ignore[import-untyped]  # the PostgreSQL driver, untyped; only here
 
     return (
         OSError,  # refused, reset, no route, DNS, connect timeout (TimeoutError is an OSError)

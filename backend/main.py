@@ -68,6 +68,7 @@ def _unique_id(route: APIRoute) -> str:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     rt: Runtime = app.state.runtime
     async with open_core(rt, make_jobs), AsyncExitStack() as stack:
+        stack.push_async_callback(app.state.rate_limits.close)  # its Redis connections
         await start_parts(stack, rt, PARTS)
         yield
 

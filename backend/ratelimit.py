@@ -2,10 +2,11 @@
 the whole API.
 
 Counters live in Redis when REDIS_URL (or RATE_LIMIT_STORAGE_URL) is set, so replicas share
-them, else in memory. The Redis client has a short socket timeout, and when Redis fails the
-limiter falls back to in-memory counters and retries Redis every few seconds: a dead or hung
-Redis costs at most one timeout now and then, never a frozen API. A 429 is in the error shape
-with Retry-After.
+them, else in memory. Redis is reached with the asyncio client (`limits.aio`), never a blocking
+call on the event loop, and each call has a budget (REDIS_SOCKET_TIMEOUT_S): a Redis that is
+down, hung or slower than that counts in local memory instead, and is tried again after a few
+seconds. A slow Redis costs at most one budget now and then, never a stalled process (the /ws
+fan-out shares the loop). A 429 is in the error shape with Retry-After.
 
 The per-user limit runs on every API request, so it is a pure ASGI middleware calling the
 fixed-window limiter directly (slowapi's generic check cost ~0.2 ms a request: limit strings
@@ -14,13 +15,17 @@ re-parsed, the endpoint's signature inspected, a Request built; bench/api_overhe
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+import redis.asyncio as aioredis
 from fastapi import FastAPI, Request
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import FixedWindowRateLimiter as AsyncFixedWindow
+from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from loguru import logger
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -88,9 +93,38 @@ class LocalStorage(MemoryStorage):
             self.locks.pop(key, None)
 
 
-def _storage_options(settings: Settings) -> dict[str, Any]:
-    timeout = settings.redis_socket_timeout_s
-    return {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+class SharedCounters:
+    """Fixed windows in Redis through the asyncio client, each call bounded by `budget_s`."""
+
+    def __init__(self, url: str, budget_s: float) -> None:
+        self.budget_s = budget_s
+        self._pool = aioredis.ConnectionPool.from_url(
+            url, socket_timeout=budget_s, socket_connect_timeout=budget_s
+        )
+        # limits passes the pool on to redis.asyncio.Redis (its **options are typed narrower)
+        options: dict[str, Any] = {"connection_pool": self._pool}
+        storage = RedisStorage("async+" + url, implementation="redispy", **options)
+        self._limiter = AsyncFixedWindow(storage)
+
+    async def hit(self, item: RateLimitItem, args: tuple[str, ...]) -> bool:
+        async with asyncio.timeout(self.budget_s):
+            return await self._limiter.hit(item, *args)
+
+    async def reset_at(self, item: RateLimitItem, args: tuple[str, ...]) -> float:
+        async with asyncio.timeout(self.budget_s):
+            return (await self._limiter.get_window_stats(item, *args)).reset_time
+
+    async def close(self) -> None:
+        await self._pool.aclose()
+
+
+def _shared_url(settings: Settings) -> str | None:
+    url = settings.rate_limit_storage
+    if url is None or url.startswith("memory://"):
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("RATE_LIMIT_STORAGE_URL must be redis://, rediss://, unix:// or memory://")
+    return url
 
 
 class RateLimits:
@@ -99,64 +133,65 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limit_enabled
         self.prefix = f"{settings.redis_prefix}rl"
-        url = settings.rate_limit_storage
-        options = _storage_options(settings) if url else {}
         self._default = parse(settings.rate_limit_default)
         self._routes: dict[RouteLimit, RateLimitItem] = {
             "login": parse(settings.rate_limit_login),
             "register": parse(settings.rate_limit_register),
         }
-        storage = storage_from_string(url, **options) if url else LocalStorage()
-        assert isinstance(storage, Storage)  # a sync storage (the URL has no async+ scheme)
-        self._storage = storage
-        self._main = FixedWindowRateLimiter(self._storage)
-        self._fallback = FixedWindowRateLimiter(LocalStorage())
-        self._main_down_until = 0.0
+        url = _shared_url(settings)
+        self._shared = SharedCounters(url, settings.redis_socket_timeout_s) if url else None
+        # In memory: the counters without Redis, and the stand-in while Redis is unusable.
+        self._local = FixedWindowRateLimiter(LocalStorage())
+        self._shared_down_until = 0.0
 
-    def check_route(self, name: RouteLimit, key: str) -> None:
+    async def check_route(self, name: RouteLimit, key: str) -> None:
         """Count one request on a route limit; raises RateLimited when over it."""
         if not self.enabled:
             return
-        retry = self._hit(self._routes[name], name, key)
+        retry = await self._hit(self._routes[name], name, key)
         if retry is not None:
             raise RateLimited(retry_after_s=retry)
 
-    def check_default(self, key: str) -> int | None:
+    async def check_default(self, key: str) -> int | None:
         """Count one API request in the caller's bucket; seconds to wait when over the limit."""
-        return self._hit(self._default, _DEFAULT, key) if self.enabled else None
+        return await self._hit(self._default, _DEFAULT, key) if self.enabled else None
 
-    def _hit(self, item: RateLimitItem, name: str, key: str) -> int | None:
+    async def close(self) -> None:
+        if self._shared is not None:
+            await self._shared.close()
+
+    async def _hit(self, item: RateLimitItem, name: str, key: str) -> int | None:
         args = (self.prefix, name, key)
-        strategy = self._strategy()
+        shared = self._shared
+        if shared is None or time.monotonic() < self._shared_down_until:
+            return self._local_hit(item, args)
         try:
-            allowed = strategy.hit(item, *args)
-        except Exception as exc:  # Redis down or hung: count in memory for a while
+            allowed = await shared.hit(item, args)
+        except Exception as exc:  # Redis down, hung or slower than the budget: count locally
             logger.bind(error=type(exc).__name__).warning("ratelimit.storage_unavailable")
-            self._main_down_until = time.monotonic() + _RETRY_STORAGE_S
-            strategy = self._fallback
-            allowed = strategy.hit(item, *args)
-        return None if allowed else self._retry_after(strategy, item, args)
-
-    def _strategy(self) -> FixedWindowRateLimiter:
-        return self._fallback if time.monotonic() < self._main_down_until else self._main
-
-    @staticmethod
-    def _retry_after(
-        strategy: FixedWindowRateLimiter, item: RateLimitItem, args: tuple[str, ...]
-    ) -> int:
+            self._shared_down_until = time.monotonic() + _RETRY_STORAGE_S
+            return self._local_hit(item, args)
+        if allowed:
+            return None
         try:
-            reset_at = strategy.get_window_stats(item, *args).reset_time
+            reset_at = await shared.reset_at(item, args)
         except Exception:
             return int(item.get_expiry())
         return max(1, int(reset_at - time.time()) + 1)
 
+    def _local_hit(self, item: RateLimitItem, args: tuple[str, ...]) -> int | None:
+        if self._local.hit(item, *args):
+            return None
+        reset_at = self._local.get_window_stats(item, *args).reset_time
+        return max(1, int(reset_at - time.time()) + 1)
 
-def route_limit(name: RouteLimit) -> Callable[[Request], None]:
+
+def route_limit(name: RouteLimit) -> Callable[[Request], Awaitable[None]]:
     """A dependency counting the request against the `name` limit, keyed by client IP."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:
         limits: RateLimits = request.app.state.rate_limits
-        limits.check_route(name, client_ip(request))
+        await limits.check_route(name, client_ip(request))
 
     check.__name__ = f"rate_limit_{name}"
     return check
@@ -176,8 +211,8 @@ class ApiRateLimitMiddleware:
             and scope["type"] == "http"
             and scope["path"].startswith(self.prefix)
         ):
-            tokens: AccessTokens = scope["app"].state.access_tokens
-            retry = self.limits.check_default(user_or_ip(scope, tokens))
+            tokens: AccessTokens = scope["app"].state.runtime.access_tokens
+            retry = await self.limits.check_default(user_or_ip(scope, tokens))
             if retry is not None:
                 response = error_response(
                     429,

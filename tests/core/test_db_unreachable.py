@@ -81,6 +81,7 @@ async def _assert_503(resp: httpx.Response) -> None:
 async def test_unreachable_database_answers_503(unreachable_url: str, tmp_path: Path) -> None:
     app = create_app(make_settings(unreachable_url, tmp_path))
     async with app.router.lifespan_context(app), asgi_client(app) as client:
-        await _assert_503(await client.get("/api/v1/market/symbols"))
         body = {"email": "neo@example.com", "username": "neo", "password": "a long passphrase 1"}
         await _assert_503(await client.post("/api/v1/auth/register", json=body))
+        login = {"username": "neo", "password": "a long passphrase 1"}
+        await _assert_503(await client.post("/api/v1/auth/login", data=login))
