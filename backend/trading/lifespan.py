@@ -60,7 +60,7 @@ def build_trading_engine(settings: Settings, rules: Mapping[str, SymbolRules]) -
 def matcher_candidate(settings: Settings, process: str) -> bool:
     """TRADING_RUN_MATCHER: `auto` = every API and worker process is a candidate for the lease."""
     mode = settings.trading_run_matcher
-    return mode == "auto" or mode == process
+    return mode == process or (mode == "auto" and (process == "worker") == (settings.redis_url is not None))
 
 
 class RecentTrades:
@@ -101,12 +101,15 @@ async def trading_feed(rt: Runtime) -> AsyncIterator[None]:
         elif recent is not None:
             recent.add(tick)
 
+    # Every configured symbol, not only those with rules yet: a symbol the bundled snapshot
+    # lacks gets its rules when the live exchangeInfo arrives (market/rulebook.py), later.
+    symbols = rt.settings.market_symbols
     subs: list[Subscription] = [
-        await rt.bus.subscribe(streams.trade(symbol), on_trade) for symbol in engine.rules
+        await rt.bus.subscribe(streams.trade(symbol), on_trade) for symbol in symbols
     ]
     depth: DepthFeed | None = None
     if rt.process == "api":
-        depth = DepthFeed(engine.depth, rt.bus, engine.rules, levels=engine.config.depth_levels)
+        depth = DepthFeed(engine.depth, rt.bus, symbols, levels=engine.config.depth_levels)
         await depth.start()
     try:
         yield

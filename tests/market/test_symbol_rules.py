@@ -23,11 +23,11 @@ from backend.bus import Bus, MemoryBus, RedisBus
 from backend.integrations.binance.schemas import parse_symbol_info
 from backend.main import create_app
 from backend.market.pipeline import Pipeline
-from backend.market.rulebook import RULES_CHANNEL, SymbolBook
+from backend.market.rulebook import RULES_CHANNEL, SymbolBook, rules_message
 from backend.market.state import MarketState
 from tests.conftest import REDIS_URL, asgi_client, make_settings
 from tests.fakes.binance_server import FakeBinance
-from tests.trading.conftest import make_user
+from tests.trading.conftest import make_user, tick
 
 COARSE_TICK = "1.00000000"  # BTCUSDT's real tick is 0.01
 
@@ -192,3 +192,34 @@ async def test_another_process_takes_the_ingestors_rules_from_the_bus_and_the_ta
         await ingestor_bus.close()
         if worker_bus is not ingestor_bus:
             await worker_bus.close()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_a_symbol_whose_rules_come_after_start_still_trades_and_fills(
+    db_url: str, tmp_path: Path
+) -> None:
+    """LINKUSDT is configured but not in the bundled snapshot: its rules arrive only with the
+    ingestor's exchangeInfo (here from another process, over the bus), after the trading parts
+    started. Its trades must still reach the matcher."""
+    settings = make_settings(
+        db_url, tmp_path, market_symbols=["BTCUSDT", "LINKUSDT"], rate_limit_enabled=False
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), asgi_client(app) as client:
+        rt = app.state.runtime
+        assert "LINKUSDT" not in rt.symbols
+        async with FakeBinance() as fake:  # only for a real exchangeInfo object to rename
+            link = {**copy.deepcopy(fake.symbols["BTCUSDT"]), "symbol": "LINKUSDT",
+                    "baseAsset": "LINK"}  # fmt: skip
+        await rt.bus.publish(RULES_CHANNEL, rules_message([link], "binance"))
+        assert "LINKUSDT" in rt.symbols
+        _, headers = await make_user(app)
+        body = {
+            "symbol": "LINKUSDT", "side": "BUY", "type": "LIMIT", "time_in_force": "GTC",
+            "quantity": "0.001", "price": "50000",
+        }  # fmt: skip
+        placed = await client.post("/api/v1/orders", headers=headers, json=body)
+        assert placed.status_code in (200, 201), placed.text
+        await tick(app, "LINKUSDT", "49999", qty="1")
+        order = await client.get(f"/api/v1/orders/{placed.json()['id']}", headers=headers)
+        assert order.json()["status"] == "FILLED"
