@@ -33,7 +33,9 @@ export function symbolsQuery() {
   return queryOptions({
     queryKey: marketKeys.symbols(),
     queryFn: async () => (await unwrap(api().GET('/api/v1/market/symbols'))).symbols,
-    staleTime: 60 * 60_000,
+    // The rules the server enforces, parsed. It re-reads Binance's exchangeInfo hourly
+    // (MARKET_RULES_REFRESH_S); a change reaches an open page at its next focus after 5 minutes.
+    staleTime: 5 * 60_000,
   });
 }
 
