@@ -553,11 +553,3 @@ def parse_exchange_info(data: Mapping[str, object]) -> ExchangeInfo:
 
 def levels_to_json(levels: Sequence[Level]) -> list[list[str]]:
     return [[str(p), str(q)] for p, q in levels]
-
-
-DEPTH_LEVELS: tuple[int, ...] = (5, 10, 20)
-
-
-def partial_depth_stream(symbol: str, levels: int, *, fast: bool = True) -> str:
-    """`btcusdt@depth20@100ms` (fast: every 100 ms) or `btcusdt@depth20` (every 1000 ms)."""
-    return f"{symbol.lower()}@depth{levels}{'@100ms' if fast else ''}"
