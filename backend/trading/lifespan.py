@@ -60,7 +60,7 @@ def build_trading_engine(settings: Settings, rules: Mapping[str, SymbolRules]) -
 def matcher_candidate(settings: Settings, process: str) -> bool:
     """TRADING_RUN_MATCHER: `auto` = every API and worker process is a candidate for the lease."""
     mode = settings.trading_run_matcher
-    return mode == process or (mode == "auto" and (process == "worker") == (settings.redis_url is not None))
+    return mode == "auto" or mode == process
 
 
 class RecentTrades:
