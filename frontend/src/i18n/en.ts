@@ -43,7 +43,7 @@ export const en = {
     email: 'Email',
     password: 'Password',
     confirmPassword: 'Repeat password',
-    passwordHint: 'At least 10 characters; not a common password.',
+    passwordHint: 'At least 12 characters; not a common password.',
     usernameHint: '3–32 characters: letters, digits, dot, dash, underscore.',
     submitLogin: 'Log in',
     submitRegister: 'Create account',
@@ -53,6 +53,7 @@ export const en = {
     sessionExpired: 'Your session has ended. Please log in again.',
     passwordChanged:
       'Password changed; every session was signed out. Log in with the new password.',
+    signedOutEverywhere: 'You were signed out on every device. Log in again to continue.',
   },
   profile: {
     title: 'Profile',
@@ -67,6 +68,11 @@ export const en = {
     confirmNewPassword: 'Repeat new password',
     changePassword: 'Change password',
     passwordChanged: 'Password changed.',
+    emailNeedsPassword: 'A new email address needs your current password.',
+    sessionsTitle: 'Sessions',
+    sessionsText:
+      'Signs you out on every device and browser, this one included. Use it if a device was lost or someone else may have your session.',
+    signOutEverywhere: 'Sign out everywhere',
   },
   market: {
     title: 'Markets',

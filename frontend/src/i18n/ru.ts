@@ -45,7 +45,7 @@ export const ru: LocaleTree = {
     email: 'Email',
     password: 'Пароль',
     confirmPassword: 'Повторите пароль',
-    passwordHint: 'Не менее 10 символов; не из распространённых паролей.',
+    passwordHint: 'Не менее 12 символов; не из распространённых паролей.',
     usernameHint: '3–32 символа: буквы, цифры, точка, дефис, подчёркивание.',
     submitLogin: 'Войти',
     submitRegister: 'Создать аккаунт',
@@ -54,6 +54,7 @@ export const ru: LocaleTree = {
     registered: 'Аккаунт создан. Войдите, чтобы начать.',
     sessionExpired: 'Сеанс завершён. Войдите снова.',
     passwordChanged: 'Пароль изменён, все сеансы завершены. Войдите с новым паролем.',
+    signedOutEverywhere: 'Вы вышли на всех устройствах. Войдите снова, чтобы продолжить.',
   },
   profile: {
     title: 'Профиль',
@@ -68,6 +69,11 @@ export const ru: LocaleTree = {
     confirmNewPassword: 'Повторите новый пароль',
     changePassword: 'Сменить пароль',
     passwordChanged: 'Пароль изменён.',
+    emailNeedsPassword: 'Для нового адреса почты нужен текущий пароль.',
+    sessionsTitle: 'Сеансы',
+    sessionsText:
+      'Завершает все сеансы на всех устройствах и в браузерах, включая этот. Пригодится, если устройство потеряно или кто-то мог получить доступ к сеансу.',
+    signOutEverywhere: 'Выйти на всех устройствах',
   },
   market: {
     title: 'Рынки',

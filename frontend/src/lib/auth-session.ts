@@ -12,7 +12,8 @@ import { getBaseUrl } from './base-url';
 
 export type SessionStatus = 'unknown' | 'anonymous' | 'authenticated';
 /** Why the last session ended, for the login page's message. */
-export type EndReason = 'logout' | 'expired' | 'password_changed' | 'other_tab' | null;
+export type EndReason =
+  'logout' | 'expired' | 'password_changed' | 'signed_out_everywhere' | 'other_tab' | null;
 
 export interface SessionState {
   readonly status: SessionStatus;

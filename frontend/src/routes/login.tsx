@@ -39,6 +39,11 @@ export default function LoginPage() {
             {t('auth.passwordChanged')}
           </Alert>
         ) : null}
+        {session.endReason === 'signed_out_everywhere' ? (
+          <Alert variant="success" className="py-2" role="status">
+            {t('auth.signedOutEverywhere')}
+          </Alert>
+        ) : null}
         {session.endReason === 'expired' ? (
           <Alert variant="warning" className="py-2" role="status">
             {t('auth.sessionExpired')}

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { PasswordForm } from '@/features/auth/components/password-form';
 import { ProfileForm } from '@/features/auth/components/profile-form';
 import { RequireRole } from '@/features/auth/components/require-role';
+import { SignOutEverywhere } from '@/features/auth/components/sign-out-everywhere';
 import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
 import { formatIsoDate } from '@/lib/format';
 
@@ -32,6 +33,13 @@ function ProfileContent() {
           <Card>
             <Card.Body>
               <PasswordForm />
+            </Card.Body>
+          </Card>
+        </Col>
+        <Col lg={6}>
+          <Card>
+            <Card.Body>
+              <SignOutEverywhere />
             </Card.Body>
           </Card>
         </Col>

@@ -29,6 +29,8 @@ export class FakeApiServer {
     /** The query string, "" when none ("?page=2&q=x" -> "page=2&q=x"). */
     query: string;
     headers: IncomingMessage['headers'];
+    /** The request body as sent ("" when none). */
+    body: string;
   }[] = [];
   refreshCount = 0;
   refreshFails = false;
@@ -118,6 +120,17 @@ export class FakeApiServer {
     return { access_token: this.validToken, token_type: 'bearer', expires_in: 900 };
   }
 
+  private userOut(user: FakeUser): Record<string, unknown> {
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      role: user.role,
+      is_active: true,
+      created_at: '2026-01-01T00:00:00Z',
+    };
+  }
+
   private currentUser(req: IncomingMessage): FakeUser | undefined {
     const auth = req.headers.authorization;
     if (!this.validToken || auth !== `Bearer ${this.validToken}`) return undefined;
@@ -131,7 +144,7 @@ export class FakeApiServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    this.calls.push({ method, path, query: url.search.slice(1), headers: req.headers });
+    this.calls.push({ method, path, query: url.search.slice(1), headers: req.headers, body: raw });
     const scripted =
       this.scripted.get(`${method} ${path}`) ??
       this.fixed.get(`${method} ${path}`) ??
@@ -184,17 +197,36 @@ export class FakeApiServer {
         this.validToken = null;
         this.send(res, 204);
         return;
+      case 'POST /api/v1/auth/logout-all': {
+        // every session of the user ends: the access token and the refresh cookie
+        if (!this.currentUser(req))
+          return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        this.validToken = null;
+        this.refreshFails = true;
+        this.send(res, 204);
+        return;
+      }
+      case 'PATCH /api/v1/users/me': {
+        const user = this.currentUser(req);
+        if (!user) return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        const body = JSON.parse(raw) as {
+          email?: string;
+          username?: string;
+          current_password?: string;
+        };
+        if (body.email !== undefined && body.email !== user.email) {
+          if (body.current_password !== user.password)
+            return this.error(res, 400, 'wrong_password', 'The current password is not correct');
+          user.email = body.email;
+        }
+        if (body.username !== undefined) user.username = body.username;
+        this.send(res, 200, this.userOut(user));
+        return;
+      }
       case 'GET /api/v1/users/me': {
         const user = this.currentUser(req);
         if (!user) return this.error(res, 401, 'unauthorized', 'Not authenticated');
-        this.send(res, 200, {
-          id: user.id,
-          email: user.email,
-          username: user.username,
-          role: user.role,
-          is_active: true,
-          created_at: '2026-01-01T00:00:00Z',
-        });
+        this.send(res, 200, this.userOut(user));
         return;
       }
       default:

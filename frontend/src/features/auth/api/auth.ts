@@ -3,7 +3,7 @@ import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/r
 import type { components } from '@/api/schema';
 import { api } from '@/lib/api-client';
 import { unwrap } from '@/lib/api-errors';
-import { acceptGrant, logout, WEB_CLIENT_HEADERS } from '@/lib/auth-session';
+import { acceptGrant, clearSession, logout, WEB_CLIENT_HEADERS } from '@/lib/auth-session';
 
 import { useSession } from '../hooks/use-session';
 
@@ -66,6 +66,19 @@ export function useLogoutMutation() {
     mutationFn: () => logout(),
     // every cached answer belonged to the user who just left
     onSettled: () => queryClient.clear(),
+  });
+}
+
+/** Sign out everywhere: the API ends every session of the user, this one included. */
+export function useLogoutAllMutation() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () =>
+      unwrap(api().POST('/api/v1/auth/logout-all', { headers: WEB_CLIENT_HEADERS })),
+    onSuccess: () => {
+      clearSession('signed_out_everywhere');
+      queryClient.clear();
+    },
   });
 }
 

@@ -8,13 +8,18 @@ import { ErrorAlert } from '@/components/error-alert';
 import { FormField } from '@/components/form-field';
 import { applyFieldErrors, fieldErrorText, formLevelError } from '@/lib/form-errors';
 
-import { profileSchema } from './schemas';
+import { emailChanged, profileSchema } from './schemas';
 import type { ProfileValues } from './schemas';
 import { useUpdateMeMutation } from '../api/auth';
 import type { User } from '../api/auth';
 
-const CODE_FIELDS = { email_taken: 'email', username_taken: 'username' } as const;
+const CODE_FIELDS = {
+  email_taken: 'email',
+  username_taken: 'username',
+  wrong_password: 'current_password',
+} as const;
 
+/** Username and email; a new email asks for the current password too (the API requires it). */
 export function ProfileForm({ user }: { readonly user: User }) {
   const { t } = useTranslation();
   const update = useUpdateMeMutation();
@@ -23,22 +28,26 @@ export function ProfileForm({ user }: { readonly user: User }) {
     handleSubmit,
     setError,
     reset,
+    watch,
     formState: { errors, isDirty },
   } = useForm<ProfileValues>({
-    resolver: zodResolver(profileSchema),
-    values: { email: user.email, username: user.username },
+    resolver: zodResolver(profileSchema(user.email)),
+    values: { email: user.email, username: user.username, current_password: '' },
   });
+  const newEmail = emailChanged(watch('email'), user.email);
 
   const onSubmit = handleSubmit((values) => {
     // PATCH only what changed
     const body = {
-      ...(values.email !== user.email ? { email: values.email } : {}),
+      ...(emailChanged(values.email, user.email)
+        ? { email: values.email, current_password: values.current_password }
+        : {}),
       ...(values.username !== user.username ? { username: values.username } : {}),
     };
     return update.mutateAsync(body).then(
-      (saved) => reset({ email: saved.email, username: saved.username }),
+      (saved) => reset({ email: saved.email, username: saved.username, current_password: '' }),
       (error: unknown) => {
-        applyFieldErrors(error, setError, ['email', 'username'], CODE_FIELDS);
+        applyFieldErrors(error, setError, ['email', 'username', 'current_password'], CODE_FIELDS);
       },
     );
   });
@@ -61,6 +70,16 @@ export function ProfileForm({ user }: { readonly user: User }) {
         error={fieldErrorText(errors.email)}
         {...register('email')}
       />
+      {newEmail ? (
+        <FormField
+          label={t('profile.currentPassword')}
+          type="password"
+          autoComplete="current-password"
+          hint={t('profile.emailNeedsPassword')}
+          error={fieldErrorText(errors.current_password)}
+          {...register('current_password')}
+        />
+      ) : null}
       <FormField
         label={t('auth.username')}
         autoComplete="username"

@@ -16,9 +16,12 @@ export const emailField = z
   .min(1, 'validation.required')
   .pipe(z.email('validation.email'));
 
+/** ASVS 2.1.1: at least 12 characters (backend users/password_policy.py). */
+export const PASSWORD_MIN_LENGTH = 12;
+
 export const passwordField = z
   .string()
-  .min(10, 'validation.minLength|10')
+  .min(PASSWORD_MIN_LENGTH, `validation.minLength|${PASSWORD_MIN_LENGTH}`)
   .max(128, 'validation.maxLength|128');
 
 export const loginSchema = z.object({
@@ -40,8 +43,20 @@ export const registerSchema = z
   });
 export type RegisterValues = z.infer<typeof registerSchema>;
 
-export const profileSchema = z.object({ email: emailField, username: usernameField });
-export type ProfileValues = z.infer<typeof profileSchema>;
+/** A new email needs the current password (the API refuses it otherwise: `wrong_password`). */
+export function profileSchema(currentEmail: string) {
+  return z
+    .object({ email: emailField, username: usernameField, current_password: z.string() })
+    .refine((v) => !emailChanged(v.email, currentEmail) || v.current_password.length > 0, {
+      path: ['current_password'],
+      error: 'validation.required',
+    });
+}
+export type ProfileValues = z.infer<ReturnType<typeof profileSchema>>;
+
+export function emailChanged(email: string, currentEmail: string): boolean {
+  return email.trim().toLowerCase() !== currentEmail.toLowerCase();
+}
 
 export const passwordSchema = z
   .object({
