@@ -41,7 +41,8 @@ class SymbolBook(Mapping[str, SymbolRules]):
         self.symbols = tuple(symbols)
         self._rules: dict[str, SymbolRules] = {}
         self._origin: dict[str, str] = {}
-        self.version = 0  # bumped by every change (a load that raced a message keeps the latter)
+        self._version: dict[str, int] = {}  # per symbol, bumped by each change
+        self.version = 0  # bumped by every change
 
     def __getitem__(self, symbol: str) -> SymbolRules:
         return self._rules[symbol]
@@ -57,18 +58,20 @@ class SymbolBook(Mapping[str, SymbolRules]):
         return self._origin.get(symbol, SNAPSHOT_ORIGIN)
 
     def apply(self, raw_symbols: Sequence[Mapping[str, Any]], origin: str) -> int:
-        """Parse exchangeInfo objects and take those of configured symbols; returns how many."""
-        taken = 0
-        for raw in raw_symbols:
-            name = str(raw.get("symbol", ""))
-            if name not in self.symbols:
-                continue
-            self._rules[name] = SymbolRules.from_exchange_info(raw)
-            self._origin[name] = origin
-            taken += 1
-        if taken:
+        """Parse exchangeInfo objects and take those of configured symbols; returns how many.
+        All or nothing: one object that does not parse leaves every symbol's rules as they were."""
+        parsed = {
+            name: SymbolRules.from_exchange_info(raw)
+            for raw in raw_symbols
+            if (name := str(raw.get("symbol", ""))) in self.symbols
+        }
+        if parsed:
             self.version += 1
-        return taken
+        for name, rules in parsed.items():  # no await in here: no reader sees half a message
+            self._rules[name] = rules
+            self._origin[name] = origin
+            self._version[name] = self.version
+        return len(parsed)
 
     def on_message(self, _channel: str, data: bytes) -> None:
         try:
@@ -82,13 +85,13 @@ class SymbolBook(Mapping[str, SymbolRules]):
     async def load(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         """The bundled snapshot, then whatever the ingestor stored (call after subscribing)."""
         self.apply(snapshot_raw(self.symbols), SNAPSHOT_ORIGIN)
-        seen = self.version
+        before = dict(self._version)
         async with transaction(sessionmaker) as tx:
             rows = await SymbolRepository(tx.session).all(self.symbols)
-        if self.version != seen:
-            return  # a `market:symbols` message came while reading: it is newer than the rows
-        for row in rows:
-            self.apply([row.raw], row.source)
+        # a `market:symbols` message that came while reading is newer than the rows it covers
+        fresh = [r for r in rows if self._version.get(r.symbol) == before.get(r.symbol)]
+        for origin in {r.source for r in fresh}:
+            self.apply([r.raw for r in fresh if r.source == origin], origin)
 
 
 @asynccontextmanager

@@ -223,3 +223,18 @@ async def test_a_symbol_whose_rules_come_after_start_still_trades_and_fills(
         await tick(app, "LINKUSDT", "49999", qty="1")
         order = await client.get(f"/api/v1/orders/{placed.json()['id']}", headers=headers)
         assert order.json()["status"] == "FILLED"
+
+
+async def test_a_message_that_does_not_parse_changes_no_rule() -> None:
+    book = SymbolBook(["BTCUSDT", "ETHUSDT"])
+    async with FakeBinance() as fake:  # only for its real exchangeInfo objects
+        btc, eth = fake.symbols["BTCUSDT"], fake.symbols["ETHUSDT"]
+    book.apply([btc, eth], "snapshot")
+    broken = copy.deepcopy(eth)
+    broken["filters"] = [{"filterType": "PRICE_FILTER"}]  # no minPrice/maxPrice/tickSize
+    bus = MemoryBus()
+    await bus.subscribe(RULES_CHANNEL, book.on_message)
+    await bus.publish(RULES_CHANNEL, rules_message([coarse_tick(btc), broken], "binance"))
+    assert book["BTCUSDT"].tick_size == Decimal("0.01") and book.origin("BTCUSDT") == "snapshot"
+    await bus.publish(RULES_CHANNEL, rules_message([coarse_tick(btc), eth], "binance"))
+    assert book["BTCUSDT"].tick_size == Decimal(COARSE_TICK) and book.origin("ETHUSDT") == "binance"
