@@ -12,6 +12,8 @@ export default defineConfig({
     proxy: {
       '/api': { target: api, changeOrigin: false },
       '/ws': { target: api.replace(/^http/, 'ws'), ws: true },
+      // Binance's combined-stream endpoint (`/stream?streams=a/b`), for Binance client libraries
+      '^/stream(\\?|$)': { target: api.replace(/^http/, 'ws'), ws: true },
     },
   },
   build: { sourcemap: false, chunkSizeWarningLimit: 600 },

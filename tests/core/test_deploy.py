@@ -183,10 +183,11 @@ def test_nginx_conf_serves_spa_and_proxies_api_and_websocket() -> None:
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "try_files $uri $uri/ /index.html" in conf
     assert re.search(r"location /api/ \{\s*proxy_pass http://api;", conf)
-    ws = re.search(r"location /ws \{(.*?)\}", conf, re.S)
-    assert ws is not None
-    assert "proxy_set_header Upgrade $http_upgrade" in ws.group(1)
-    assert "proxy_set_header Connection $connection_upgrade" in ws.group(1)
+    for location in ("location /ws", "location = /stream"):  # Binance's two stream endpoints
+        ws = re.search(re.escape(location) + r" \{(.*?)\}", conf, re.S)
+        assert ws is not None, location
+        assert "proxy_set_header Upgrade $http_upgrade" in ws.group(1)
+        assert "proxy_set_header Connection $connection_upgrade" in ws.group(1)
     assert re.search(r"location /assets/ \{[^}]*immutable", conf)
     assert "server api:8000" in conf
     assert "listen 8080" in conf and "pid /tmp/nginx.pid" in conf  # runs as non-root
@@ -311,7 +312,7 @@ def test_k8s_ingress_routes_api_paths_to_api_and_rest_to_web(
         for rule in ingress["spec"]["rules"]
         for p in rule["http"]["paths"]
     }
-    for path in ("/api", "/ws", "/docs"):
+    for path in ("/api", "/ws", "/stream", "/docs"):
         assert routes[path] == "api", path
     # /metrics stays inside the cluster (Prometheus scrapes the Service), never public
     assert not [p for p in routes if "/metrics".startswith(p.rstrip("/")) and p != "/"]
