@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from backend.config import Settings
 from backend.db import Tx
@@ -13,8 +12,6 @@ from backend.market.filters import SymbolRules
 from backend.market.repository import CandleRepository, candle_to_kline
 from backend.market.rulebook import SymbolBook
 from backend.market.state import FeedStatus, MarketState
-
-STALE_AFTER_MS = 120_000  # no event for 2 minutes: the feed is not healthy
 
 
 class SymbolNotFound(NotFound):
@@ -102,17 +99,3 @@ async def get_klines(
 
 def feed_status(state: MarketState) -> FeedStatus:
     return state.status
-
-
-def feed_ready(state: MarketState) -> tuple[bool, dict[str, Any]]:
-    """For /health/ready: a source is chosen, connected, without error, and recently heard."""
-    status = state.status
-    now = int(time.time() * 1000)
-    fresh = status.last_event_ms is not None and now - status.last_event_ms < STALE_AFTER_MS
-    ok = status.source is not None and status.connected and status.error is None and fresh
-    info: dict[str, Any] = {"source": status.source, "connected": status.connected}
-    if status.error:
-        info["error"] = status.error
-    elif not fresh:
-        info["error"] = "no market events received recently"
-    return ok, info
