@@ -235,7 +235,8 @@ async def run_phases(
         return cmd.recv()
 
     progress(f"{target.name}: connecting {n} clients")
-    reply = await ask("connect", "127.0.0.1", target.port, "/ws", n)
+    # /stream: combined frames, the bus bytes as they are (on /ws each event would be unwrapped)
+    reply = await ask("connect", "127.0.0.1", target.port, "/stream", n)
     assert reply == ("ready", n), reply
     while target.subscribers() < n:
         await asyncio.sleep(0.01)
@@ -324,6 +325,7 @@ async def bench_ours(cmd: Connection, counter: Any, args: argparse.Namespace) ->
         run_ingestor="no",
         market_source="replay",
         web_dist_dir=ROOT / "var" / "no-dist",
+        ws_max_conns_per_ip=args.clients,  # every client comes from 127.0.0.1
     )
     app = create_app(settings)
     config = uvicorn.Config(
