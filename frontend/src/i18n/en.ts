@@ -320,9 +320,12 @@ export const en = {
     goHome: 'Go to markets',
     invalid_credentials: 'Wrong username or password.',
     account_locked_one:
-      'Too many failed attempts. The account is locked; try again in {{count}} second.',
+      'Too many failed attempts from here. The account is locked for this address; try again in {{count}} second.',
     account_locked_other:
-      'Too many failed attempts. The account is locked; try again in {{count}} seconds.',
+      'Too many failed attempts from here. The account is locked for this address; try again in {{count}} seconds.',
+    login_slowed_one: 'Too many failed attempts on this account. Try again in {{count}} second.',
+    login_slowed_other: 'Too many failed attempts on this account. Try again in {{count}} seconds.',
+    last_admin: 'This is the last active admin. Promote another account first.',
     rate_limited_one: 'Too many requests. Try again in {{count}} second.',
     rate_limited_other: 'Too many requests. Try again in {{count}} seconds.',
     validation_error: 'Some fields are not valid.',

@@ -92,6 +92,19 @@ describe('login', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('повторите через 42 секунды');
   });
 
+  it('says the account-wide slow-down is a short wait (login_slowed)', async () => {
+    server.failNext('POST', '/api/v1/auth/login', {
+      status: 429,
+      body: { error: { code: 'login_slowed', message: 'Slowed', details: null } },
+      headers: { 'Retry-After': '4' },
+    });
+    renderRoutes({ routes: loginRoutes, initialPath: '/login' });
+    await fillLogin('alice', 'correct-horse');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Too many failed attempts on this account. Try again in 4 seconds.',
+    );
+  });
+
   it('validates on the client, ties errors to inputs and focuses the first one', async () => {
     renderRoutes({ routes: loginRoutes, initialPath: '/login' });
     await userEvent.setup().click(screen.getByRole('button', { name: 'Log in' }));
