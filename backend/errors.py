@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -202,8 +202,24 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _unique_violation(exc: Exception) -> bool:
+    if not isinstance(exc, IntegrityError):
+        return False
+    if getattr(exc.orig, "pgcode", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)  # SQLite
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """A lost or unreachable database is an outage (503, retry), not a bug (500)."""
+    """A lost or unreachable database is an outage (503, retry), not a bug (500).
+
+    A unique violation that got past a service's own check (two requests racing for one email,
+    one name) is the 409 the loser would have got a moment later.
+    """
+    if _unique_violation(exc):
+        return error_response(
+            409, "conflict", "This was just taken by another request; check and try again"
+        )
     lost = isinstance(exc, SATimeoutError | OperationalError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )

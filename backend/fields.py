@@ -1,4 +1,6 @@
-"""Shared pydantic field types: exact decimals as strings, aware datetimes, symbols, intervals."""
+"""Shared pydantic field types: exact decimals as strings, aware datetimes, symbols, intervals,
+and the bounded ids, timestamps, pages and texts every route takes (nothing unbounded reaches
+the database)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,15 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
+from annotated_types import Ge, Le
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 _DECIMAL_RE = re.compile(r"^-?\d{1,30}(\.\d{1,18})?$")
 
@@ -75,3 +85,40 @@ def _symbol(value: str) -> str:
 
 
 Symbol = Annotated[str, AfterValidator(_symbol)]
+
+
+# --- Bounds for what reaches the database --------------------------------------------------------
+# PostgreSQL refuses a NUL character in text, an INTEGER above 2^31 - 1 and a BIGINT above
+# 2^63 - 1, and a datetime past year 9999: each would end a request as a 500.
+# Every path, query and body parameter uses one of these types (or a pattern, a Literal or a
+# bounded number), so bad input is a 422 before any query.
+
+INT32_MAX = 2**31 - 1
+# 9999-12-31T23:59:59.999Z, the last millisecond a Python datetime holds
+EPOCH_MS_MAX = 253_402_300_799_999
+
+# A row id (INTEGER primary keys) in a path or a filter.
+RowId = Annotated[int, Ge(1), Le(INT32_MAX)]
+# An account period (1 = since creation, +1 at each reset).
+PeriodNumber = Annotated[int, Ge(1), Le(INT32_MAX)]
+# A market timestamp in epoch milliseconds.
+EpochMs = Annotated[int, Ge(0), Le(EPOCH_MS_MAX)]
+# A page number of a paged list: page_size x page stays a sane OFFSET.
+PageNumber = Annotated[int, Ge(1), Le(100_000)]
+
+# C0 controls (NUL included), DEL and lone surrogates.
+_UNSTORABLE_RE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _storable(value: str) -> str:
+    if _UNSTORABLE_RE.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# One line of text that is stored or searched: no control characters, at most 100 characters.
+SearchText = Annotated[str, StringConstraints(max_length=100), AfterValidator(_storable)]
+# A login name: a username or an email address.
+LoginName = Annotated[
+    str, StringConstraints(min_length=1, max_length=254), AfterValidator(_storable)
+]

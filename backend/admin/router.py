@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from backend.admin import service
 from backend.admin.schemas import AdminUserOut, AdminUserUpdate, UserPage
 from backend.deps import AdminUser, RequireRole, TxDep
+from backend.fields import PageNumber, RowId, SearchText
 from backend.security import Role
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[RequireRole(Role.ADMIN)])
@@ -18,9 +19,9 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[RequireRole(Ro
 @router.get("/users")
 async def list_users(
     tx: TxDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[PageNumber, Query()] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-    q: Annotated[str | None, Query(max_length=100, description="in email or username")] = None,
+    q: Annotated[SearchText | None, Query(description="in email or username")] = None,
     role: Role | None = None,
     active: Annotated[
         bool | None, Query(description="true: active only; false: blocked only")
@@ -33,7 +34,7 @@ async def list_users(
 
 @router.patch("/users/{user_id}")
 async def update_user(
-    user_id: int, body: AdminUserUpdate, admin: AdminUser, tx: TxDep
+    user_id: RowId, body: AdminUserUpdate, admin: AdminUser, tx: TxDep
 ) -> AdminUserOut:
     return await service.update_user(
         tx, admin, user_id, role=body.role, is_active=body.is_active, now=datetime.now(UTC)
@@ -41,5 +42,5 @@ async def update_user(
 
 
 @router.post("/users/{user_id}/unlock")
-async def unlock_user(user_id: int, admin: AdminUser, tx: TxDep) -> AdminUserOut:
+async def unlock_user(user_id: RowId, admin: AdminUser, tx: TxDep) -> AdminUserOut:
     return await service.unlock_user(tx, admin, user_id)

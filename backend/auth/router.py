@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Cookie, Depends, Header, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
 
 from backend.auth import service, web
+from backend.auth.forms import LoginForm
 from backend.auth.schemas import RefreshIn, TokenOut
 from backend.auth.sessions import TokenPair
 from backend.deps import CurrentUserRow, PasswordsDep, SettingsDep, TxDep
@@ -56,7 +56,7 @@ async def register(body: UserCreate, tx: TxDep, passwords: PasswordsDep) -> User
 async def login(
     request: Request,
     response: Response,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Depends()],
     tx: TxDep,
     settings: SettingsDep,
     passwords: PasswordsDep,

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from backend.deps import SettingsDep, TxDep, runtime_of
-from backend.fields import Interval
+from backend.fields import EpochMs, Interval, Symbol
 from backend.integrations.binance.schemas import Kline, Ticker
 from backend.market import service
 from backend.market.rulebook import SymbolBook
@@ -86,7 +86,7 @@ async def list_symbols(state: StateDep, book: SymbolBookDep) -> SymbolsOut:
 
 
 @router.get("/ticker", responses={404: {"description": "Unknown symbol"}})
-async def get_ticker(symbol: str, settings: SettingsDep, state: StateDep) -> TickerOut:
+async def get_ticker(symbol: Symbol, settings: SettingsDep, state: StateDep) -> TickerOut:
     return _ticker_out(service.get_ticker(state, settings, symbol), state.status.source)
 
 
@@ -102,11 +102,11 @@ async def list_klines(
     tx: TxDep,
     settings: SettingsDep,
     state: StateDep,
-    symbol: str,
+    symbol: Symbol,
     interval: Interval,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    start_time: Annotated[int | None, Query(ge=0, description="epoch ms, inclusive")] = None,
-    end_time: Annotated[int | None, Query(ge=0, description="epoch ms, inclusive")] = None,
+    start_time: Annotated[EpochMs | None, Query(description="epoch ms, inclusive")] = None,
+    end_time: Annotated[EpochMs | None, Query(description="epoch ms, inclusive")] = None,
 ) -> KlinesOut:
     klines = await service.get_klines(
         tx,

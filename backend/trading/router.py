@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from backend.db import transaction
-from backend.deps import BusDep, CurrentUser, SessionmakerDep, TxDep
+from backend.deps import BusDep, CurrentUser, SessionmakerDep, TxDep, runtime_of
+from backend.fields import PeriodNumber, RowId, Symbol
 from backend.trading import account, history, orders
 from backend.trading.engine import TradingEngine
 from backend.trading.schemas import (
@@ -27,8 +28,7 @@ router = APIRouter(tags=["trading"])
 
 
 async def get_engine(request: Request) -> TradingEngine:
-    engine: TradingEngine = request.app.state.trading
-    return engine
+    return runtime_of(request).trading
 
 
 EngineDep = Annotated[TradingEngine, Depends(get_engine)]
@@ -72,7 +72,7 @@ async def place_order(
 async def list_orders(
     user: CurrentUser,
     tx: TxDep,
-    symbol: str | None = None,
+    symbol: Symbol | None = None,
     status: OrderStatusFilter = "all",
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[OrderOut]:
@@ -81,13 +81,13 @@ async def list_orders(
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: int, user: CurrentUser, tx: TxDep) -> OrderOut:
+async def get_order(order_id: RowId, user: CurrentUser, tx: TxDep) -> OrderOut:
     return OrderOut.model_validate(await history.get_order(tx, user.id, order_id))
 
 
 @router.delete("/orders/{order_id}")
 async def cancel_order(
-    order_id: int, user: CurrentUser, db: SessionmakerDep, bus: BusDep, engine: EngineDep
+    order_id: RowId, user: CurrentUser, db: SessionmakerDep, bus: BusDep, engine: EngineDep
 ) -> OrderOut:
     async with transaction(db) as tx:
         order = await orders.cancel_order(tx, bus, engine, user.id, order_id, _now())
@@ -98,8 +98,8 @@ async def cancel_order(
 async def list_trades(
     user: CurrentUser,
     tx: TxDep,
-    symbol: str | None = None,
-    period: int | None = None,
+    symbol: Symbol | None = None,
+    period: PeriodNumber | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[TradeOut]:
     rows = await history.list_trades(tx, user.id, symbol=symbol, period=period, limit=limit)
