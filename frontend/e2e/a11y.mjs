@@ -62,6 +62,9 @@ async function setLanguage(page, want) {
  */
 export async function auditPage(page, name, log = console.log) {
   const before = { theme: await theme(page), lang: await lang(page) };
+  // Price flashes fade a cell's background for 0.7 s; a snapshot taken mid-fade would judge a
+  // colour nobody reads. With reduced motion (which the app honours) every colour is final.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
   const found = [];
   let runs = 0;
   for (const l of ['en', 'ru']) {
@@ -77,6 +80,7 @@ export async function auditPage(page, name, log = console.log) {
   }
   await setLanguage(page, before.lang);
   await setTheme(page, before.theme);
+  await page.emulateMedia({ reducedMotion: null });
   if (found.length) throw new Error(`axe-core found WCAG 2 A/AA violations:\n${found.join('\n')}`);
   log(`e2e:   axe: ${name} clean in light/dark × en/ru`);
   return runs;

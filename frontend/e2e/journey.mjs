@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
+import { auditPage } from './a11y.mjs';
 import { launch, poll as pollFor } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 45_000) => pollFor(what, fn, timeoutMs);
@@ -16,6 +17,10 @@ function step(name) {
 export async function runJourney({ base, artifacts, userDataDir, admin }) {
   const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 860 });
   const shots = [];
+  let audits = 0;
+  const audit = async (name) => {
+    audits += await auditPage(page, name);
+  };
 
   /** The theme button; on a phone it sits in the collapsed menu, so open and close that. */
   async function toggleTheme() {
@@ -56,6 +61,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.goto(`${base}/register`);
     await page.getByRole('heading', { name: 'Create an account' }).waitFor();
     await shoot('register');
+    await audit('register');
     await page.getByLabel('Email').fill(`${username}@example.com`);
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(password);
@@ -67,6 +73,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.getByText('Account created. Log in to start.').waitFor();
     assert.equal(await page.getByLabel('Username or email').inputValue(), username);
     await shoot('login');
+    await audit('login');
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/market$/);
@@ -97,6 +104,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     });
     console.log(`e2e:   badge "${badgeText}"`);
     await shoot('market');
+    await audit('market');
 
     step('open BTCUSDT');
     await btcRow.getByRole('link', { name: 'BTC/USDT' }).click();
@@ -141,6 +149,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     const hover = (fx, fy) => () =>
       page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
     await shoot('symbol-btcusdt-1h', hover(0.8, 0.4));
+    await audit('symbol');
 
     step('interval switch');
     await page.getByText('15m', { exact: true }).click(); // the visible label of the radio
@@ -155,6 +164,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.getByRole('link', { name: 'Profile' }).click();
     await page.getByRole('heading', { name: 'Profile' }).waitFor();
     await shoot('profile');
+    await audit('profile');
     await page.getByLabel('Current password').fill(password);
     await page.getByLabel('New password', { exact: true }).fill(`${password}-2`);
     await page.getByLabel('Repeat new password').fill(`${password}-2`);
@@ -168,9 +178,11 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.waitForURL(/\/profile$/); // back where the guard sent us from
     await page.goto(`${base}/admin/users`);
     await page.getByRole('heading', { name: 'Access denied' }).waitFor();
+    await audit('admin users as a trader (403)');
     await page.goto(`${base}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await shoot('not-found');
+    await audit('not found (404)');
     await page.getByRole('link', { name: 'Go to markets' }).click();
     await page.waitForURL(/\/market$/);
 
@@ -188,6 +200,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.goto(`${base}/profile`);
     await page.waitForURL(/\/login\?next=/);
     await shoot('login-ru');
+    await audit('login after log-out');
 
     step('phone layout');
     await page.setViewportSize({ width: 390, height: 844 });
@@ -209,10 +222,11 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.getByRole('heading', { name: 'Пользователи' }).waitFor();
     await page.getByRole('rowheader', { name: new RegExp(username) }).waitFor();
     await shoot('admin-users-ru');
+    await audit('admin users');
 
     const unexpected = consoleErrors.filter((e) => !/401|Failed to load resource/.test(e));
     assert.deepEqual(unexpected, [], 'browser console errors');
-    console.log(`e2e: passed; ${shots.length} screenshots in ${artifacts}`);
+    console.log(`e2e: passed; ${shots.length} screenshots in ${artifacts}; ${audits} axe runs`);
   } catch (error) {
     await page
       .screenshot({ path: join(artifacts, 'failure.png'), fullPage: true })

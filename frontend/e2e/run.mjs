@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { launch } from './browser.mjs';
 import { runJourney } from './journey.mjs';
+import { runStartup, waitAnswering } from './startup.mjs';
 import { runTrading } from './trading.mjs';
 
 const frontend = fileURLToPath(new URL('..', import.meta.url));
@@ -102,9 +104,21 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   let failed = false;
   try {
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'startup') {
+      // the browser starts while the server does, so the overview opens as soon as it answers
+      const startup = await launch(join(tmp, 'chromium-startup'), { width: 1280, height: 860 });
+      try {
+        const answeredAt = await waitAnswering(base, server);
+        await runStartup({ base, artifacts, page: startup.page, answeredAt });
+        const unexpected = startup.consoleErrors.filter((e) => !/401|Failed to load/.test(e));
+        if (unexpected.length) throw new Error(`browser console errors: ${unexpected}`);
+      } finally {
+        await startup.context.close();
+      }
+    }
     const status = await waitReady(base, server);
     console.log(`backend ready at ${base} (source ${status.source})`);
-    if (process.env.E2E_ONLY !== 'trading') {
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'journey') {
       await runJourney({
         base,
         artifacts,
@@ -112,7 +126,7 @@ async function main() {
         admin: { username: 'admin', password: ADMIN_PASSWORD },
       });
     }
-    if (process.env.E2E_ONLY !== 'journey') {
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'trading') {
       await runTrading({ base, artifacts, userDataDir: join(tmp, 'chromium-trading') });
     }
   } catch (error) {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
+import { auditPage } from './a11y.mjs';
 import { launch, poll as pollFor } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
@@ -51,6 +52,13 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/market$/);
 
+    step('a new account: empty portfolio and trade view');
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    await page.getByRole('heading', { name: 'Portfolio' }).waitFor();
+    await page.getByRole('table', { name: 'Balances' }).waitFor();
+    await shoot('portfolio-new-account');
+    await auditPage(page, 'portfolio (new account)');
+
     step('buy BTC at market');
     await page.goto(`${base}/market/BTCUSDT`);
     const ticket = page.getByRole('region', { name: 'Trade BTC/USDT' });
@@ -65,6 +73,7 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     await ticket.getByRole('textbox', { name: 'Total (USDT)' }).fill('1');
     await ticket.getByRole('button', { name: 'Buy BTC' }).click();
     await ticket.getByText('The order value must be at least 5 USDT.').waitFor();
+    await auditPage(page, 'trade view with an order error');
     await ticket.getByRole('textbox', { name: 'Total (USDT)' }).fill('1000');
     await ticket.getByRole('button', { name: 'Buy BTC' }).click();
     await ticket.getByText(/^Order #\d+ placed: Filled\.$/).waitFor();
@@ -88,6 +97,7 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     console.log(`e2e trading:   position ${qty} BTC`);
     await page.getByRole('img', { name: /^Allocation of equity: .*BTC/ }).waitFor();
     await shoot('portfolio');
+    await auditPage(page, 'portfolio');
 
     step('limit sell just above the last price');
     await page.goto(`${base}/market/BTCUSDT`);
@@ -114,6 +124,7 @@ export async function runTrading({ base, artifacts, userDataDir }) {
       console.log('e2e trading:   the market crossed it on arrival: taker fill');
     await activity.getByRole('tab', { name: /^Open orders/ }).click();
     await shoot('trade-view-open-order');
+    await auditPage(page, 'trade view with an open order');
 
     step('the replayed market crosses it and it fills');
     // The list updates live from the user stream; after 30 s without an update the page is

@@ -3,6 +3,8 @@ import { Chart } from 'chart.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { initI18n } from '@/i18n';
+import { replayClock } from '@/lib/market-clock';
+import type { MarketClock } from '@/lib/market-clock';
 
 import { EquityChart } from './components/portfolio-charts';
 
@@ -81,9 +83,13 @@ afterAll(() => {
   for (const undo of restore) undo();
 });
 
-function axisLabels(points: { at: string; equity: string }[], lang: 'en' | 'ru' = 'en') {
+function axisLabels(
+  points: { at: string; equity: string }[],
+  lang: 'en' | 'ru' = 'en',
+  clock?: MarketClock,
+) {
   initI18n(lang);
-  const { container } = render(<EquityChart points={points} asset="USDT" />);
+  const { container } = render(<EquityChart points={points} asset="USDT" clock={clock} />);
   const canvas = container.querySelector('canvas');
   const chart = canvas ? Chart.getChart(canvas) : undefined;
   const x = chart?.scales.x;
@@ -115,5 +121,25 @@ describe('equity curve time axis', () => {
     const points = [0, 1, 2, 3].map((d) => ({ at: at(T0 + d * 86_400_000), equity: '10000' }));
     expect(axisLabels(points, 'en').labels).toContain('Mar 4');
     expect(axisLabels(points, 'ru').labels).toContain('4 мар.');
+  });
+
+  it('places wall-clock snapshots on the replay clock', () => {
+    // the replay read 2026-01-30 00:36 UTC at wall time T0 and runs 60 times faster
+    const clock = replayClock(Date.UTC(2026, 0, 30, 0, 36), 60, T0);
+    const { labels, chart, tooltipTitle } = axisLabels(
+      [
+        { at: at(T0), equity: '10000' },
+        { at: at(T0 + 60_000), equity: '10000.5' }, // one wall minute: one market hour
+      ],
+      'en',
+      clock,
+    );
+    expect(labels[0]).toBe('00:36');
+    expect(labels).toContain('01:00');
+    expect(labels[labels.length - 1]).toBe('01:36');
+    const item = { parsed: { x: clock(T0 + 60_000), y: 10000.5 } };
+    expect(tooltipTitle?.call(chart.tooltip as never, [item] as never)).toBe(
+      'Jan 30, 2026, 01:36 UTC',
+    );
   });
 });

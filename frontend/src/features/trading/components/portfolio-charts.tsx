@@ -16,6 +16,8 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 
 import { toPlotNumber } from '@/lib/decimal';
+import { wallClock } from '@/lib/market-clock';
+import type { MarketClock } from '@/lib/market-clock';
 import { useTheme } from '@/lib/theme';
 
 import { equityTimeAxis } from './equity-axis';
@@ -119,13 +121,16 @@ export function AllocationChart({
   );
 }
 
-/** Equity over time from the snapshots of /portfolio/equity. */
+/** Equity over time from the snapshots of /portfolio/equity, on the market's clock. */
 export function EquityChart({
   points,
   asset,
+  clock = wallClock,
 }: {
   readonly points: readonly EquityPoint[];
   readonly asset: string;
+  /** Where a snapshot's (wall-clock) time lies on the market clock (replay runs faster). */
+  readonly clock?: MarketClock;
 }) {
   const { t, i18n } = useTranslation();
   const [theme] = useTheme();
@@ -139,7 +144,7 @@ export function EquityChart({
     const grid = cssVar(canvas, '--bs-border-color-translucent', 'rgba(0,0,0,.1)');
     const text = cssVar(canvas, '--bs-secondary-color', '#6c757d');
     const line = cssVar(canvas, '--bs-primary', '#0d6efd');
-    const xs = rows.map(([at]) => Date.parse(at));
+    const xs = rows.map(([at]) => clock(Date.parse(at)));
     const axis = equityTimeAxis(i18n.language, xs[0] ?? 0, xs[xs.length - 1] ?? 0);
     const chart = new Chart(canvas, {
       type: 'line',
@@ -189,7 +194,7 @@ export function EquityChart({
       },
     });
     return () => chart.destroy();
-  }, [key, theme, i18n.language, asset]);
+  }, [key, theme, i18n.language, asset, clock]);
   const last = points[points.length - 1];
   return (
     <div style={{ position: 'relative', height: 240 }}>

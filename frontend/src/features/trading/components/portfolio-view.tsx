@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 
 import { ErrorAlert } from '@/components/error-alert';
 import { PageSpinner } from '@/components/page-spinner';
+import type { MarketClock } from '@/lib/market-clock';
 
 import { AllocationChart, EquityChart } from './portfolio-charts';
 import { BalancesTable, Pnl, PositionsTable } from './portfolio-tables';
@@ -58,7 +59,8 @@ function withLivePoint(points: readonly EquityPoint[], now: string | undefined):
     : [...points, { at: new Date().toISOString(), equity: now }];
 }
 
-export function PortfolioView() {
+/** `clock`: the market clock the equity curve's times are shown on (the route knows the feed). */
+export function PortfolioView({ clock }: { readonly clock?: MarketClock }) {
   const { t, i18n } = useTranslation();
   useUserStream();
   const account = useAccount();
@@ -107,7 +109,11 @@ export function PortfolioView() {
             {equity.data && equity.data.length < 2 ? (
               <p className="small text-body-secondary mb-2">{t('portfolio.equityEmpty')}</p>
             ) : null}
-            <EquityChart points={withLivePoint(equity.data ?? [], p?.equity)} asset={asset} />
+            <EquityChart
+              points={withLivePoint(equity.data ?? [], p?.equity)}
+              asset={asset}
+              clock={clock}
+            />
           </Section>
         </Col>
         <Col lg={4}>

@@ -6,6 +6,7 @@ import Tabs from 'react-bootstrap/Tabs';
 import { useTranslation } from 'react-i18next';
 
 import { ErrorAlert } from '@/components/error-alert';
+import { TableScroll } from '@/components/table-scroll';
 import { formatIsoDate } from '@/lib/format';
 
 import { useCancelOrderMutation, useOrders, useTrades } from '../api/trading';
@@ -46,69 +47,71 @@ function OrdersTable({
   return (
     <>
       <ErrorAlert error={cancel.error} />
-      <Table size="sm" responsive hover className="small mb-0 align-middle">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('trading.col.time')}</th>
-            <th scope="col">{t('trading.col.symbol')}</th>
-            <th scope="col">{t('trading.col.type')}</th>
-            <th scope="col">{t('trading.col.side')}</th>
-            <th scope="col" className="text-end">
-              {t('trading.col.price')}
-            </th>
-            <th scope="col" className="text-end">
-              {t('trading.col.stop')}
-            </th>
-            <th scope="col" className="text-end">
-              {t('trading.col.quantity')}
-            </th>
-            <th scope="col" className="text-end">
-              {t('trading.col.filled')}
-            </th>
-            <th scope="col">{t('trading.col.status')}</th>
-            {cancellable ? (
-              <th scope="col">
-                <span className="visually-hidden">{t('trading.col.actions')}</span>
+      <TableScroll label={caption}>
+        <Table size="sm" hover className="small mb-0 align-middle">
+          <caption className="visually-hidden">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('trading.col.time')}</th>
+              <th scope="col">{t('trading.col.symbol')}</th>
+              <th scope="col">{t('trading.col.type')}</th>
+              <th scope="col">{t('trading.col.side')}</th>
+              <th scope="col" className="text-end">
+                {t('trading.col.price')}
               </th>
-            ) : null}
-          </tr>
-        </thead>
-        <tbody>
-          {orders.map((o) => (
-            <tr key={o.id}>
-              <td>{dateTime(o.created_at, lang)}</td>
-              <th scope="row">{o.symbol}</th>
-              <td>{typeText(o.type)}</td>
-              <td>
-                <SideText side={o.side} />
-              </td>
-              <td className="text-end font-monospace">
-                {o.price ? formatAmount(o.price, lang) : t('trading.market')}
-              </td>
-              <td className="text-end font-monospace">
-                {o.stop_price ? formatAmount(o.stop_price, lang) : '—'}
-              </td>
-              <td className="text-end font-monospace">{formatAmount(o.quantity, lang)}</td>
-              <td className="text-end font-monospace">{formatAmount(o.executed_qty, lang)}</td>
-              <td>{statusText(o.status)}</td>
+              <th scope="col" className="text-end">
+                {t('trading.col.stop')}
+              </th>
+              <th scope="col" className="text-end">
+                {t('trading.col.quantity')}
+              </th>
+              <th scope="col" className="text-end">
+                {t('trading.col.filled')}
+              </th>
+              <th scope="col">{t('trading.col.status')}</th>
               {cancellable ? (
-                <td className="text-end">
-                  <Button
-                    size="sm"
-                    variant="outline-danger"
-                    disabled={cancel.isPending}
-                    aria-label={t('trading.cancelOrder', { id: o.id })}
-                    onClick={() => cancel.mutate(o.id)}
-                  >
-                    {t('trading.cancel')}
-                  </Button>
-                </td>
+                <th scope="col">
+                  <span className="visually-hidden">{t('trading.col.actions')}</span>
+                </th>
               ) : null}
             </tr>
-          ))}
-        </tbody>
-      </Table>
+          </thead>
+          <tbody>
+            {orders.map((o) => (
+              <tr key={o.id}>
+                <td>{dateTime(o.created_at, lang)}</td>
+                <th scope="row">{o.symbol}</th>
+                <td>{typeText(o.type)}</td>
+                <td>
+                  <SideText side={o.side} />
+                </td>
+                <td className="text-end font-monospace">
+                  {o.price ? formatAmount(o.price, lang) : t('trading.market')}
+                </td>
+                <td className="text-end font-monospace">
+                  {o.stop_price ? formatAmount(o.stop_price, lang) : '—'}
+                </td>
+                <td className="text-end font-monospace">{formatAmount(o.quantity, lang)}</td>
+                <td className="text-end font-monospace">{formatAmount(o.executed_qty, lang)}</td>
+                <td>{statusText(o.status)}</td>
+                {cancellable ? (
+                  <td className="text-end">
+                    <Button
+                      size="sm"
+                      variant="outline-danger"
+                      disabled={cancel.isPending}
+                      aria-label={t('trading.cancelOrder', { id: o.id })}
+                      onClick={() => cancel.mutate(o.id)}
+                    >
+                      {t('trading.cancel')}
+                    </Button>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      </TableScroll>
     </>
   );
 }
@@ -119,47 +122,49 @@ function TradesTable({ trades }: { readonly trades: readonly Trade[] }) {
   if (trades.length === 0)
     return <p className="text-body-secondary small m-2">{t('trading.none')}</p>;
   return (
-    <Table size="sm" responsive hover className="small mb-0">
-      <caption className="visually-hidden">{t('trading.tradeHistory')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('trading.col.time')}</th>
-          <th scope="col">{t('trading.col.symbol')}</th>
-          <th scope="col">{t('trading.col.side')}</th>
-          <th scope="col" className="text-end">
-            {t('trading.col.price')}
-          </th>
-          <th scope="col" className="text-end">
-            {t('trading.col.quantity')}
-          </th>
-          <th scope="col" className="text-end">
-            {t('trading.col.total')}
-          </th>
-          <th scope="col" className="text-end">
-            {t('trading.col.fee')}
-          </th>
-          <th scope="col">{t('trading.col.role')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {trades.map((tr) => (
-          <tr key={tr.id}>
-            <td>{dateTime(tr.created_at, lang)}</td>
-            <th scope="row">{tr.symbol}</th>
-            <td>
-              <SideText side={tr.side} />
-            </td>
-            <td className="text-end font-monospace">{formatAmount(tr.price, lang)}</td>
-            <td className="text-end font-monospace">{formatAmount(tr.qty, lang)}</td>
-            <td className="text-end font-monospace">{formatAmount(tr.quote_qty, lang)}</td>
-            <td className="text-end font-monospace">
-              {formatAmount(tr.fee, lang)} {tr.fee_asset}
-            </td>
-            <td>{tr.is_maker ? t('trading.maker') : t('trading.taker')}</td>
+    <TableScroll label={t('trading.tradeHistory')}>
+      <Table size="sm" hover className="small mb-0">
+        <caption className="visually-hidden">{t('trading.tradeHistory')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('trading.col.time')}</th>
+            <th scope="col">{t('trading.col.symbol')}</th>
+            <th scope="col">{t('trading.col.side')}</th>
+            <th scope="col" className="text-end">
+              {t('trading.col.price')}
+            </th>
+            <th scope="col" className="text-end">
+              {t('trading.col.quantity')}
+            </th>
+            <th scope="col" className="text-end">
+              {t('trading.col.total')}
+            </th>
+            <th scope="col" className="text-end">
+              {t('trading.col.fee')}
+            </th>
+            <th scope="col">{t('trading.col.role')}</th>
           </tr>
-        ))}
-      </tbody>
-    </Table>
+        </thead>
+        <tbody>
+          {trades.map((tr) => (
+            <tr key={tr.id}>
+              <td>{dateTime(tr.created_at, lang)}</td>
+              <th scope="row">{tr.symbol}</th>
+              <td>
+                <SideText side={tr.side} />
+              </td>
+              <td className="text-end font-monospace">{formatAmount(tr.price, lang)}</td>
+              <td className="text-end font-monospace">{formatAmount(tr.qty, lang)}</td>
+              <td className="text-end font-monospace">{formatAmount(tr.quote_qty, lang)}</td>
+              <td className="text-end font-monospace">
+                {formatAmount(tr.fee, lang)} {tr.fee_asset}
+              </td>
+              <td>{tr.is_maker ? t('trading.maker') : t('trading.taker')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </TableScroll>
   );
 }
 
