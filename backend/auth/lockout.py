@@ -10,7 +10,8 @@ Policy (README "Login lockout"):
   LOCKOUT_ACCOUNT_THRESHOLD failures within the window, each further failure makes the whole
   account wait 1, 2, 4, ... s (at most LOCKOUT_ACCOUNT_DELAY_MAX_S). An attempt during the wait
   gets 429 `login_slowed` with a Retry-After of those few seconds, and no password check. This
-  slows guessing to about one guess per LOCKOUT_ACCOUNT_DELAY_MAX_S; it never blocks for longer.
+  slows guessing to about one guess per LOCKOUT_ACCOUNT_DELAY_MAX_S; the owner may meet such a
+  wait during an attack too, but is never locked out.
 - Attempts on one account take a transaction-long lock first (`LoginAttemptRepository.
   serialize`), then read the locks, check the password and count the failure, then commit: a
   burst of parallel attempts is checked one at a time, so no more than the threshold of

@@ -76,7 +76,8 @@ async def test_lock_ends_after_duration_and_old_failures_expire(
     now = datetime.now(UTC)
 
     async def attempt(password: str, at: datetime) -> type[Exception] | None:
-        # the error is caught inside the transaction so its writes commit, as AuthTxDep does
+        # caught inside the transaction: its writes commit (db.transaction also commits them
+        # for an error marked keeps_writes, as a request does)
         async with transaction(app.state.runtime.sessionmaker) as tx:
             try:
                 await auth_service.login(
