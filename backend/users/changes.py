@@ -1,4 +1,4 @@
-""" "A user row changed": the one call every change to an account makes, and who hears it.
+"""`user_changed`: the one call every change to an account makes, and who hears it.
 
 users does not import auth (auth builds on users, never the reverse). The principal cache
 (backend/auth/principals.py) registers itself on the app's sessionmaker with `listen`; every
