@@ -74,7 +74,9 @@ async def login(
     )
     browser = web.is_web(x_client)
     if browser:
-        web.set_refresh_cookie(response, request, settings, pair.refresh_token)
+        web.set_refresh_cookie(
+            response, request, settings, pair.refresh_token, max_age=pair.refresh_expires_in
+        )
     return _grant(response, pair, in_cookie=browser)
 
 
@@ -96,7 +98,9 @@ async def refresh(
         raise TokenInvalid("No refresh token was sent")
     pair = await service.refresh(tx, settings, refresh_token=token, now=datetime.now(UTC))
     if from_cookie:
-        web.set_refresh_cookie(response, request, settings, pair.refresh_token)
+        web.set_refresh_cookie(
+            response, request, settings, pair.refresh_token, max_age=pair.refresh_expires_in
+        )
     return _grant(response, pair, in_cookie=from_cookie)
 
 

@@ -26,6 +26,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int  # seconds the access token lives
+    refresh_expires_in: int  # seconds the refresh token lives (never past the login's end)
 
 
 async def issue(
@@ -39,13 +40,14 @@ async def issue(
         family_end = now + timedelta(seconds=settings.refresh_token_absolute_ttl_s)
     else:
         family_id, family_end = parent.family_id, parent.family_expires_at
+    expires_at = min(now + timedelta(seconds=settings.refresh_token_ttl_s), family_end)
     await RefreshTokenRepository(tx.session).add(
         RefreshToken(
             user_id=user.id,
             family_id=family_id,
             token_hash=hash_refresh_token(raw),
             created_at=now,
-            expires_at=min(now + timedelta(seconds=settings.refresh_token_ttl_s), family_end),
+            expires_at=expires_at,
             family_expires_at=family_end,
             token_version=user.token_version,
         )
@@ -53,7 +55,8 @@ async def issue(
     access = encode_access_token(
         settings, user_id=user.id, role=user.role, token_version=user.token_version, now=now
     )
-    return TokenPair(access, raw, settings.access_token_ttl_s)
+    refresh_s = max(0, int((expires_at - now).total_seconds()))
+    return TokenPair(access, raw, settings.access_token_ttl_s, refresh_s)
 
 
 async def revoke_all_for_user(tx: Tx, user_id: int, now: datetime) -> None:

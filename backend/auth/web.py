@@ -22,12 +22,13 @@ def is_web(x_client: str | None) -> bool:
 
 
 def set_refresh_cookie(
-    response: Response, request: Request, settings: Settings, token: str
+    response: Response, request: Request, settings: Settings, token: str, *, max_age: int
 ) -> None:
+    """`max_age`: the token's own lifetime (it never outlives the login's absolute end)."""
     response.set_cookie(
         COOKIE_NAME,
         token,
-        max_age=settings.refresh_token_ttl_s,
+        max_age=max_age,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",

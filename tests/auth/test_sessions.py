@@ -52,11 +52,14 @@ async def test_rotation_never_extends_a_login_past_its_absolute_lifetime(
                 ip="127.0.0.1",
                 now=start,
             )
+        assert pair.refresh_expires_in == 30 * 24 * 3600
         for day in (20, 40, 60, 80):
             async with transaction(sessionmaker) as tx:
                 pair = await auth_service.refresh(
                     tx, settings, refresh_token=pair.refresh_token, now=start + day * DAY
                 )
+        # the last one lives 10 days, to the login's end, not 30 (the web cookie's Max-Age too)
+        assert pair.refresh_expires_in == 10 * 24 * 3600
         refused: Exception | None = None
         async with transaction(sessionmaker) as tx:
             try:
