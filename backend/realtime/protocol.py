@@ -177,6 +177,16 @@ def check_well_formed(names: list[Any], request_id: RequestId) -> None:
             raise ProtocolError(CODE_INVALID_REQUEST, MSG_INVALID_STREAM, request_id)
 
 
+def check_time_unit(value: str | None) -> None:
+    """`timeUnit` in the URL: Binance also offers MICROSECOND; we send milliseconds only, so a
+    client that asks for microseconds is told instead of reading times 1000 times too small."""
+    if value is not None and value.lower() != "millisecond":
+        msg = (
+            f"Invalid request: timeUnit `{value[:32]}` is not supported; times are in milliseconds"
+        )
+        raise ProtocolError(CODE_INVALID_REQUEST, msg)
+
+
 def url_streams(text: str) -> list[str]:
     """The stream names of `/ws/<a>/<b>` (the path after `/ws/`) or `/stream?streams=<a>/<b>`."""
     return [name for name in text.split("/") if name]

@@ -79,7 +79,9 @@ class StreamEndpoint:
         await websocket.accept()
         token = websocket.query_params.get("token")
         writer = asyncio.create_task(session.client.run_writer(send))
-        reader = asyncio.create_task(_read(websocket, session, token, self._url_streams(websocket)))
+        streams = self._url_streams(websocket)
+        time_unit = websocket.query_params.get("timeUnit")
+        reader = asyncio.create_task(_read(websocket, session, token, streams, time_unit))
         try:
             dropped = session.client.dropped
             await asyncio.wait((reader, writer, dropped), return_when=asyncio.FIRST_COMPLETED)
@@ -127,12 +129,16 @@ def _authenticator(state: Runtime) -> Authenticate:
 
 
 async def _read(
-    websocket: WebSocket, session: Session, token: str | None, streams: list[str]
+    websocket: WebSocket,
+    session: Session,
+    token: str | None,
+    streams: list[str],
+    time_unit: str | None,
 ) -> None:
     if token:
         await session.on_auth_param(token)
-    if streams:
-        await session.open_streams(streams)
+    if streams or time_unit is not None:
+        await session.open_url(streams, time_unit)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":

@@ -32,6 +32,7 @@ from backend.realtime.protocol import (
     Request,
     RequestId,
     StreamCatalog,
+    check_time_unit,
     check_well_formed,
     error_frame,
     parse_request,
@@ -42,7 +43,7 @@ from backend.realtime.protocol import (
 from backend.streams import USER_STREAM, raw_payload, user_channel
 
 TOO_MANY_MESSAGES = "too many messages"
-INVALID_URL_STREAM = "invalid stream in the URL"
+INVALID_URL_STREAM = "invalid stream or timeUnit in the URL"
 # Optional provider of a stream's latest frame (the bytes a bus event would carry), e.g. the
 # market domain's last ticker; the router reads it from the runtime's `stream_snapshot`.
 Snapshot = Callable[[str], bytes | None]
@@ -150,12 +151,14 @@ class Session:
         if joining := [c for c in joining if c in current]:
             await self._hub.add(self.client, joining)
 
-    async def open_streams(self, names: list[str]) -> None:
+    async def open_url(self, names: list[str], time_unit: str | None = None) -> None:
         """The streams named in the URL (`/ws/<a>/<b>`, `/stream?streams=a/b`), subscribed as if
-        by a first SUBSCRIBE (after `?token=`, so `user` works there). A name that SUBSCRIBE would
-        refuse gets its error frame (id null) and the connection is closed (1008), as Binance
-        closes on an invalid stream: a client that cannot get what it asked for learns it."""
+        by a first SUBSCRIBE (after `?token=`, so `user` works there), and its `timeUnit`. A name
+        that SUBSCRIBE would refuse, or a time unit we do not send, gets its error frame (id null)
+        and the connection is closed (1008), as Binance closes on an invalid stream: a client that
+        cannot get what it asked for learns it."""
         try:
+            check_time_unit(time_unit)
             check_well_formed(names, None)
             await self._subscribe(names, None)
         except ProtocolError as exc:

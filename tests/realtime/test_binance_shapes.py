@@ -55,7 +55,8 @@ async def test_ws_path_subscribes_the_streams_named_in_the_url(
 async def test_stream_query_subscribes_and_wraps_every_event(
     server: Server, redis_client: aioredis.Redis
 ) -> None:
-    async with _open(f"{server.base}/stream?streams={TICKER}/{TRADE}") as ws:
+    url = f"{server.base}/stream?streams={TICKER}/{TRADE}&timeUnit=MILLISECOND"  # the default
+    async with _open(url) as ws:
         settings = server.app.state.runtime.settings
         for name in (TICKER, TRADE):
             await bus_ready(server, name, redis_client, settings)
@@ -85,6 +86,8 @@ async def test_a_bare_stream_endpoint_takes_subscriptions_later(server: Server) 
         ("/ws/btcusdt@ticker/BTCUSDT@trade", "Invalid request: invalid stream"),
         ("/stream?streams=btcusdt@ticker/dogeusdt@trade", "unknown stream `dogeusdt@trade`"),
         ("/ws/user", "Unauthorized"),
+        ("/ws/btcusdt@ticker?timeUnit=MICROSECOND", "timeUnit `MICROSECOND` is not supported"),
+        ("/stream?timeUnit=microsecond", "timeUnit `microsecond` is not supported"),
     ],
 )
 async def test_a_url_stream_that_subscribe_would_refuse_gets_an_error_then_close(
