@@ -345,7 +345,9 @@ async def test_user_stream_gets_execution_reports_then_balances_in_commit_order(
     uid, h = await make_user(tapp)
     await tick(tapp, "BTCUSDT", "60000")
     frames: list[dict[str, object]] = []
-    sub = await tapp.state.runtime.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    sub = await tapp.state.runtime.bus.subscribe(
+        f"user:{uid}", lambda _c, d: frames.append(json.loads(d))
+    )
     try:
         await tclient.post(
             "/api/v1/orders",
@@ -415,7 +417,9 @@ async def test_execution_report_has_every_field_of_binances_sample(
     uid, h = await make_user(tapp)
     await tick(tapp, "BTCUSDT", "60000")
     frames: list[dict[str, object]] = []
-    sub = await tapp.state.runtime.bus.subscribe(f"user:{uid}", lambda _c, d: frames.append(json.loads(d)))
+    sub = await tapp.state.runtime.bus.subscribe(
+        f"user:{uid}", lambda _c, d: frames.append(json.loads(d))
+    )
     try:
         await tclient.post(
             "/api/v1/orders",

@@ -36,12 +36,16 @@ async def place_lost(app: FastAPI, uid: int, price: str) -> Order:
         price=D(price), time_in_force=TimeInForce.GTC,
     )  # fmt: skip
     async with transaction(app.state.runtime.sessionmaker) as tx:
-        return await orders.place_order(tx, LOST, app.state.runtime.trading, uid, cmd, datetime.now(UTC))
+        return await orders.place_order(
+            tx, LOST, app.state.runtime.trading, uid, cmd, datetime.now(UTC)
+        )
 
 
 async def cancel_lost(app: FastAPI, uid: int, order_id: int) -> None:
     async with transaction(app.state.runtime.sessionmaker) as tx:
-        await orders.cancel_order(tx, LOST, app.state.runtime.trading, uid, order_id, datetime.now(UTC))
+        await orders.cancel_order(
+            tx, LOST, app.state.runtime.trading, uid, order_id, datetime.now(UTC)
+        )
 
 
 async def test_resync_repairs_missing_stale_and_moved_entries(db_url: str, tmp_path: Path) -> None:
