@@ -11,7 +11,8 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.realtime.conftest import Server, bus_ready, call, event
+from backend import streams
+from tests.realtime.conftest import Server, bus_ready, call, event, make_user, token
 
 TICKER = "btcusdt@ticker"
 TRADE = "ethusdt@trade"
@@ -113,3 +114,18 @@ async def test_the_snapshot_after_a_subscribe_is_raw_on_a_raw_connection(server:
         assert await wrapped.recv(decode=False) == frame
     async with _open(f"{server.base}/ws/{TICKER}") as from_url:
         assert json.loads(await from_url.recv()) == json.loads(frame)["data"]
+
+
+async def test_the_user_stream_named_in_the_url_with_a_token_sends_bare_events(
+    server: Server, redis_client: aioredis.Redis
+) -> None:
+    settings = server.app.state.runtime.settings
+    uid = await make_user(server, "ursula")
+    url = f"{server.base}/ws/{TICKER}/user?token={token(settings, uid)}"
+    async with _open(url) as ws:
+        await bus_ready(server, streams.user_channel(uid), redis_client, settings)
+        report = {"e": "executionReport", "E": 1, "s": "BTCUSDT", "X": "NEW"}
+        await server.publish(streams.user_channel(uid), streams.user_frame(report))
+        assert json.loads(await ws.recv()) == report
+        listed = await call(ws, "LIST_SUBSCRIPTIONS", None, 1)
+        assert listed == {"result": [TICKER, "user"], "id": 1}
