@@ -17,18 +17,27 @@ export function replayClock(
   return (wallMs) => replayTimeMs + (wallMs - readAtWallMs) * speed;
 }
 
-/** The clock for a feed status (`source`, `replay_time`, `replay_speed`) read at `readAtWallMs`. */
+/**
+ * The clock for a feed status read at `readAtWallMs`. A replay that is not connected yet has no
+ * clock of its own (its `replay_time` then reads the wall clock): the wall clock stands in.
+ */
 export function clockOfFeed(
   feed:
     | {
         readonly source: string | null;
+        readonly connected: boolean;
         readonly replay_time: number | null;
         readonly replay_speed: number | null;
       }
     | undefined,
   readAtWallMs: number,
 ): MarketClock {
-  if (feed?.source !== 'replay' || feed.replay_time === null || !feed.replay_speed)
+  if (
+    feed?.source !== 'replay' ||
+    !feed.connected ||
+    feed.replay_time === null ||
+    !feed.replay_speed
+  )
     return wallClock;
   return replayClock(feed.replay_time, feed.replay_speed, readAtWallMs);
 }

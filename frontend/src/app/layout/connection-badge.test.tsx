@@ -58,4 +58,27 @@ describe('ConnectionBadge', () => {
     await waitFor(() => expect(badge).toHaveTextContent('Reconnecting…'));
     off();
   });
+
+  it('before the replay is connected, shows no date from the status endpoint', async () => {
+    // /market/status in the first seconds: replay, not connected, replay_time = the wall clock
+    api.respond('GET', '/api/v1/market/status', {
+      status: 200,
+      body: {
+        source: 'replay',
+        connected: false,
+        error: null,
+        ingestor: 'in-process',
+        replay_time: Date.UTC(2026, 11, 6, 18, 12),
+        replay_speed: null,
+        last_event_at: null,
+        symbols: ['BTCUSDT'],
+        intervals: ['1m'],
+        depth_levels: 20,
+      },
+    });
+    renderRoutes({ routes: [{ path: '/', element: <ConnectionBadge /> }], wsClient: client });
+    const badge = await screen.findByRole('status', { name: 'Market data connection' });
+    await waitFor(() => expect(badge).toHaveTextContent('Replay · …'));
+    expect(badge).not.toHaveTextContent('2026');
+  });
 });

@@ -9,10 +9,11 @@ import { useWsStatus } from '@/lib/ws-context';
 export function ConnectionBadge() {
   const { t, i18n } = useTranslation();
   const status = useWsStatus();
-  // before the first market frame, the feed's status endpoint tells replay and its clock
+  // before the first market frame, the feed's status endpoint tells replay and its clock; its
+  // replay_time counts only once the feed is connected (until then it reads the wall clock)
   const feed = useMarketStatus().data;
   const source = status.source ?? (feed?.source === 'replay' ? 'replay' : null);
-  const eventTime = status.eventTime ?? feed?.replay_time ?? null;
+  const eventTime = status.eventTime ?? (feed?.connected ? feed.replay_time : null);
   let variant = 'secondary';
   let text: string = t('connection.idle');
   let title: string | undefined;
