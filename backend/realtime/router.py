@@ -10,8 +10,9 @@ The endpoint runs two tasks per connection: a reader (control frames -> Session)
 client's writer (queue -> socket). Whichever ends first ends the connection, with the close code
 the session or hub decided (1008 "slow consumer", 1008 "too many messages").
 Protocol pings are sent by the ASGI server (ASGI has no ping message):
-`backend.server_options.uvicorn_options` turns the ws_* settings into uvicorn's keepalive, so a client that does not pong within
-`ws_ping_timeout_s` is closed by uvicorn and its reader sees the disconnect.
+`backend.server_options.uvicorn_options` turns the ws_* settings into uvicorn's keepalive, so a
+client that does not pong within `ws_ping_timeout_s` is closed by uvicorn and its reader sees the
+disconnect.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import contextlib
 from datetime import datetime
 
 from fastapi import APIRouter, WebSocket
-from starlette.responses import JSONResponse
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketState
 
 from backend.auth.deps import authenticate_principal
+from backend.errors import error_response
 from backend.realtime.limits import ConnectionLimits
 from backend.realtime.protocol import url_streams
 from backend.realtime.session import Authenticate, Session
@@ -95,11 +96,7 @@ class StreamEndpoint:
 
 async def _refuse(websocket: WebSocket, status: int, detail: str) -> None:
     """Answer the handshake with plain HTTP (no upgrade): the client sees `status`."""
-    response = JSONResponse(
-        {"detail": detail, "code": "ws_connection_limit"},
-        status_code=status,
-        headers={"Retry-After": "1"},
-    )
+    response = error_response(status, "ws_connection_limit", detail, headers={"Retry-After": "1"})
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         await websocket.send_denial_response(response)
     else:  # a server without the denial extension answers 403

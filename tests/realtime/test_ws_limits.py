@@ -3,6 +3,8 @@ refused before the upgrade, and the slot comes back when a connection ends."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -30,6 +32,9 @@ async def test_connections_above_the_per_address_cap_get_429_until_one_closes(
             refused = await _refused(f"{srv.base}/ws/btcusdt@ticker")
             assert refused.response.status_code == 429
             assert refused.response.headers["Retry-After"] == "1"
+            assert (
+                json.loads(refused.response.body or b"")["error"]["code"] == "ws_connection_limit"
+            )
             assert limits.count("127.0.0.1") == 2
             # the open ones are unaffected
             assert await call(a, "LIST_SUBSCRIPTIONS", None, 1) == {"result": [], "id": 1}
