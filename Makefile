@@ -15,8 +15,10 @@ endif
 
 help:
 	@echo "make run     install what is needed, migrate, build the web app and start everything"
+	@echo "            (with REDIS_URL also one job worker; the API takes the singleton leases it can)"
 	@echo "make test    every test: lint, types, pytest (SQLite + PostgreSQL + Redis), web unit, e2e"
-	@echo "make worker | ingestor | bench | client | dev-web | migrate"
+	@echo "make worker | ingestor   more processes for scale-out (candidates for the singleton leases)"
+	@echo "make bench | client | dev-web | migrate"
 	@echo "make lock    regenerate requirements.lock (dev extra) and requirements.prod.lock (same pins, no dev tools); LOCK_ARGS=--upgrade to upgrade"
 
 $(VENV)/.installed: requirements.lock
