@@ -98,12 +98,18 @@ class RedisLease:
     async def try_acquire(self) -> bool:
         started = time.monotonic()
         ms = int(self.ttl_s * 1000)
+
+        async def take() -> bool:
+            if await self.redis.set(self.key, self.token, nx=True, px=ms):
+                return True
+            # ours already (a part restarting in this process, or a reply lost to a timeout)?
+            return bool(await self._script(_RENEW, self.token, str(ms)))
+
         try:
-            ok = await self.redis.set(self.key, self.token, nx=True, px=ms)
-            if not ok:  # ours already (a restart of the part inside this process)?
-                ok = bool(await self._script(_RENEW, self.token, str(ms)))
-        except (RedisError, OSError) as exc:
-            logger.bind(key=self.key, error=str(exc)).warning("lease.error")
+            # bounded: a hung Redis must not hold up a process's start-up
+            ok = await asyncio.wait_for(take(), self.renew_every_s)
+        except (RedisError, OSError, TimeoutError) as exc:
+            logger.bind(key=self.key, error=repr(exc)).warning("lease.error")
             return False
         if ok:
             # Counted from before the request: the key may have been set at any point since.
@@ -183,34 +189,28 @@ async def run_held(lease: Lease, body: Body, *, started: asyncio.Event | None = 
     start-up ends. The body is left the moment the lease is lost, then the lease is waited for
     again.
     """
-    first = True
+
+    def settle() -> None:
+        if started is not None:
+            started.set()
+
     try:
         while True:
-            if first:
-                got = await lease.try_acquire()
-                if not got:
-                    if started is not None:
-                        started.set()
-                    await lease.acquire()
-            else:
+            if not await lease.try_acquire():
+                settle()  # a standby: the process starts without waiting for the lease
                 await lease.acquire()
             try:
                 async with body():
-                    if first and started is not None:
-                        started.set()
-                    first = False
+                    settle()
                     await lease.hold()
                 logger.bind(key=lease.key).warning("lease.part_stopped")
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.opt(exception=True).bind(key=lease.key).error("lease.part_failed")
-                await lease.release()
-                if first and started is not None:
-                    started.set()
-                first = False
+                await lease.release()  # another candidate may do better meanwhile
+                settle()
                 await asyncio.sleep(RETRY_AFTER_FAILURE_S)
-            first = False
     finally:
         await asyncio.shield(lease.release())
 
