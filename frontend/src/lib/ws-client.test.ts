@@ -1,10 +1,10 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 
 import { TestWsServer } from '@/testing/ws-server';
 
-import { WsClient } from './ws-client';
+import { defaultWsUrl, WsClient } from './ws-client';
 import type { SocketLike, WsStatus } from './ws-client';
 
 let server: TestWsServer;
@@ -100,24 +100,14 @@ describe('WsClient subscriptions', () => {
   });
 });
 
-describe('WsClient and the combined property', () => {
-  it('sets `combined` first on every connection, so /ws wraps each event with its stream name', async () => {
-    const c = makeClient(server.url);
-    let delivered: (data: unknown) => void = () => undefined;
-    const first = new Promise<unknown>((resolve) => (delivered = resolve));
-    c.subscribe('btcusdt@trade', (data) => delivered(data));
-    c.start();
-    await server.waitFor(() => server.subscriptions().length === 1);
-    server.dropAll();
-    await server.waitFor(() => server.connections === 2 && server.subscriptions().length === 1);
-    for (const connection of [1, 2]) {
-      const frames = server.received.filter((f) => f.connection === connection);
-      expect(frames[0]).toMatchObject({ method: 'SET_PROPERTY', params: ['combined', true] });
-      expect(frames.map((f) => f.method)).toContain('SUBSCRIBE');
+describe('defaultWsUrl', () => {
+  it("is this host's combined /stream endpoint (on /ws events would come without their stream)", () => {
+    vi.stubGlobal('window', { location: { protocol: 'https:', host: 'demo.example:8443' } });
+    try {
+      expect(defaultWsUrl()).toBe('wss://demo.example:8443/stream');
+    } finally {
+      vi.unstubAllGlobals();
     }
-    await waitForStatus(c, (s) => s.state === 'live');
-    expect(server.push('btcusdt@trade', { e: 'trade', E: 1, p: '1.0' })).toBe(1);
-    expect(await first).toEqual({ e: 'trade', E: 1, p: '1.0' });
   });
 });
 

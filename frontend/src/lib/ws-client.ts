@@ -1,8 +1,8 @@
 /**
- * The one WebSocket client of the app, speaking the API's Binance-style `/ws` protocol. Like
- * Binance's, `/ws` sends raw events until the connection sets `combined`; this client sets it
- * first on every connection, so each event arrives as `{"stream", "data", "source"}` and is
- * routed by its stream name. Then: reference-counted SUBSCRIBE/UNSUBSCRIBE (components share streams), AUTH for the private `user`
+ * The one WebSocket client of the app, speaking the API's Binance-style stream protocol on
+ * `/stream`, Binance's combined endpoint: each event arrives as `{"stream", "data", "source"}` and
+ * is routed by its stream name (`/ws` would send raw events until a `SET_PROPERTY combined`, one
+ * more control frame against the 5-a-second budget). Then: reference-counted SUBSCRIBE/UNSUBSCRIBE (components share streams), AUTH for the private `user`
  * stream (a SUBSCRIBE the server refused for want of AUTH, or a `user` stream it dropped when the
  * token expired, is asked again after the next AUTH ack, not only after a reconnect),
  * jittered exponential backoff with resubscribe-all after a reconnect, and an application
@@ -226,8 +226,6 @@ export class WsClient {
     if (socket !== this.socket) return;
     this.lastMessageAt = Date.now();
     this.setStatus({ state: 'live', attempt: 0 });
-    // before any SUBSCRIBE (the server answers in order): every event then names its stream
-    void this.request('SET_PROPERTY', ['combined', true]).catch(() => undefined);
     if (this.authToken) this.auth(this.authToken);
     this.flush();
     this.startHeartbeat();
@@ -462,8 +460,11 @@ export class WsClient {
   }
 }
 
-/** ws(s)://<this host>/ws, so the dev proxy, nginx and the API itself all work. */
+/**
+ * ws(s)://<this host>/stream (combined frames), so the dev proxy, nginx and the API itself all
+ * work.
+ */
 export function defaultWsUrl(): string {
   const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/ws`;
+  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/stream`;
 }

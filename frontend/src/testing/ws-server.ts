@@ -4,10 +4,11 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 
 /**
- * A local WebSocket server speaking the API's Binance-style `/ws` protocol, for tests of the
+ * A local WebSocket server speaking the API's Binance-style stream protocol, for tests of the
  * real client: SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY / AUTH,
- * pushes to subscribers (raw, the bare `data`, until the connection sets `combined`, as on `/ws`),
- * and faults (drop every connection, stall = stop answering while keeping TCP open).
+ * pushes to subscribers (as the API does: combined `{"stream","data"}` on `/stream`, the bare
+ * `data` on `/ws` until the connection sets `combined`), and faults (drop every connection,
+ * stall = stop answering while keeping TCP open).
  */
 export interface ReceivedFrame {
   readonly connection: number;
@@ -36,7 +37,9 @@ export class TestWsServer {
 
   private constructor(server: WebSocketServer) {
     this.server = server;
-    server.on('connection', (socket) => this.onConnection(socket));
+    server.on('connection', (socket, request) =>
+      this.onConnection(socket, (request.url ?? '').startsWith('/stream')),
+    );
   }
 
   static async start(port = 0): Promise<TestWsServer> {
@@ -49,7 +52,13 @@ export class TestWsServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** The combined endpoint, the one the app uses. */
   get url(): string {
+    return `ws://127.0.0.1:${this.port}/stream`;
+  }
+
+  /** The raw endpoint (events without their stream name until `combined` is set). */
+  get rawUrl(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
@@ -102,14 +111,14 @@ export class TestWsServer {
     });
   }
 
-  private onConnection(socket: WebSocket): void {
+  private onConnection(socket: WebSocket, combined: boolean): void {
     this.connections += 1;
     const conn: Conn = {
       index: this.connections,
       socket,
       streams: new Set(),
       token: null,
-      combined: false,
+      combined,
     };
     this.conns.add(conn);
     socket.on('message', (raw: Buffer) => this.onMessage(conn, raw.toString('utf8')));
