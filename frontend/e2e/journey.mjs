@@ -103,6 +103,9 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
       return text.startsWith('Replay') ? text : null;
     });
     console.log(`e2e:   badge "${badgeText}"`);
+    // a favourite, so the audit sees the filled star too
+    await page.getByRole('button', { name: 'Add ETHUSDT to favourites' }).click();
+    await page.getByRole('button', { name: 'Remove ETHUSDT from favourites' }).waitFor();
     await shoot('market');
     await audit('market');
 

@@ -43,9 +43,16 @@ export async function runStartup({ base, artifacts, page, answeredAt }) {
   await page.evaluate(() => {
     window.__noReload = true;
   });
+  // the symbol page opened as early, in a second tab: its header fills in from @ticker
+  const symbol = await page.context().newPage();
+  await symbol.goto(`${base}/market/BTCUSDT`);
+  const lastPrice = symbol.getByLabel('Last price', { exact: true });
+  await lastPrice.waitFor();
+  const firstPrice = await lastPrice.innerText();
   if (firstCount === 0) {
     await page.getByText('Waiting for the first prices from the market feed…').waitFor();
     for (const theme of ['light', 'dark']) await shoot(page, artifacts, 'startup-market', theme);
+    await symbol.screenshot({ path: join(artifacts, 'startup-symbol.png'), fullPage: true });
   }
 
   step('the symbols appear by themselves');
@@ -64,6 +71,24 @@ export async function runStartup({ base, artifacts, page, answeredAt }) {
   assert.ok(firstCount < rows, `the overview loaded after the feed had started (${firstCount})`);
   for (const theme of ['light', 'dark'])
     await shoot(page, artifacts, 'startup-market-filled', theme);
+
+  step('the symbol page opened as early fills in too');
+  const price = await poll('the BTCUSDT price on the symbol page', async () => {
+    const text = await lastPrice.innerText();
+    return /\d/.test(text) ? text : null;
+  });
+  assert.equal(await symbol.getByRole('alert').count(), 0, 'an error on the early symbol page');
+  // its chart asked for history before any was stored: the stored candles come in as well
+  const chart = symbol.getByRole('img', { name: /Candlestick chart of BTCUSDT/ });
+  const candles = await poll('the stored candles on the early chart', async () => {
+    const n = Number(await chart.getAttribute('data-candles'));
+    return n >= 20 ? n : null;
+  });
+  assert.equal(await symbol.getByText('No candles for this interval.').count(), 0);
+  console.log(
+    `e2e startup:   symbol page "${firstPrice}" -> "${price}", ${candles} candles, no reload`,
+  );
+  await symbol.close();
 }
 
 async function shoot(page, artifacts, name, theme) {

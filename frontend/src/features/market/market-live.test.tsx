@@ -11,9 +11,11 @@ import { FakeApiServer } from '@/testing/fake-api-server';
 import { renderRoutes } from '@/testing/render';
 import { TestWsServer } from '@/testing/ws-server';
 
-import { useSymbols, useTicker, useTickers } from './api/market';
+import { useKlines, useSymbols, useTicker, useTickers } from './api/market';
+import { flattenKlines } from './api/stream-merge';
 import { MarketTable } from './components/market-table';
 import { TickerHeader } from './components/ticker-header';
+import { useKlineStream } from './hooks/use-kline-stream';
 import { useMiniTickerFeed } from './hooks/use-market-feed';
 import { useTickerStream } from './hooks/use-ticker-stream';
 
@@ -22,6 +24,13 @@ function Overview() {
   const symbols = useSymbols();
   useMiniTickerFeed();
   return tickers.data ? <MarketTable tickers={tickers.data} symbols={symbols.data ?? []} /> : null;
+}
+
+/** What the symbol chart draws: the klines query plus its stream. */
+function CandleCount({ symbol }: { readonly symbol: string }) {
+  const klines = useKlines(symbol, '1h');
+  useKlineStream(symbol, '1h');
+  return <p>{`${flattenKlines(klines.data).length} candles`}</p>;
 }
 
 /** The symbol page's header as the route composes it (ticker query + its stream). */
@@ -221,5 +230,58 @@ describe('market overview', () => {
     );
     await waitFor(() => expect(last).toHaveTextContent('150.25'));
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('a chart opened before the history was stored fills in from the first frame', async () => {
+    const HOUR = 3_600_000;
+    const candle = (i: number) => ({
+      open_time: i * HOUR,
+      close_time: (i + 1) * HOUR - 1,
+      open: '1',
+      high: '2',
+      low: '0.5',
+      close: '1.5',
+      volume: '3',
+      quote_volume: '4',
+      trades: 5,
+      closed: true,
+    });
+    let asked = 0;
+    // the first answer comes before the feed stored its history; later ones have it
+    api.respondWith('GET', '/api/v1/market/klines', () => {
+      asked += 1;
+      const klines = asked === 1 ? [] : [candle(1), candle(2), candle(3)];
+      return { status: 200, body: { source: 'replay', symbol: 'ADAUSDT', interval: '1h', klines } };
+    });
+    renderRoutes({
+      routes: [{ path: '/', element: <CandleCount symbol="ADAUSDT" /> }],
+      wsClient: client,
+    });
+    await screen.findByText('0 candles');
+    await ws.waitFor(() => ws.subscriptions().includes('adausdt@kline_1h'));
+    const frame = (i: number) => ({
+      e: 'kline',
+      E: i * HOUR + 1,
+      s: 'ADAUSDT',
+      k: {
+        t: i * HOUR,
+        T: (i + 1) * HOUR - 1,
+        s: 'ADAUSDT',
+        i: '1h',
+        o: '1',
+        c: '1.6',
+        h: '2',
+        l: '1',
+        v: '1',
+        q: '1',
+        n: 1,
+        x: false,
+      },
+    });
+    ws.push('adausdt@kline_1h', frame(4), 'replay');
+    await screen.findByText('3 candles'); // the stored history, without a reload
+    expect(asked).toBe(2);
+    ws.push('adausdt@kline_1h', frame(4), 'replay');
+    await screen.findByText('4 candles'); // then the forming candle as usual
   });
 });
