@@ -4,8 +4,10 @@
 - the official connector (`binance-connector`, SpotWebsocketStreamClient) on `/ws` (raw) and
   `/stream` (combined), subscribing with SUBSCRIBE;
 - python-binance's BinanceSocketManager on `/ws/<stream>` and `/stream?streams=a/b`;
-- every event they deliver is parsed by Binance's official SDK models (`binance-sdk-spot`,
-  strict pydantic types), which must find every field and no field of ours.
+- Binance's official SDK (`binance-sdk-spot`, SpotWebSocketStreams) on `/stream`, which parses
+  each event into its typed models itself;
+- every event the first two deliver is parsed by those SDK models too (strict pydantic types),
+  which must find every field and no field of ours.
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ import redis.asyncio as aioredis
 from binance.async_client import AsyncClient
 from binance.websocket.spot.websocket_stream import SpotWebsocketStreamClient
 from binance.ws.streams import BinanceSocketManager
+from binance_common.configuration import ConfigurationWebSocketStreams
+from binance_sdk_spot.spot import Spot
 from binance_sdk_spot.websocket_streams.models import (
     KlineResponse,
     PartialBookDepthResponse,
     TickerResponse,
     TradeResponse,
+)
+from binance_sdk_spot.websocket_streams.models.enums import (
+    PartialBookDepthLevelsEnum,
+    PartialBookDepthUpdateSpeedEnum,
 )
 from pydantic import BaseModel
 
@@ -70,23 +78,30 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _typed(stream: str, event: dict[str, Any]) -> BaseModel:
+def _dump(model: BaseModel) -> dict[str, Any]:
+    """The event as the SDK model read it (by Binance's field names)."""
+    skip = {"additional_properties"}
+    parsed = model.model_dump(by_alias=True, exclude=skip, exclude_none=True)
+    if isinstance(model, KlineResponse):
+        assert model.k is not None
+        parsed["k"] = model.k.model_dump(by_alias=True, exclude=skip, exclude_none=True)
+    return parsed
+
+
+def _known(model: BaseModel) -> set[str]:
+    return {f.alias or name for name, f in type(model).model_fields.items()}
+
+
+def _typed(stream: str, event: dict[str, Any]) -> None:
     """Binance's SDK model of the event: it knows every field and reads back the same values
     with its strict types (strings for decimals, integers for ids and times)."""
     model = _MODELS[stream].from_dict(event)  # type: ignore[attr-defined]
-    assert model is not None
-    known = {f.alias or name for name, f in type(model).model_fields.items()}
-    assert set(event) <= known, set(event) - known
-    parsed = model.model_dump(by_alias=True, exclude={"additional_properties"}, exclude_none=True)
+    assert isinstance(model, _MODELS[stream])
+    assert set(event) <= _known(model), set(event) - _known(model)
     if isinstance(model, KlineResponse):
         assert model.k is not None
-        parsed["k"] = model.k.model_dump(
-            by_alias=True, exclude={"additional_properties"}, exclude_none=True
-        )
-        k_known = {f.alias or name for name, f in type(model.k).model_fields.items()}
-        assert set(event["k"]) <= k_known, set(event["k"]) - k_known
-    assert parsed == event
-    return model
+        assert set(event["k"]) <= _known(model.k), set(event["k"]) - _known(model.k)
+    assert _dump(model) == event
 
 
 async def _publish_all(server: Server, redis: aioredis.Redis) -> dict[str, object]:
@@ -211,3 +226,43 @@ async def test_python_binance_socket_manager_on_url_streams(
     assert wrapped == payloads
     for stream, event in got.items():
         _typed(stream, event)
+
+
+@pytest.mark.parametrize("bus_kind", ["memory"])
+async def test_official_sdk_parses_every_event_into_its_typed_models(
+    server: Server, redis_client: aioredis.Redis
+) -> None:
+    spot = Spot(config_ws_streams=ConfigurationWebSocketStreams(stream_url=server.base))
+    connection = await spot.websocket_streams.create_connection()
+    got: dict[str, BaseModel] = {}
+    try:
+        handles = {
+            TICKER: await connection.ticker(symbol="btcusdt"),
+            KLINE: await connection.kline(symbol="btcusdt", interval="1m"),
+            TRADE: await connection.trade(symbol="btcusdt"),
+            DEPTH: await connection.partial_book_depth(
+                symbol="btcusdt",
+                levels=PartialBookDepthLevelsEnum.LEVELS_20,
+                update_speed=PartialBookDepthUpdateSpeedEnum.UPDATE_SPEED_100ms,
+            ),
+        }
+        arrived = asyncio.Event()
+
+        def keep(stream: str) -> Callable[[BaseModel], None]:
+            def on_message(model: BaseModel) -> None:
+                got[stream] = model
+                if len(got) == len(ALL):
+                    arrived.set()
+
+            return on_message
+
+        for stream, handle in handles.items():
+            handle.on("message", keep(stream))
+        payloads = await _publish_all(server, redis_client)
+        async with asyncio.timeout(10):
+            await arrived.wait()
+    finally:
+        await connection.close_connection(close_session=True)
+    for stream, model in got.items():
+        assert isinstance(model, _MODELS[stream])
+        assert _dump(model) == payloads[stream]
