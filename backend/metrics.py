@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 REGISTRATIONS = Counter("cd_registrations_total", "Accounts registered")
 LOGINS = Counter("cd_logins_total", "Login attempts by outcome", ["outcome"])
@@ -16,4 +16,9 @@ TRADING_INDEX_DRIFT = Counter(
 TRADING_CATCHUP_ORDERS = Counter(
     "cd_trading_catchup_orders_total",
     "Orders filled or triggered (or found closed) by the matcher's candle catch-up after a gap",
+)
+MARKET_FEED_UP = Gauge(
+    "cd_market_feed_up",
+    "The market feed as this process sees it: 1 up, 0.5 starting, 0 down (as of the last "
+    "readiness probe)",
 )

@@ -18,25 +18,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from prometheus_client import Gauge
-
 from backend import streams
 from backend.bus import Bus, Subscription
 from backend.config import Settings
 from backend.leases import singleton
 from backend.market.ingestor import run_feed
 from backend.market.state import STATUS_CHANNEL, MarketState
+from backend.metrics import MARKET_FEED_UP
 from backend.runtime import Runtime
 
 INGESTOR_LEASE = "market.ingestor"
 STALE_AFTER_MS = 120_000  # no event for 2 minutes: the feed is down
 STARTING_GRACE_S = 120.0  # a feed that has not spoken this long after start is down, not starting
-
-FEED_STATE = Gauge(
-    "cd_market_feed_up",
-    "The market feed as this process sees it: 1 up, 0.5 starting, 0 down (set at each readiness "
-    "probe)",
-)
 
 
 def ingest_candidate(settings: Settings, process: str) -> bool:
@@ -64,7 +57,7 @@ def feed_health(state: MarketState, started_at: float) -> tuple[bool, dict[str, 
     else:
         verdict = "up" if status.source is not None and status.connected else "down"
     info["state"] = verdict
-    FEED_STATE.set({"up": 1.0, "starting": 0.5, "down": 0.0}[verdict])
+    MARKET_FEED_UP.set({"up": 1.0, "starting": 0.5, "down": 0.0}[verdict])
     return verdict == "up", info
 
 
