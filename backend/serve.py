@@ -49,10 +49,11 @@ class WorkerChild:
         while not self._stopping.is_set():
             self._proc = self._spawn()
             code = self._proc.wait()
-            if self._stopping.is_set():
+            # A Ctrl-C reaches the whole process group: the API is stopping too, so wait a
+            # moment before deciding that the worker died on its own.
+            if self._stopping.wait(RESTART_DELAY_S):
                 return
             print(f"  worker exited ({code}); restarting", file=sys.stderr, flush=True)  # noqa: T201
-            self._stopping.wait(RESTART_DELAY_S)
 
     def stop(self, timeout_s: float = 15.0) -> None:
         self._stopping.set()
