@@ -467,6 +467,9 @@ def test_nginx_does_not_log_the_ws_token() -> None:
     ):
         logged = _nginx_logged_uri(conf, uri)
         assert secret not in logged and logged.startswith(uri.split("?")[0]), logged
+    # error lines quote the request line verbatim: /ws logs none below crit
+    ws = re.search(r"location /ws \{(.*?)\}", conf, re.S)
+    assert ws is not None and re.search(r"error_log \S+ crit;", ws.group(1))
     kept = "/api/v1/market/klines?symbol=BTCUSDT"
     assert _nginx_logged_uri(conf, kept) == kept
     assert _nginx_logged_uri(conf, "/api/v1/x?notoken=1") == "/api/v1/x?notoken=1"
