@@ -17,6 +17,11 @@ TRADING_CATCHUP_ORDERS = Counter(
     "cd_trading_catchup_orders_total",
     "Orders filled or triggered (or found closed) by the matcher's candle catch-up after a gap",
 )
+WS_REFUSED = Counter(
+    "cd_ws_refused_total",
+    "/ws and /stream handshakes refused by the connection caps: per_address (429), process (503)",
+    ["reason"],
+)
 MARKET_FEED_UP = Gauge(
     "cd_market_feed_up",
     "The market feed as this process sees it: 1 up, 0.5 starting, 0 down (as of the last "

@@ -20,6 +20,7 @@ PROCESS_FULL = 503
 @dataclass(frozen=True, slots=True)
 class Refusal:
     status: int
+    reason: str  # the metric label (cd_ws_refused_total)
     detail: str
 
 
@@ -36,10 +37,12 @@ class ConnectionLimits:
     def acquire(self, address: str) -> Refusal | None:
         """Take a slot for one connection from `address`, or say why not (nothing taken)."""
         if self.total >= self._max_total:
-            return Refusal(PROCESS_FULL, "too many WebSocket connections on this server")
+            return Refusal(PROCESS_FULL, "process", "too many WebSocket connections on this server")
         held = self._by_address.get(address, 0)
         if held >= self._max_per_address:
-            return Refusal(PER_ADDRESS, "too many WebSocket connections from this address")
+            return Refusal(
+                PER_ADDRESS, "per_address", "too many WebSocket connections from this address"
+            )
         self._by_address[address] = held + 1
         self.total += 1
         return None

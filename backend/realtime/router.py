@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketState
 
 from backend.auth.deps import authenticate_principal
 from backend.errors import error_response
+from backend.metrics import WS_REFUSED
 from backend.realtime.limits import ConnectionLimits
 from backend.realtime.protocol import url_streams
 from backend.realtime.session import Authenticate, Session
@@ -60,6 +61,7 @@ class StreamEndpoint:
         address = websocket.client.host if websocket.client else ""
         refusal = limits.acquire(address)
         if refusal is not None:
+            WS_REFUSED.labels(refusal.reason).inc()
             await _refuse(websocket, refusal.status, refusal.detail)
             return
         try:

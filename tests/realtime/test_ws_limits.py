@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -13,6 +14,11 @@ from backend.realtime.limits import ConnectionLimits
 from tests.realtime.conftest import WsSettings, call, serve, wait_until
 
 MEMORY_BUS = pytest.mark.parametrize("bus_kind", ["memory"])
+
+
+def _refused_count(reason: str) -> float:
+    value = REGISTRY.get_sample_value("cd_ws_refused_total", {"reason": reason})
+    return value or 0.0
 
 
 async def _refused(url: str) -> InvalidStatus:
@@ -29,8 +35,10 @@ async def test_connections_above_the_per_address_cap_get_429_until_one_closes(
     async with serve(ws_settings(ws_max_conns_per_ip=2, ws_max_conns=10)) as srv:
         limits = srv.limits
         async with srv.connect() as a, connect(f"{srv.base}/ws", compression=None) as b:
+            before = _refused_count("per_address")
             refused = await _refused(f"{srv.base}/ws/btcusdt@ticker")
             assert refused.response.status_code == 429
+            assert _refused_count("per_address") == before + 1
             assert refused.response.headers["Retry-After"] == "1"
             assert (
                 json.loads(refused.response.body or b"")["error"]["code"] == "ws_connection_limit"
