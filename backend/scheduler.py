@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from arq.cron import next_cron
 from loguru import logger
@@ -37,9 +37,14 @@ def next_run(cron: CronSpec, now: datetime) -> datetime:
 
 
 class Scheduler:
-    def __init__(self, jobs: Jobs, crons: Sequence[CronSpec]) -> None:
+    """`catch_up_s`: at start, the firings due within this many seconds before now are enqueued
+    too: a scheduler that takes over from a dead holder fires what fell into the gap (the ids
+    make it a no-op if the old holder had queued it)."""
+
+    def __init__(self, jobs: Jobs, crons: Sequence[CronSpec], *, catch_up_s: float = 0) -> None:
         self.jobs = jobs
         self.crons = list(crons)
+        self.catch_up_s = catch_up_s
 
     async def fire(self, cron: CronSpec, at: datetime) -> None:
         job_id = f"cron:{cron.job}:{int(at.timestamp())}"
@@ -53,6 +58,11 @@ class Scheduler:
         for cron in self.crons:
             if cron.run_at_startup:
                 await self.fire(cron, now)
+                continue
+            missed = next_run(cron, now - timedelta(seconds=self.catch_up_s))
+            while self.catch_up_s > 0 and missed <= now:
+                await self.fire(cron, missed)
+                missed = next_run(cron, missed)
         due = {i: next_run(c, now) for i, c in enumerate(self.crons)}
         while due:
             at = min(due.values())
@@ -69,7 +79,9 @@ async def job_scheduler(rt: Runtime) -> AsyncIterator[None]:
 
     @asynccontextmanager
     async def run() -> AsyncIterator[None]:
-        task = asyncio.create_task(Scheduler(rt.job_queue, CRONS).run(), name="scheduler")
+        # a takeover happens within one lease ttl of the holder's death: look back twice that
+        scheduler = Scheduler(rt.job_queue, CRONS, catch_up_s=2 * rt.settings.lease_ttl_s)
+        task = asyncio.create_task(scheduler.run(), name="scheduler")
         try:
             yield
         finally:

@@ -43,3 +43,23 @@ async def test_two_schedulers_queue_one_firing_once() -> None:
         assert [j.job_id for j in queued] == [f"cron:test.tick:{int(at.timestamp())}"]
     finally:
         await jobs.close()
+
+
+async def test_a_scheduler_taking_over_fires_what_fell_into_the_gap() -> None:
+    every_minute = CronSpec("test.tick")  # second 0 of every minute
+    jobs = ArqJobs(REDIS_URL, queue_name=f"test:{uuid.uuid4().hex[:8]}:jobs")
+    await jobs.start()
+    try:
+        before = datetime.now(UTC).timestamp()
+        for catch_up_s in (0.0, 60.0, 60.0):  # a fresh start, then two takeovers
+            task = asyncio.create_task(Scheduler(jobs, [every_minute], catch_up_s=catch_up_s).run())
+            await asyncio.sleep(0.3)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        after = datetime.now(UTC).timestamp()
+        queued = [j.job_id for j in await jobs.pool.queued_jobs(queue_name=jobs.queue_name)]
+        assert len(queued) == 1, queued  # the last minute's firing, queued once
+        at = int(queued[0].rsplit(":", 1)[1])
+        assert at % 60 == 0 and before - 60 < at <= after
+    finally:
+        await jobs.close()
