@@ -27,6 +27,8 @@ class SpaFallback:
     def _response(self, method: str, path: str) -> Response:
         if method not in ("GET", "HEAD") or path.startswith(_NOT_SPA) or not self.index.is_file():
             return error_response(404, "not_found", "Not found")
+        if "\x00" in path:  # no file has one, and the filesystem calls below would raise
+            return error_response(404, "not_found", "Not found")
         rel = path.lstrip("/")
         candidate = (self.root / rel).resolve()
         if rel and candidate.is_relative_to(self.root) and candidate.is_file():
