@@ -103,7 +103,8 @@ class SharedCounters:
         )
         # limits passes the pool on to redis.asyncio.Redis (its **options are typed narrower)
         options: dict[str, Any] = {"connection_pool": self._pool}
-        storage = RedisStorage("async+" + url, implementation="redispy", **options)
+        scheme = "async+redis+" if url.startswith("unix://") else "async+"  # limits' names
+        storage = RedisStorage(scheme + url, implementation="redispy", **options)
         self._limiter = AsyncFixedWindow(storage)
 
     async def hit(self, item: RateLimitItem, args: tuple[str, ...]) -> bool:
