@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from backend.client_address import TrustedProxies
 from backend.main import create_app
-from tests.auth.helpers import LOGIN
+from tests.auth.helpers import LOGIN, REGISTER
 from tests.conftest import make_settings
 
 PROXY = ("127.0.0.1", 40000)  # the default TRUSTED_PROXIES is loopback
@@ -97,3 +97,25 @@ def test_trusted_proxies_matching() -> None:
     assert trusted.client_of("127.0.0.1", "10.0.0.8, 10.0.0.9") == "10.0.0.8"  # all trusted
     assert trusted.client_of("127.0.0.1", "1.2.3.4, junk") == "127.0.0.1"  # never the junk
     assert trusted.client_of("8.8.8.8", "1.2.3.4") == "8.8.8.8"  # untrusted peer: itself
+
+
+async def test_the_proxys_scheme_marks_the_refresh_cookie_secure(app: FastAPI) -> None:
+    """TLS ends at the proxy: X-Forwarded-Proto from it makes the request https for the app."""
+    body = {"email": "tls@example.com", "username": "tls", "password": "a long passphrase 1"}
+    form = {"username": "tls", "password": body["password"]}
+    web = {"X-Client": "web", "X-Forwarded-For": "203.0.113.5"}
+    proxy = Peer(app, PROXY)
+    assert (await proxy.http.post(REGISTER, json=body)).status_code == 201
+    over_tls = await proxy.http.post(
+        LOGIN, data=form, headers={**web, "X-Forwarded-Proto": "https"}
+    )
+    assert over_tls.status_code == 200, over_tls.text
+    assert "secure" in over_tls.headers["set-cookie"].lower()
+    plain = await proxy.http.post(LOGIN, data=form, headers=web)
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    # a client talking to the API directly cannot claim TLS it does not have
+    direct = Peer(app, ("192.0.2.44", 5555))
+    claimed = await direct.http.post(
+        LOGIN, data=form, headers={**web, "X-Forwarded-Proto": "https"}
+    )
+    assert "secure" not in claimed.headers["set-cookie"].lower()
