@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # --- storage / scale-out ---
     database_url: str = "sqlite+aiosqlite:///var/app.db"
     database_pool_size: int = 10
+    # a PostgreSQL that accepts the connection and never answers fails the request after this
+    database_connect_timeout_s: float = Field(default=10.0, gt=0)
     redis_url: str | None = None
     redis_prefix: str = "cd:"
     redis_socket_timeout_s: float = 0.5

@@ -86,7 +86,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, connect_timeout_s: float = 10.0
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _tune_sqlite(engine)
@@ -96,8 +98,15 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
     # replicas x pool size. No pre-ping (a round trip on every checkout): a connection found dead
     # fails its one request (503) and SQLAlchemy then recycles the whole pool; pool_recycle
     # retires idle connections before a proxy or firewall silently drops them.
+    # connect_timeout_s: a server that takes the TCP connection and never answers (hung, or a
+    # blackholed route) fails the request after this long (asyncpg's own default is 60 s).
     engine = create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=1800
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_recycle=1800,
+        connect_args={"timeout": connect_timeout_s},
     )
     _name_unreachable(engine)
     return engine

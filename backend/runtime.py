@@ -96,7 +96,11 @@ def build_runtime(settings: Settings, process: Process) -> Runtime:
     from backend.security import AccessTokens, Passwords
     from backend.trading.lifespan import build_trading_engine
 
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        connect_timeout_s=settings.database_connect_timeout_s,
+    )
     bus = make_bus(
         settings.redis_url,
         prefix=settings.redis_prefix,

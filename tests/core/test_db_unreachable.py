@@ -1,9 +1,10 @@
 """A PostgreSQL that cannot be reached answers 503 `database_unavailable` with Retry-After.
 
-Two real failures on loopback: a port where nothing listens (connection refused) and a server
+Three real failures on loopback: a port where nothing listens (connection refused), a server
 that answers the start-up message with SQLSTATE 57P03 ("the database system is starting up"),
-which asyncpg raises as CannotConnectNowError. Both happen before any connection exists, so
-SQLAlchemy never wraps them: without backend.db's mapping the request ends as a 500.
+which asyncpg raises as CannotConnectNowError, and one that takes the connection and never
+answers (DATABASE_CONNECT_TIMEOUT_S, else asyncpg waits 60 s). All happen before any connection
+exists, so SQLAlchemy never wraps them: without backend.db's mapping the request ends as a 500.
 """
 
 from __future__ import annotations
@@ -60,10 +61,19 @@ async def _starting_up(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         writer.close()
 
 
-@pytest.fixture(params=["refused", "starting_up"])
+@pytest.fixture(params=["refused", "starting_up", "silent"])
 async def unreachable_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     if request.param == "refused":
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/app"
+        return
+    if request.param == "silent":  # accepts TCP connections (the backlog), never answers
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        try:
+            yield f"postgresql+asyncpg://postgres@127.0.0.1:{sock.getsockname()[1]}/app"
+        finally:
+            sock.close()
         return
     server = await asyncio.start_server(_starting_up, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -79,7 +89,7 @@ async def _assert_503(resp: httpx.Response) -> None:
 
 
 async def test_unreachable_database_answers_503(unreachable_url: str, tmp_path: Path) -> None:
-    app = create_app(make_settings(unreachable_url, tmp_path))
+    app = create_app(make_settings(unreachable_url, tmp_path, database_connect_timeout_s=0.5))
     async with app.router.lifespan_context(app), asgi_client(app) as client:
         body = {"email": "neo@example.com", "username": "neo", "password": "a long passphrase 1"}
         await _assert_503(await client.post("/api/v1/auth/register", json=body))
