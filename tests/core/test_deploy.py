@@ -467,9 +467,10 @@ def test_nginx_does_not_log_the_ws_token() -> None:
     ):
         logged = _nginx_logged_uri(conf, uri)
         assert secret not in logged and logged.startswith(uri.split("?")[0]), logged
-    # error lines quote the request line verbatim: /ws logs none below crit
-    ws = re.search(r"location /ws \{(.*?)\}", conf, re.S)
-    assert ws is not None and re.search(r"error_log \S+ crit;", ws.group(1))
+    # error lines quote the request line verbatim: the stream endpoints log none below crit
+    for location in ("location /ws", "location = /stream"):
+        block = re.search(re.escape(location) + r" \{(.*?)\}", conf, re.S)
+        assert block is not None and re.search(r"error_log \S+ crit;", block.group(1)), location
     kept = "/api/v1/market/klines?symbol=BTCUSDT"
     assert _nginx_logged_uri(conf, kept) == kept
     assert _nginx_logged_uri(conf, "/api/v1/x?notoken=1") == "/api/v1/x?notoken=1"
