@@ -306,9 +306,10 @@ def test_k8s_migration_job_upgrades_to_head(manifests: dict[tuple[str, str], Any
 def test_k8s_ingress_routes_api_paths_to_api_and_rest_to_web(
     manifests: dict[tuple[str, str], Any],
 ) -> None:
-    ingress = manifests[("Ingress", "cryptodemo")]
     routes = {
         p["path"]: p["backend"]["service"]["name"]
+        for (kind, _), ingress in manifests.items()
+        if kind == "Ingress"
         for rule in ingress["spec"]["rules"]
         for p in rule["http"]["paths"]
     }
@@ -319,6 +320,19 @@ def test_k8s_ingress_routes_api_paths_to_api_and_rest_to_web(
     assert routes["/"] == "web"
     services = {name for kind, name in manifests if kind == "Service"}
     assert set(routes.values()) <= services
+
+
+def test_k8s_stream_paths_leave_no_access_log(manifests: dict[tuple[str, str], Any]) -> None:
+    """ingress-nginx logs `$request`, query string included: /ws and /stream may carry ?token=."""
+    for (kind, name), ingress in manifests.items():
+        if kind != "Ingress":
+            continue
+        paths = {p["path"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
+        annotations = ingress["metadata"].get("annotations", {})
+        if paths & {"/ws", "/stream"}:
+            assert paths == {"/ws", "/stream"}, name  # nothing else loses its access log
+            assert annotations["nginx.ingress.kubernetes.io/enable-access-log"] == "false", name
+            assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600", name
 
 
 def test_k8s_service_selectors_match_their_deployments(
