@@ -31,6 +31,8 @@ export async function runTrading({ base, artifacts, userDataDir }) {
         await page.getByRole('button', { name: /^(Dark theme|Light theme)$/ }).click();
         await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
       }
+      // from the top: scrolled, the sticky navbar lands mid-page in a full-page shot
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.waitForTimeout(400);
       await page.screenshot({ path: join(artifacts, `${name}-${theme}.png`), fullPage: true });
     }
