@@ -68,8 +68,17 @@ class WorkerChild:
         self._thread.join(timeout_s)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     settings = get_settings()
+    # uvicorn catches SIGTERM, shuts the API down, restores the handler it found and raises the
+    # signal again: with the default handler the process would die there, before `finally`
+    # stops the worker child (it was left running, holding the leases). This handler turns the
+    # re-raised SIGTERM into a normal exit through `finally`.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     url = f"http://{settings.host}:{settings.port}"
     worker = WorkerChild() if serve_worker(settings) else None
     mode = "with a job worker" if worker else "jobs in-process"
