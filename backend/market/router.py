@@ -134,7 +134,7 @@ async def get_status(state: StateDep, settings: SettingsDep) -> StatusOut:
         connected=status.connected,
         error=status.error,
         ingestor=status.ingestor,
-        replay_time=state.now_ms() if status.source == "replay" else None,
+        replay_time=state.replay_now_ms(),
         replay_speed=status.replay_speed,
         last_event_at=status.last_event_ms,
         symbols=state.symbols,

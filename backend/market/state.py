@@ -72,6 +72,15 @@ class MarketState:
             return self.status.replay_time_ms
         return int(time.time() * 1000)
 
+    def replay_now_ms(self) -> int | None:
+        """The replay clock, or None while not replaying or before the replay has a clock (at
+        start-up the wall clock would pass for a replay date)."""
+        if self.status.source != "replay":
+            return None
+        if self.market_clock is not None:
+            return self.market_clock()
+        return self.status.replay_time_ms
+
     def touch(self) -> None:
         self.status.last_event_ms = int(time.time() * 1000)
 
