@@ -92,17 +92,9 @@ export function PortfolioView({ clock }: { readonly clock?: MarketClock }) {
           </Figure>
         </Row>
       ) : null}
+      {/* The charts share a row; the tables get the full width (a balance has 8 decimals in
+          three columns, which a third of the page cannot show). */}
       <Row className="g-3 mb-3">
-        <Col lg={8}>
-          <Section title={t('portfolio.positions')}>
-            <PositionsTable positions={p?.positions ?? []} />
-          </Section>
-        </Col>
-        <Col lg={4}>
-          <Section title={t('portfolio.allocation')}>
-            <AllocationChart allocation={p?.allocation ?? {}} />
-          </Section>
-        </Col>
         <Col lg={8}>
           <Section title={t('portfolio.equityCurve')}>
             <ErrorAlert error={equity.error} />
@@ -117,6 +109,16 @@ export function PortfolioView({ clock }: { readonly clock?: MarketClock }) {
           </Section>
         </Col>
         <Col lg={4}>
+          <Section title={t('portfolio.allocation')}>
+            <AllocationChart allocation={p?.allocation ?? {}} />
+          </Section>
+        </Col>
+        <Col xs={12}>
+          <Section title={t('portfolio.positions')}>
+            <PositionsTable positions={p?.positions ?? []} />
+          </Section>
+        </Col>
+        <Col xs={12}>
           <Section title={t('portfolio.balances')}>
             <BalancesTable balances={account.data?.balances ?? []} />
           </Section>
