@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from backend.auth import models as auth_models
 from backend.db import Base
+from backend.forecasting import models as forecasting_models
 from backend.market import models as market_models
 from backend.trading import models as trading_models
 from backend.users import models as users_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "market_models", "metadata", "trading_models", "users_models"]
+__all__ = [
+    "auth_models",
+    "forecasting_models",
+    "market_models",
+    "metadata",
+    "trading_models",
+    "users_models",
+]

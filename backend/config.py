@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     market_replay_dir: Path | None = None
     replay_speed: float = 60.0
     replay_start: str | None = None  # ISO 8601; default: 30 days before the data ends
+    # Background import of every recorded candle file into the candles table (once per
+    # deployment, resumable; market/history_import.py): `auto` when MARKET_REPLAY_DIR is set and
+    # the source is not `binance`, `yes` whenever MARKET_REPLAY_DIR is set, `no` never.
+    market_history_import: Literal["auto", "yes", "no"] = "auto"
     market_symbols: CsvList = Field(default_factory=lambda: list(DEFAULT_SYMBOLS))
     market_intervals: CsvList = Field(default_factory=lambda: ["1m", "5m", "15m", "1h", "4h", "1d"])
     binance_rest_url: str = "https://api.binance.com"
@@ -157,6 +161,12 @@ class Settings(BaseSettings):
     serve_worker: Literal["auto", "yes", "no"] = "auto"
     # expiry of a singleton lease (ingestor, matcher, scheduler): a standby takes over within it
     lease_ttl_s: float = Field(default=15.0, gt=0.2)
+
+    # --- forecasting (backend/forecasting) ---
+    # where the LSTM runs (worker child process): auto = CUDA when torch sees one, else CPU
+    torch_device: Literal["auto", "cpu", "cuda"] = "auto"
+    # folder of the model artifacts (`<model_id>/model.pt` + `card.json`), shared by the workers
+    forecast_models_dir: Path = Path("ml_models")
 
     @field_validator(
         "cors_origins", "market_symbols", "market_intervals", "trusted_proxies", mode="before"

@@ -19,10 +19,12 @@ from backend.auth.router import router as auth_router
 from backend.client_address import ClientAddressMiddleware
 from backend.config import Settings, get_settings
 from backend.errors import ERROR_RESPONSES, install_error_handlers
+from backend.forecasting.router import router as forecasting_router
 from backend.health.router import router as health_router
 from backend.http_metrics import install_http_metrics
 from backend.logging import RequestContextMiddleware, setup_logging
 from backend.market.feed import market_feed
+from backend.market.history_import import history_import
 from backend.market.router import router as market_router
 from backend.market.rulebook import symbol_rules
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -52,6 +54,8 @@ PARTS: list[Part] = [
     Part("market.feed", market_feed, frozenset(("api", "ingestor"))),  # lease: market.ingestor
     Part("realtime.hub", stream_hub, _SERVE),
     Part("market.rules", symbol_rules, _EVERYWHERE),  # before trading: its engine reads them
+    # lease: market.history_import (recorded candles' full history into the store, background)
+    Part("market.history_import", history_import, _EVERYWHERE),
     Part("trading.feed", trading_feed, _EVERYWHERE),
     Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
     Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
@@ -81,6 +85,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(market_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
     app.include_router(trading_router, prefix=API_PREFIX)
+    app.include_router(forecasting_router, prefix=API_PREFIX)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -85,6 +85,15 @@ def user_frame(data: object) -> bytes:
     return json.dumps({"stream": USER_STREAM, "data": data}, separators=_COMPACT).encode()
 
 
+FORECAST_PROGRESS = "forecastProgress"
+
+
+def forecast_progress_frame(data: dict[str, object]) -> bytes:
+    """A forecast job's progress on the owner's `user` stream: `{"e": "forecastProgress",
+    "job_id", "kind", "state", "epoch", "epochs", "train_loss", "val_loss", "eta_s", ...}`."""
+    return user_frame({"e": FORECAST_PROGRESS, **data})
+
+
 def raw_payload(frame: str) -> str:
     """What a raw (`/ws`, combined off) connection gets for a bus frame: the bare event."""
     data = json.loads(frame)["data"]

@@ -15,6 +15,7 @@ from arq.worker import run_worker
 
 from backend.auth import tasks as auth_tasks
 from backend.config import Settings, get_settings
+from backend.forecasting import tasks as forecasting_tasks
 from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
 from backend.logging import setup_logging
 from backend.market import tasks as market_tasks
@@ -27,9 +28,15 @@ JOB_SPECS: list[JobSpec] = [
     *auth_tasks.job_specs(),
     *trading_tasks.job_specs(),
     *market_tasks.job_specs(),
+    *forecasting_tasks.job_specs(),
 ]
 # Fired by the one scheduler of the deployment (backend/scheduler.py), not by arq's own crons.
-CRONS: list[CronSpec] = [*auth_tasks.crons(), *trading_tasks.crons(), *market_tasks.crons()]
+CRONS: list[CronSpec] = [
+    *auth_tasks.crons(),
+    *trading_tasks.crons(),
+    *market_tasks.crons(),
+    *forecasting_tasks.crons(),
+]
 
 
 def job_context(rt: Runtime) -> JobContext:

@@ -1,0 +1,1 @@
+"""Forecasts: LSTM models trained, evaluated and run on workers, always beside naive baselines."""
