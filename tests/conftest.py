@@ -148,6 +148,7 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: object) -> Settings:
         "market_source": "replay",
         "market_replay_dir": None,
         "run_ingestor": "no",
+        "market_history_import": "no",  # the tests that need it turn it on
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -15,6 +15,7 @@ from backend.integrations.binance.schemas import Kline, Ticker
 from backend.market import service
 from backend.market.rulebook import SymbolBook
 from backend.market.schemas import (
+    HistoryImportOut,
     KlineOut,
     KlinesOut,
     StatusOut,
@@ -129,6 +130,7 @@ async def list_klines(
 @router.get("/status")
 async def get_status(state: StateDep, settings: SettingsDep) -> StatusOut:
     status = service.feed_status(state)
+    imp = state.history_import
     return StatusOut(
         source=status.source,
         connected=status.connected,
@@ -140,4 +142,7 @@ async def get_status(state: StateDep, settings: SettingsDep) -> StatusOut:
         symbols=state.symbols,
         intervals=state.intervals,
         depth_levels=settings.market_depth_levels,
+        history_import=HistoryImportOut(
+            state=imp.state, done=imp.done, total=imp.total, current=imp.current, error=imp.error
+        ),
     )

@@ -233,6 +233,17 @@ class KlinesOut(BaseModel):
     klines: list[KlineOut]
 
 
+class HistoryImportOut(BaseModel):
+    """The background import of recorded candles (MARKET_HISTORY_IMPORT): `off` | `waiting` |
+    `running` | `done` | `failed`; `done` of `total` source rows, `current` series."""
+
+    state: str
+    done: int
+    total: int | None
+    current: str | None
+    error: str | None
+
+
 class StatusOut(BaseModel):
     source: str | None
     connected: bool
@@ -246,3 +257,4 @@ class StatusOut(BaseModel):
     # levels of the live partial book (`<symbol>@depth<N>@100ms`, MARKET_DEPTH_LEVELS); 0: none.
     # The replay source streams no book whatever this says.
     depth_levels: int
+    history_import: HistoryImportOut

@@ -43,11 +43,34 @@ class FeedStatus:
         }
 
 
+@dataclass(slots=True)
+class HistoryImportStatus:
+    """The background import of recorded candles (market/history_import.py), as /market/status
+    shows it: `off` (not configured), `waiting` (another process holds its lease, or not begun),
+    `running`, `done`, `failed`; `done`/`total` count source rows, `current` the series."""
+
+    state: str = "off"
+    done: int = 0
+    total: int | None = None
+    current: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "current": self.current,
+            "error": self.error,
+        }
+
+
 class MarketState:
     def __init__(self, symbols: list[str], intervals: list[str]) -> None:
         self.symbols = symbols
         self.intervals = intervals
         self.status = FeedStatus()
+        self.history_import = HistoryImportStatus()
         self.tickers: dict[str, Ticker] = {}
         self.forming: dict[tuple[str, str], Kline] = {}
         # The newest closed candle per key: it may still sit in the pipeline's write buffer.
