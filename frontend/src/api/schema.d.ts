@@ -187,6 +187,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Forecast
+         * @description The latest model's forecast from the last closed candle, with its test-tail metrics
+         *     beside the baselines' and the verdict; 202 with the job while the worker computes it.
+         */
+        get: operations["forecast-get-forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecast/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Evaluate a model one step ahead over every stored candle of a period, beside the
+         *     baselines; the result is on `GET /forecast/jobs/{job_id}`.
+         */
+        post: operations["forecast-evaluate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecast/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Job
+         * @description State (queued, running, succeeded, failed with `error`), progress and result.
+         */
+        get: operations["forecast-get-job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecast/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Models
+         * @description Trained models, newest first, each with its card.
+         */
+        get: operations["forecast-list-models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecast/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train
+         * @description Train an LSTM on the worker; the same parameters already queued or running: that job.
+         */
+        post: operations["forecast-train"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/market/klines": {
         parameters: {
             query?: never;
@@ -560,6 +662,185 @@ export interface components {
         ErrorOut: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** EvaluationIn */
+        EvaluationIn: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Model Id */
+            model_id: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /** EvaluationOut */
+        EvaluationOut: {
+            /** End */
+            end: number;
+            /** Interval */
+            interval: string;
+            metrics: components["schemas"]["MetricsBlockOut"];
+            /** Model Id */
+            model_id: string;
+            /** Points */
+            points: components["schemas"]["EvaluationPointOut"][];
+            /** Start */
+            start: number;
+            /** Symbol */
+            symbol: string;
+        };
+        /** EvaluationPointOut */
+        EvaluationPointOut: {
+            /**
+             * Actual
+             * @description ln(close / previous close)
+             */
+            actual: number;
+            /** Baselines */
+            baselines: {
+                [key: string]: number;
+            };
+            /** Lower80 */
+            lower80: number;
+            /** Lower95 */
+            lower95: number;
+            /**
+             * Open Time
+             * @description open time of the candle forecast
+             */
+            open_time: number;
+            /**
+             * Predicted
+             * @description from candles closed before it opened
+             */
+            predicted: number;
+            /** Upper80 */
+            upper80: number;
+            /** Upper95 */
+            upper95: number;
+        };
+        /** ForecastOut */
+        ForecastOut: {
+            /** From Close */
+            from_close: number;
+            /**
+             * From Open Time
+             * @description the last closed candle the forecast starts from
+             */
+            from_open_time: number;
+            /** Horizon */
+            horizon: number;
+            /** Interval */
+            interval: string;
+            /** @description the model's test tail against the baselines */
+            metrics: components["schemas"]["MetricsBlockOut"];
+            /** Model Id */
+            model_id: string;
+            /** Points */
+            points: components["schemas"]["ForecastPointOut"][];
+            /** Symbol */
+            symbol: string;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "beats" | "no_better" | "worse";
+            /** Verdict Text */
+            verdict_text: string;
+        };
+        /** ForecastPointOut */
+        ForecastPointOut: {
+            /** Log Return */
+            log_return: number;
+            /** Lower80 */
+            lower80: number;
+            /** Lower95 */
+            lower95: number;
+            /** Open Time */
+            open_time: number;
+            /** Price */
+            price: number;
+            /** Step */
+            step: number;
+            /** Upper80 */
+            upper80: number;
+            /** Upper95 */
+            upper95: number;
+        };
+        /**
+         * HistoryImportOut
+         * @description The background import of recorded candles (MARKET_HISTORY_IMPORT): `off` | `waiting` |
+         *     `running` | `done` | `failed`; `done` of `total` source rows, `current` series.
+         */
+        HistoryImportOut: {
+            /** Current */
+            current: string | null;
+            /** Done */
+            done: number;
+            /** Error */
+            error: string | null;
+            /** State */
+            state: string;
+            /** Total */
+            total: number | null;
+        };
+        /** JobAccepted */
+        JobAccepted: {
+            /** Job Id */
+            job_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "succeeded" | "failed";
+        };
+        /** JobOut */
+        JobOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Error
+             * @description why the job failed
+             */
+            error: string | null;
+            /** @description a finished evaluation's result */
+            evaluation: components["schemas"]["EvaluationOut"] | null;
+            /** @description a finished forecast */
+            forecast: components["schemas"]["ForecastOut"] | null;
+            /** Job Id */
+            job_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "train" | "evaluate" | "forecast";
+            /** @description a finished training's model */
+            model: components["schemas"]["ModelOut"] | null;
+            /** Model Id */
+            model_id: string | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            progress: components["schemas"]["ProgressOut"] | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "succeeded" | "failed";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** KlineOut */
         KlineOut: {
             /**
@@ -632,6 +913,111 @@ export interface components {
              * @example 0.01000000
              */
             step_size: string;
+        };
+        /** MetricsBlockOut */
+        MetricsBlockOut: {
+            /**
+             * Baselines
+             * @description persistence, drift, and seasonal_naive for intraday intervals
+             */
+            baselines: {
+                [key: string]: components["schemas"]["MetricsOut"];
+            };
+            model: components["schemas"]["MetricsOut"];
+            /** N */
+            n: number;
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "beats" | "no_better" | "worse";
+            /** Verdict Text */
+            verdict_text: string;
+        };
+        /**
+         * MetricsOut
+         * @description One forecast scored on the block's points (log returns); None where a figure does not
+         *     exist (DM for persistence itself, coverage without intervals, direction for all-zero).
+         */
+        MetricsOut: {
+            /** Coverage80 */
+            coverage80: number | null;
+            /** Coverage95 */
+            coverage95: number | null;
+            /** Directional Accuracy */
+            directional_accuracy: number | null;
+            /**
+             * Directional Ci95
+             * @description Wilson 95% interval
+             */
+            directional_ci95: number[] | null;
+            /** Directional N */
+            directional_n: number;
+            /** Dm P Value */
+            dm_p_value: number | null;
+            /**
+             * Dm Stat
+             * @description Diebold-Mariano vs persistence (HLN); < 0: better
+             */
+            dm_stat: number | null;
+            /** Mae */
+            mae: number;
+            /**
+             * Mase
+             * @description MAE / persistence's MAE on the same points
+             */
+            mase: number;
+            /** N */
+            n: number;
+            /** Rmse */
+            rmse: number;
+            /**
+             * Zero Actuals
+             * @description points with a zero actual return, left out
+             */
+            zero_actuals: number;
+        };
+        /** ModelOut */
+        ModelOut: {
+            /**
+             * Card
+             * @description the whole JSON card written beside the weights
+             */
+            card: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Data End
+             * @description open time of the last candle (test tail included)
+             */
+            data_end: number;
+            /**
+             * Data Start
+             * @description open time of the first candle trained on
+             */
+            data_start: number;
+            /** Hyperparameters */
+            hyperparameters: {
+                [key: string]: number;
+            };
+            /** Interval */
+            interval: string;
+            /** @description the test tail against the baselines */
+            metrics: components["schemas"]["MetricsBlockOut"];
+            /** Model Id */
+            model_id: string;
+            /** Symbol */
+            symbol: string;
+            /** Torch Version */
+            torch_version: string;
+            training: components["schemas"]["TrainingOut"];
+            /** Weights Sha256 */
+            weights_sha256: string;
         };
         /**
          * NotionalOut
@@ -858,6 +1244,23 @@ export interface components {
              */
             tick_size: string;
         };
+        /** ProgressOut */
+        ProgressOut: {
+            /** Best Epoch */
+            best_epoch: number;
+            /** Elapsed S */
+            elapsed_s: number;
+            /** Epoch */
+            epoch: number;
+            /** Epochs */
+            epochs: number;
+            /** Eta S */
+            eta_s: number;
+            /** Train Loss */
+            train_loss: number;
+            /** Val Loss */
+            val_loss: number;
+        };
         /**
          * RefreshIn
          * @description Omit the body (or the field) to use the refresh cookie; then send X-Client: web.
@@ -885,6 +1288,7 @@ export interface components {
             depth_levels: number;
             /** Error */
             error: string | null;
+            history_import: components["schemas"]["HistoryImportOut"];
             /** Ingestor */
             ingestor: string;
             /** Intervals */
@@ -1123,6 +1527,64 @@ export interface components {
             side: string;
             /** Symbol */
             symbol: string;
+        };
+        /** TrainIn */
+        TrainIn: {
+            /**
+             * Epochs
+             * @description most epochs (early stopping)
+             * @default 30
+             */
+            epochs: number;
+            /**
+             * Hidden
+             * @description LSTM hidden units
+             * @default 32
+             */
+            hidden: number;
+            /**
+             * Interval
+             * @default 1h
+             * @enum {string}
+             */
+            interval: "1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M";
+            /**
+             * Layers
+             * @description stacked LSTM layers
+             * @default 1
+             */
+            layers: number;
+            /**
+             * Lookback
+             * @description input window (candles)
+             * @default 48
+             */
+            lookback: number;
+            /**
+             * Seed
+             * @default 42
+             */
+            seed: number;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Train End
+             * @description train on candles opened before this (default: all closed)
+             */
+            train_end?: string | null;
+        };
+        /** TrainingOut */
+        TrainingOut: {
+            /** Best Epoch */
+            best_epoch: number;
+            /** Device */
+            device: string;
+            /** Epochs Run */
+            epochs_run: number;
+            /** Seconds */
+            seconds: number;
+            /** Seconds Per Epoch */
+            seconds_per_epoch: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -2069,6 +2531,492 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "forecast-get-forecast": {
+        parameters: {
+            query: {
+                symbol: string;
+                interval?: "1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M";
+                horizon?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description being computed: ask again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "forecast-evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "forecast-get-job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "forecast-list-models": {
+        parameters: {
+            query?: {
+                symbol?: string | null;
+                interval?: ("1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelOut"][];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "forecast-train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
                 };
             };
             /** @description Bad request */
