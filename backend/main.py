@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 
 from backend import metrics
 from backend.admin.router import router as admin_router
+from backend.analysis.router import router as analysis_router
 from backend.auth.principals import principal_cache
 from backend.auth.router import router as auth_router
 from backend.client_address import ClientAddressMiddleware
@@ -85,6 +86,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(market_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
     app.include_router(trading_router, prefix=API_PREFIX)
+    app.include_router(analysis_router, prefix=API_PREFIX)
     app.include_router(forecasting_router, prefix=API_PREFIX)
 
 

@@ -1,0 +1,1 @@
+"""Analysis: technical indicators (TA-Lib behind a registry) and coin comparison."""
