@@ -20,6 +20,7 @@ from backend.auth.router import router as auth_router
 from backend.client_address import ClientAddressMiddleware
 from backend.config import Settings, get_settings
 from backend.errors import ERROR_RESPONSES, install_error_handlers
+from backend.forecasting.refresh import forecast_refresh
 from backend.forecasting.router import router as forecasting_router
 from backend.health.router import router as health_router
 from backend.http_metrics import install_http_metrics
@@ -60,6 +61,7 @@ PARTS: list[Part] = [
     Part("trading.feed", trading_feed, _EVERYWHERE),
     Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
     Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
+    Part("forecasting.refresh", forecast_refresh, _EVERYWHERE),  # lease: forecasting.refresh
 ]
 
 

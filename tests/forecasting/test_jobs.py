@@ -4,6 +4,7 @@ unknown model and job are 404, bounded parameters are 422, traders get 403 every
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,7 +12,8 @@ import httpx
 from fastapi import FastAPI
 
 from backend import streams
-from backend.forecasting import tasks
+from backend.forecasting import queries, refresh, tasks
+from backend.forecasting import repository as repo
 from backend.worker import CRONS, JOB_SPECS
 from tests.forecasting.conftest import API, load_candles, read_btc_1h, user_headers, wait_job
 
@@ -131,3 +133,36 @@ async def test_nightly_retrain_is_a_scheduled_job(
     assert job["params"] == {**TINY, "layers": 1, "train_end": None}  # same, all candles
     assert job["model"]["data_end"] > first["model"]["data_end"]
     assert tasks.RETRAIN_HOUR == 2
+
+
+async def test_forecast_is_computed_when_a_candle_closes(
+    fapp: FastAPI, fc: httpx.AsyncClient, analyst: dict[str, str]
+) -> None:
+    rows = read_btc_1h(300)
+    await load_candles(fapp, rows[:299])
+    body = {**TINY, "train_end": "2022-01-10T00:00:00Z"}
+    trained = (await fc.post(f"{API}/train", json=body, headers=analyst)).json()
+    assert (await wait_job(fc, analyst, trained["job_id"]))["state"] == "succeeded"
+    await load_candles(fapp, rows[299:])  # the candle closes: stored, then its frame
+    last = rows[-1]
+    kline = {"e": "kline", "E": last["close_time"], "s": "BTCUSDT",
+             "k": {"t": last["open_time"], "T": last["close_time"], "s": "BTCUSDT", "i": "1h",
+                   "c": str(last["close"]), "x": True}}  # fmt: skip
+    rt = fapp.state.runtime
+    await rt.bus.publish(
+        streams.kline("BTCUSDT", "1h"),
+        streams.market_frame(streams.kline("BTCUSDT", "1h"), kline, "replay"),
+    )
+    model_id = (await fc.get(f"{API}/models", headers=analyst)).json()[0]["model_id"]
+    key = queries.forecast_key(model_id, last["open_time"], refresh.DEFAULT_HORIZON)
+    while True:  # the part queues the job on its own (bounded by the suite's timeout)
+        async with rt.sessionmaker() as session:
+            job = await repo.latest_job(session, key)
+        if job is not None and job.state in ("succeeded", "failed"):
+            break
+        await asyncio.sleep(0.1)
+    assert job.state == "succeeded", job.error
+    resp = await fc.get(API, params={"symbol": "BTCUSDT", "interval": "1h"}, headers=analyst)
+    assert resp.status_code == 200, resp.text  # ready at the first request
+    assert resp.json()["from_open_time"] == last["open_time"]
+    assert len(resp.json()["points"]) == 24
