@@ -315,7 +315,8 @@ async def compare(
     repo = AnalysisRepository(tx.session)
     closes: dict[str, dict[int, float]] = {}
     for name in names + ([bench] if bench and bench not in names else []):
-        rows = await repo.newest(name, interval, end=end, now_ms=now, limit=limit)
+        # twice the window: a gap in one symbol still leaves `limit` common candles
+        rows = await repo.newest(name, interval, end=end, now_ms=now, limit=2 * limit)
         closes[name] = {r[0]: float(r[4]) for r in rows}
     common = sorted(set.intersection(*(set(c) for c in closes.values())))[-limit:]
     if len(common) < 3:

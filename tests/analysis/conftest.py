@@ -57,7 +57,9 @@ def candle(symbol: str, interval: str, r: Row) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def store(app: FastAPI, symbol: str, interval: str, rows: tuple[Row, ...] | list[Row]) -> None:
+async def store(
+    app: FastAPI, symbol: str, interval: str, rows: tuple[Row, ...] | list[Row]
+) -> None:
     items = [candle(symbol, interval, r) for r in rows]
     async with transaction(app.state.runtime.sessionmaker) as tx:
         repo = CandleRepository(tx.session)
