@@ -7,9 +7,11 @@ import asyncio
 import gzip
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.bus import MemoryBus
@@ -22,7 +24,10 @@ from backend.market.replay import ReplayClock, parse_start
 from backend.market.repository import CandleRepository
 from backend.market.sources.replay import ReplaySource
 from backend.market.state import HistoryImportStatus, MarketState
-from tests.conftest import SHARED, asgi_client, make_settings
+from tests.conftest import REDIS_URL, SHARED, asgi_client, make_settings
+
+if TYPE_CHECKING:
+    from loguru import Message
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 INTERVALS = ["15m", "1h", "4h", "1d"]
@@ -186,11 +191,11 @@ async def test_the_api_part_imports_in_the_background_and_reports_progress(
     async with app.router.lifespan_context(app), asgi_client(app) as client:
         body = await _status(client)
         assert body["state"] in {"waiting", "running", "done"}
-        for _ in range(600):  # the import runs beside the API; poll its progress
-            body = await _status(client)
-            if body["state"] != "running" and body["state"] != "waiting":
-                break
-            await asyncio.sleep(0.05)
+        progress = app.state.runtime.market.history_import
+        async with asyncio.timeout(60):  # the import runs beside the API (a bound on a hang)
+            while progress.state in {"waiting", "running"}:
+                await asyncio.sleep(0.05)
+        body = await _status(client)
         assert body == {
             "state": "done",
             "done": TOTAL,
@@ -245,3 +250,41 @@ def test_progress_frames_from_the_holder_are_followed() -> None:
     history_import._follow(status, b"not json")
     history_import._follow(status, b'{"state": 3}')
     assert status.state == "running"
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_with_redis_one_process_imports_and_the_other_shows_its_progress(
+    db_url: str,
+    tmp_path: Path,
+    recorded: Path,
+    redis_prefix: str,
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = make_settings(
+        db_url, tmp_path, redis_url=REDIS_URL, redis_prefix=redis_prefix, jobs_inline=True,
+        market_replay_dir=recorded, market_history_import="yes", market_symbols=SYMBOLS,
+        market_intervals=INTERVALS,
+    )  # fmt: skip
+    first, second = create_app(settings), create_app(settings)
+    started: list[str] = []
+
+    def catch(message: Message) -> None:
+        if message.record["message"] == "market.history_import.started":
+            started.append(message.record["extra"].get("total"))
+
+    sink = logger.add(catch, level="INFO")
+    async with (
+        first.router.lifespan_context(first),
+        second.router.lifespan_context(second),
+        asgi_client(first) as a,
+        asgi_client(second) as b,
+    ):
+        progress = [app.state.runtime.market.history_import for app in (first, second)]
+        async with asyncio.timeout(60):  # a bound on a hang, not a timing assertion
+            while any(p.state != "done" for p in progress):
+                await asyncio.sleep(0.05)
+        states = [await _status(a), await _status(b)]
+        assert all(s["state"] == "done" and s["done"] == s["total"] == TOTAL for s in states)
+    logger.remove(sink)
+    assert len(started) == 1  # one process imported (the lease), the other followed its frames
+    assert await _counts(sm) == EXPECTED
