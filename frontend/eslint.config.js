@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
  * Import zones (STYLE.md §12): lib/components/i18n/api -> features -> routes/app.
  * A feature never imports another feature; nothing below routes imports a route or app/.
  */
-const FEATURES = ['auth', 'market', 'admin', 'trading'];
+const FEATURES = ['auth', 'market', 'admin', 'trading', 'analysis', 'forecast'];
 const zones = [
   ...['lib', 'components', 'i18n', 'api'].map((layer) => ({
     target: `./src/${layer}`,

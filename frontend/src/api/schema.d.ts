@@ -89,6 +89,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analysis/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Symbols
+         * @description Risk figures per symbol, the correlation of log returns, performance from 100, over the
+         *     closed candles every symbol has (beta to BTCUSDT).
+         */
+        get: operations["analysis-compare-symbols"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analysis/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Indicators
+         * @description Indicator values per candle, equal (1e-6 relative) to TA-Lib run over the whole stored
+         *     history; null where a value does not exist. 422 `insufficient_history` when a requested
+         *     indicator has no value in the window.
+         */
+        get: operations["analysis-get-indicators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analysis/indicators/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Indicator Catalog
+         * @description Every indicator: its parameters (ranges, defaults), outputs, overlay or panel.
+         */
+        get: operations["analysis-indicator-catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -633,6 +696,85 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** CatalogOut */
+        CatalogOut: {
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorInfo"][];
+            /** Max Indicators */
+            max_indicators: number;
+        };
+        /** CompareOut */
+        CompareOut: {
+            /** Benchmark */
+            benchmark: string | null;
+            correlation: components["schemas"]["CorrelationOut"];
+            /** Interval */
+            interval: string;
+            /**
+             * Normalised
+             * @description 100 * close / first close
+             */
+            normalised: {
+                [key: string]: string[];
+            };
+            /**
+             * Open Times
+             * @description the common closed candles of every symbol
+             */
+            open_times: number[];
+            /** Symbols */
+            symbols: components["schemas"]["CompareSymbolOut"][];
+        };
+        /** CompareSymbolOut */
+        CompareSymbolOut: {
+            /**
+             * Beta
+             * @description to the benchmark's log returns
+             */
+            beta: string | null;
+            /**
+             * First Close
+             * @example 61.2345
+             */
+            first_close: string;
+            /**
+             * Last Close
+             * @example 61.2345
+             */
+            last_close: string;
+            /**
+             * Max Drawdown
+             * @description positive fraction of the peak
+             * @example 61.2345
+             */
+            max_drawdown: string;
+            /**
+             * Sharpe
+             * @description annualised, risk-free 0
+             */
+            sharpe: string | null;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Total Return
+             * @description last / first close - 1
+             * @example 61.2345
+             */
+            total_return: string;
+            /**
+             * Volatility
+             * @description annualised stdev of log returns
+             * @example 61.2345
+             */
+            volatility: string;
+        };
+        /** CorrelationOut */
+        CorrelationOut: {
+            /** Matrix */
+            matrix: (string | null)[][];
+            /** Symbols */
+            symbols: string[];
+        };
         /** EquityPointOut */
         EquityPointOut: {
             /**
@@ -787,6 +929,88 @@ export interface components {
             state: string;
             /** Total */
             total: number | null;
+        };
+        /** IndicatorInfo */
+        IndicatorInfo: {
+            /**
+             * Default Spec
+             * @example macd:12:26:9
+             */
+            default_spec: string;
+            /** Description */
+            description: string;
+            /**
+             * Name
+             * @example macd
+             */
+            name: string;
+            /**
+             * Outputs
+             * @example [
+             *       "macd",
+             *       "signal",
+             *       "hist"
+             *     ]
+             */
+            outputs: string[];
+            /**
+             * Params
+             * @description in the order a spec `name:p1:p2` gives them
+             */
+            params: components["schemas"]["ParamOut"][];
+            /**
+             * Placement
+             * @description overlay: drawn on the price chart; panel: a chart of its own
+             * @enum {string}
+             */
+            placement: "overlay" | "panel";
+            /** Title */
+            title: string;
+        };
+        /**
+         * IndicatorsOut
+         * @description `series[spec][output][i]` belongs to the candle opened at `open_times[i]`. Spec keys are
+         *     canonical (every parameter written: `rsi` -> `rsi:14`).
+         */
+        IndicatorsOut: {
+            /**
+             * Forming
+             * @description true when the last candle is the forming one (live)
+             */
+            forming: boolean;
+            /** Interval */
+            interval: string;
+            /** Open Times */
+            open_times: number[];
+            /**
+             * Series
+             * @example {
+             *       "macd:12:26:9": {
+             *         "hist": [
+             *           "0.3"
+             *         ],
+             *         "macd": [
+             *           "1.2"
+             *         ],
+             *         "signal": [
+             *           "0.9"
+             *         ]
+             *       },
+             *       "rsi:14": {
+             *         "rsi": [
+             *           null,
+             *           "55.1"
+             *         ]
+             *       }
+             *     }
+             */
+            series: {
+                [key: string]: {
+                    [key: string]: (string | null)[];
+                };
+            };
+            /** Symbol */
+            symbol: string;
         };
         /** JobAccepted */
         JobAccepted: {
@@ -1118,6 +1342,30 @@ export interface components {
          * @enum {string}
          */
         OrderType: "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS_LIMIT" | "TAKE_PROFIT_LIMIT";
+        /** ParamOut */
+        ParamOut: {
+            /**
+             * Default
+             * @example 61.2345
+             */
+            default: string;
+            /** Description */
+            description: string;
+            /** Integer */
+            integer: boolean;
+            /**
+             * Max
+             * @example 61.2345
+             */
+            max: string;
+            /**
+             * Min
+             * @example 61.2345
+             */
+            min: string;
+            /** Name */
+            name: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2050,6 +2298,300 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminUserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "analysis-compare-symbols": {
+        parameters: {
+            query: {
+                /** @description 2 to 10 comma-separated symbols */
+                symbols: string;
+                interval?: "1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M";
+                limit?: number;
+                /** @description epoch ms, inclusive */
+                end_time?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompareOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "analysis-get-indicators": {
+        parameters: {
+            query: {
+                symbol: string;
+                interval: "1s" | "1m" | "3m" | "5m" | "15m" | "30m" | "1h" | "2h" | "4h" | "6h" | "8h" | "12h" | "1d" | "3d" | "1w" | "1M";
+                /** @description comma-separated specs `name:p1:p2`, e.g. rsi:14,macd */
+                indicators: string;
+                limit?: number;
+                /** @description epoch ms, inclusive */
+                start_time?: number | null;
+                /** @description epoch ms, inclusive */
+                end_time?: number | null;
+                include_forming?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorsOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "analysis-indicator-catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogOut"];
                 };
             };
             /** @description Bad request */

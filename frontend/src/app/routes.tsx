@@ -36,6 +36,14 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/portfolio').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'compare',
+        lazy: () => import('@/routes/compare').then((m) => ({ Component: m.default })),
+      },
+      {
+        path: 'forecast',
+        lazy: () => import('@/routes/forecast').then((m) => ({ Component: m.default })),
+      },
+      {
         path: 'admin/users',
         lazy: () => import('@/routes/admin-users').then((m) => ({ Component: m.default })),
       },

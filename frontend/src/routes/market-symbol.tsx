@@ -2,6 +2,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { ErrorAlert } from '@/components/error-alert';
+import { IndicatorPanels } from '@/features/analysis/components/indicator-panels';
+import { IndicatorPicker } from '@/features/analysis/components/indicator-picker';
+import { useSymbolIndicators } from '@/features/analysis/hooks/use-symbol-indicators';
 import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
 import { INTERVALS, useMarketStatus, useSymbolInfo, useTicker } from '@/features/market/api/market';
 import type { Interval } from '@/features/market/api/market';
@@ -33,6 +36,8 @@ export default function MarketSymbolPage() {
   const info = useSymbolInfo(symbol);
   useTickerStream(symbol);
   const current = useCurrentUser();
+  const signedIn = current.state === 'signed-in';
+  const indicators = useSymbolIndicators(symbol, interval, signedIn ? current.user.id : null);
   return (
     <>
       <nav aria-label="breadcrumb" className="mb-2">
@@ -54,7 +59,17 @@ export default function MarketSymbolPage() {
       </div>
       <div className="row g-3 mb-3">
         <div className="col-lg-9">
-          <SymbolChart symbol={symbol} interval={interval} tickSize={info?.tick_size} />
+          {signedIn ? (
+            <IndicatorPicker value={indicators.chosen} onChange={indicators.setChosen} />
+          ) : null}
+          <ErrorAlert error={indicators.error} />
+          <SymbolChart
+            symbol={symbol}
+            interval={interval}
+            tickSize={info?.tick_size}
+            overlays={indicators.overlays}
+          />
+          <IndicatorPanels data={indicators.data} chosen={indicators.chosen} symbol={symbol} />
         </div>
         <div className="col-lg-3">
           <OrderBook

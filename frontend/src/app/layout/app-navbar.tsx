@@ -44,6 +44,16 @@ export function AppNavbar() {
                 {t('nav.portfolio')}
               </Nav.Link>
             ) : null}
+            {user && hasRole(user.role, 'analyst') ? (
+              <>
+                <Nav.Link as={NavLink} to="/compare">
+                  {t('nav.compare')}
+                </Nav.Link>
+                <Nav.Link as={NavLink} to="/forecast">
+                  {t('nav.forecast')}
+                </Nav.Link>
+              </>
+            ) : null}
             {user && hasRole(user.role, 'admin') ? (
               <Nav.Link as={NavLink} to="/admin/users">
                 {t('nav.admin')}

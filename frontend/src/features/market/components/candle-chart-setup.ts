@@ -1,10 +1,21 @@
-import { BarController, BarElement, Chart, LinearScale, TimeScale, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  Chart,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  TimeScale,
+  Tooltip,
+} from 'chart.js';
 import type { ChartConfiguration, Plugin, TooltipItem } from 'chart.js';
 import 'chartjs-adapter-date-fns';
 import { CandlestickController, CandlestickElement } from 'chartjs-chart-financial';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import { enUS, ru } from 'date-fns/locale';
 
+import type { ChartOverlay } from '@/lib/chart-overlay';
 import { compare, toPlotNumber } from '@/lib/decimal';
 import { formatDateTime, formatPrice, formatVolume } from '@/lib/format';
 
@@ -20,6 +31,9 @@ function register(): void {
     BarController,
     BarElement,
     LinearScale,
+    LineController,
+    LineElement,
+    PointElement,
     TimeScale,
     Tooltip,
     zoomPlugin,
@@ -95,7 +109,7 @@ export function createCandleChart(canvas: HTMLCanvasElement, settings: CandleCha
   register();
   const { colors, locale, tickSize, labels } = settings;
   const price = (value: string) => formatPrice(value, tickSize, locale);
-  const config: ChartConfiguration<'candlestick' | 'bar'> = {
+  const config: ChartConfiguration<'candlestick' | 'bar' | 'line'> = {
     type: 'candlestick',
     data: {
       datasets: [
@@ -171,7 +185,13 @@ export function createCandleChart(canvas: HTMLCanvasElement, settings: CandleCha
               const x = items[0]?.parsed.x;
               return typeof x === 'number' ? formatDateTime(x, locale) : '';
             },
-            label: (item: TooltipItem<'candlestick' | 'bar'>) => {
+            label: (item: TooltipItem<'candlestick' | 'bar' | 'line'>) => {
+              if (item.datasetIndex > 1) {
+                const y = item.parsed.y;
+                return typeof y === 'number'
+                  ? `${item.dataset.label ?? ''} ${price(String(y))}`
+                  : '';
+              }
               const candle = settings.getCandles()[item.dataIndex];
               if (!candle) return '';
               if (item.datasetIndex === 1)
@@ -200,7 +220,7 @@ export function createCandleChart(canvas: HTMLCanvasElement, settings: CandleCha
           },
         },
         crosshair: { color: colors.crosshair },
-      } as NonNullable<ChartConfiguration<'candlestick' | 'bar'>['options']>['plugins'],
+      } as NonNullable<ChartConfiguration<'candlestick' | 'bar' | 'line'>['options']>['plugins'],
     },
     plugins: [crosshair],
   };
@@ -237,4 +257,23 @@ export function showLatest(
   if (!last || !first || !x) return;
   x.min = first.open_time - intervalMs / 2;
   x.max = last.open_time + intervalMs * 2;
+}
+
+/** Replace the indicator lines drawn over the candles (datasets after OHLC and volume). */
+export function setOverlays(chart: Chart, overlays: readonly ChartOverlay[]): void {
+  const base = chart.data.datasets.slice(0, 2);
+  const lines = overlays.map((o) => ({
+    type: 'line' as const,
+    label: o.label,
+    data: o.points.map((p) => ({ x: p.x, y: p.y })),
+    yAxisID: 'y',
+    borderColor: o.color,
+    backgroundColor: o.color,
+    borderWidth: 1.25,
+    borderDash: o.dashed ? [4, 3] : [],
+    pointRadius: 0,
+    pointHoverRadius: 0,
+    spanGaps: false,
+  }));
+  chart.data.datasets = [...base, ...lines] as typeof chart.data.datasets;
 }

@@ -3,9 +3,16 @@ import { useEffect, useRef } from 'react';
 import Button from 'react-bootstrap/Button';
 import { useTranslation } from 'react-i18next';
 
+import type { ChartOverlay } from '@/lib/chart-overlay';
 import { useTheme } from '@/lib/theme';
 
-import { createCandleChart, setCandles, showLatest, themeColors } from './candle-chart-setup';
+import {
+  createCandleChart,
+  setCandles,
+  setOverlays,
+  showLatest,
+  themeColors,
+} from './candle-chart-setup';
 import type { Kline } from '../api/market';
 
 export interface CandleChartProps {
@@ -17,7 +24,11 @@ export interface CandleChartProps {
   readonly label: string;
   /** Called when the view reaches the oldest loaded candles. */
   readonly onNeedOlder: () => void;
+  /** Indicator lines over the candles (SMA, EMA, Bollinger), from the symbol route. */
+  readonly overlays?: readonly ChartOverlay[];
 }
+
+const NO_OVERLAYS: readonly ChartOverlay[] = [];
 
 /** How close (in candles) to the oldest loaded one a pan must come to load more. */
 const PREFETCH_CANDLES = 20;
@@ -29,6 +40,7 @@ export function CandleChart({
   viewKey,
   label,
   onNeedOlder,
+  overlays = NO_OVERLAYS,
 }: CandleChartProps) {
   const { t, i18n } = useTranslation();
   const [theme] = useTheme();
@@ -36,6 +48,8 @@ export function CandleChart({
   const chartRef = useRef<Chart | null>(null);
   const candlesRef = useRef(candles);
   const needOlderRef = useRef(onNeedOlder);
+  const overlaysRef = useRef(overlays);
+  overlaysRef.current = overlays;
   const viewFor = useRef<string | null>(null);
   needOlderRef.current = onNeedOlder;
 
@@ -69,6 +83,7 @@ export function CandleChart({
     });
     chartRef.current = chart;
     setCandles(chart, candlesRef.current, colors);
+    setOverlays(chart, overlaysRef.current);
     viewFor.current = null;
     return () => {
       chart.destroy();
@@ -99,6 +114,13 @@ export function CandleChart({
     chart.update('none');
   }, [candles, viewKey, intervalMs, theme, i18n.language, tickSize]);
 
+  useEffect(() => {
+    const chart = chartRef.current;
+    if (!chart) return;
+    setOverlays(chart, overlays);
+    chart.update('none');
+  }, [overlays, theme, i18n.language, tickSize, intervalMs]);
+
   const reset = () => {
     const chart = chartRef.current;
     if (!chart) return;
@@ -116,6 +138,7 @@ export function CandleChart({
           data-candles={candles.length}
           data-last-open-time={candles[candles.length - 1]?.open_time}
           data-last-close={candles[candles.length - 1]?.close}
+          data-overlays={overlays.map((o) => o.id).join(' ')}
         />
       </div>
       <div className="d-flex justify-content-between align-items-center mt-2 gap-2 flex-wrap">

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 
 import { ErrorAlert } from '@/components/error-alert';
 import { PageSpinner } from '@/components/page-spinner';
+import type { ChartOverlay } from '@/lib/chart-overlay';
 
 import { CandleChart } from './candle-chart';
 import { useKlines } from '../api/market';
@@ -24,10 +25,12 @@ export function SymbolChart({
   symbol,
   interval,
   tickSize,
+  overlays,
 }: {
   readonly symbol: string;
   readonly interval: Interval;
   readonly tickSize: string | undefined;
+  readonly overlays?: readonly ChartOverlay[];
 }) {
   const { t } = useTranslation();
   const klines = useKlines(symbol, interval);
@@ -52,6 +55,7 @@ export function SymbolChart({
         viewKey={`${symbol}:${interval}`}
         label={t('symbol.chart', { symbol, interval })}
         onNeedOlder={loadOlder}
+        overlays={overlays}
       />
       <div
         aria-live="polite"
