@@ -71,6 +71,7 @@ async def test_make_run_with_postgres_and_redis_moves_prices_and_fills_orders(
         REDIS_PREFIX=redis_prefix,
         MARKET_SOURCE="replay",
         MARKET_REPLAY_DIR=str(SHARED / "data" / "binance"),
+        MARKET_HISTORY_IMPORT="no",  # the full-history import is tested in tests/market
         MARKET_SYMBOLS="BTCUSDT",
         WEB_DIST_DIR=str(tmp_path / "no-dist"),
         LOG_TO_FILE="false",
