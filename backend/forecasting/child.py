@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,31 @@ from numpy.typing import NDArray
 
 
 async def in_child(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """`fn(*args, **kwargs)` in a fresh spawned process; the caller's loop stays free."""
+    """`fn(*args, **kwargs)` in a fresh spawned process; the caller's loop stays free. A
+    cancelled caller (job timeout, shutdown) terminates the child at once."""
     loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any, *, error: bool) -> None:
+        if done.done():
+            return
+        if error:
+            done.set_exception(value)
+        else:
+            done.set_result(value)
+
+    pool = multiprocessing.get_context("spawn").Pool(1)
     try:
-        return await loop.run_in_executor(pool, partial(fn, *args, **kwargs))
+        pool.apply_async(
+            fn,
+            args,
+            kwargs,
+            callback=lambda v: loop.call_soon_threadsafe(partial(settle, v, error=False)),
+            error_callback=lambda e: loop.call_soon_threadsafe(partial(settle, e, error=True)),
+        )
+        return await done
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(pool.terminate)
 
 
 def train_entry(
