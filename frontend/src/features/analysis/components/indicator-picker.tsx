@@ -55,7 +55,7 @@ export function IndicatorPicker({
               {chosen
                 ? spec.params.map((p, i) => (
                     <Form.Control
-                      key={`${p.name}:${String(chosen.params[i])}`}
+                      key={p.name}
                       type="number"
                       size="sm"
                       style={{ width: '4.75rem' }}
