@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.market.models import Candle
@@ -32,13 +32,13 @@ class AnalysisRepository:
         base = self._closed(symbol, interval, now_ms)
         if end is not None:
             base = base.where(Candle.open_time <= end)
-        sub = base.subquery()
-        row = (
-            await self.session.execute(select(func.min(sub.c.open_time), func.max(sub.c.open_time)))
-        ).one()
+        # two index walks that stop at the first row (min()/max() over the filtered set would
+        # read every candle of the series)
+        first = await self.session.scalar(base.order_by(Candle.open_time).limit(1))
+        last = await self.session.scalar(base.order_by(Candle.open_time.desc()).limit(1))
         return (
-            int(row[0]) if row[0] is not None else None,
-            int(row[1]) if row[1] is not None else None,
+            int(first) if first is not None else None,
+            int(last) if last is not None else None,
         )
 
     async def newest(
