@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loguru import logger
@@ -36,6 +36,12 @@ class JobFailed(Exception):
 EXPECTED = (JobFailed, NotEnoughHistory, MetricsError)
 
 
+# A queued or running job whose row has not moved for this long (no epoch, no state change) was
+# lost with its worker: the same parameters then start a new job, and the old one is failed.
+STALE_AFTER = timedelta(hours=1)
+LOST = "lost: no progress for an hour (its worker stopped); asked again, a new job started"
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -56,10 +62,14 @@ async def submit(
     """Queue a job, or return the queued or running one for the same work."""
     key = key or dedupe_key(kind, params)
     async with transaction(sessionmaker) as tx:
-        existing = await repo.active_job(tx.session, key)
-        if existing is not None:
-            return existing
         at = now()
+        existing = await repo.active_job(tx.session, key)
+        if existing is not None and at - existing.updated_at < STALE_AFTER:
+            return existing
+        if existing is not None:  # its worker died: the job is lost, not running
+            await repo.update_job(
+                tx.session, existing.id, state="failed", updated_at=at, error=LOST
+            )
         job = ForecastJob(
             id=uuid.uuid4().hex,
             kind=kind,

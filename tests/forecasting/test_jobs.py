@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from backend import streams
-from backend.forecasting import queries, refresh, tasks
+from backend.db import transaction
+from backend.forecasting import queries, refresh, service, tasks
 from backend.forecasting import repository as repo
+from backend.forecasting.models import ForecastJob
 from backend.worker import CRONS, JOB_SPECS
 from tests.forecasting.conftest import API, load_candles, read_btc_1h, user_headers, wait_job
 
@@ -166,3 +169,24 @@ async def test_forecast_is_computed_when_a_candle_closes(
     assert resp.status_code == 200, resp.text  # ready at the first request
     assert resp.json()["from_open_time"] == last["open_time"]
     assert len(resp.json()["points"]) == 24
+
+
+async def test_a_lost_job_does_not_hold_its_parameters(
+    fapp: FastAPI, fc: httpx.AsyncClient, analyst: dict[str, str]
+) -> None:
+    params = {**TINY, "layers": 1, "train_end": None}
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    async with transaction(fapp.state.runtime.sessionmaker) as tx:
+        tx.session.add(
+            ForecastJob(
+                id="d" * 32, kind="train", dedupe_key=service.dedupe_key("train", params),
+                user_id=None, state="running", params=params, created_at=long_ago,
+                updated_at=long_ago,
+            )
+        )  # fmt: skip
+    resp = await fc.post(f"{API}/train", json=TINY, headers=analyst)
+    assert resp.status_code == 202
+    assert resp.json()["job_id"] != "d" * 32  # a new job: the old one's worker died
+    old = (await fc.get(f"{API}/jobs/{'d' * 32}", headers=analyst)).json()
+    assert old["state"] == "failed" and old["error"].startswith("lost")
+    await wait_job(fc, analyst, resp.json()["job_id"])
