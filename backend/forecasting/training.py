@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.bus import Bus
 from backend.config import Settings
 from backend.db import transaction
-from backend.forecasting import artifacts, child, dataset, progress, report
+from backend.forecasting import artifacts, backfill, child, dataset, progress, report
 from backend.forecasting import repository as repo
 from backend.forecasting.baselines import season_for
 from backend.forecasting.metrics import interval_from_residuals
@@ -35,6 +35,7 @@ async def train(
     hyper = {k: int(p[k]) for k in HYPER_KEYS}
     season = season_for(interval)
     train_end: int | None = p.get("train_end")
+    await backfill.ensure_history(settings, sm, symbol, interval, train_end)
     async with sm() as session:
         times, closes = await repo.closes(
             session, symbol, interval, end=None if train_end is None else train_end - 1
