@@ -103,7 +103,7 @@ async def timed(n: int, fn: Callable[[], Any]) -> tuple[float, float]:
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'app.db'}"
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None, env="test", database_url=url, redis_url=None, log_to_file=False,
             log_level="WARNING", log_access=False, web_dist_dir=Path(tmp) / "none",
             market_source="replay", market_replay_dir=None, run_ingestor="no",
@@ -145,7 +145,7 @@ async def main(args: argparse.Namespace) -> None:
             # the arrays the API itself reads for this window: 1,000 candles + the longest warm-up
             w = 1000 + 900
             c, h, lo = close[-w:].copy(), high[-w:].copy(), low[-w:].copy()
-            params = {"symbol": "BTCUSDT", "interval": "1h", "indicators": SPECS, "limit": LIMIT}
+            params: dict[str, Any] = {"symbol": "BTCUSDT", "interval": "1h", "indicators": SPECS, "limit": LIMIT}
             cache = indicator_cache(runtime)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
