@@ -58,7 +58,7 @@ function Harness({ userId }: { readonly userId: number }) {
     <>
       <IndicatorPicker value={ind.chosen} onChange={ind.setChosen} />
       <output data-testid="overlays">{ind.overlays.map((o) => o.id).join(' ')}</output>
-      <output data-testid="error">{ind.error ? String(ind.error) : ''}</output>
+      <output data-testid="error">{ind.error instanceof Error ? ind.error.message : ''}</output>
       <IndicatorPanels data={ind.data} chosen={ind.chosen} symbol="BTCUSDT" />
     </>
   );
@@ -195,7 +195,7 @@ describe('symbol page indicators', () => {
     const [feed, live] = await liveFeed();
     renderHarness(newUser(), live);
     await user.click(await screen.findByRole('checkbox', { name: 'RSI' }));
-    await feed.waitFor(() => ws.subscriptions().includes('btcusdt@kline_1h'));
+    await feed.waitFor(() => feed.subscriptions().includes('btcusdt@kline_1h'));
     await waitFor(() => expect(indicatorCalls()).toHaveLength(1));
     for (let i = 0; i < 5; i += 1) feed.push('btcusdt@kline_1h', { e: 'kline', k: { t: T0 } });
     await waitFor(() => expect(indicatorCalls()).toHaveLength(2)); // the first frame: at once
