@@ -239,7 +239,8 @@ async def indicators(
             for name, values in series[spec.key].items():
                 v = float(out[name][-1])
                 series[spec.key][name] = [*values[drop:], None if v != v else fmt(v)]
-    _require_values(specs, series, len(bars.close) + (1 if has_forming else 0), symbol, interval)
+    candles = len(bars.close) + (1 if has_forming else 0)
+    _require_values(specs, series, candles, symbol, interval, state.history_import.state)
     return IndicatorResult(symbol, interval, open_times, has_forming, series)
 
 
@@ -254,14 +255,25 @@ def _bars_with(bars: Bars, k: Kline) -> Bars:
 
 
 def _require_values(
-    specs: list[Spec], series: dict[str, Series], candles: int, symbol: str, interval: str
+    specs: list[Spec],
+    series: dict[str, Series],
+    candles: int,
+    symbol: str,
+    interval: str,
+    history_import: str,
 ) -> None:
-    """A window where an indicator has no value at all is too little history, said as such."""
+    """A window where an indicator has no value at all is too little history, said as such:
+    how many candles were there, and whether the recorded history's import is still running."""
     for spec in specs:
         if all(all(v is None for v in values) for values in series[spec.key].values()):
             raise InsufficientHistory(
-                f"Too little stored history of {symbol} {interval} for {spec.key}",
-                details={"indicator": spec.key, "candles": candles},
+                f"Too little stored history of {symbol} {interval} for {spec.key}"
+                + (" (the history import is still running)" if history_import == "running" else ""),
+                details={
+                    "indicator": spec.key,
+                    "candles": candles,
+                    "history_import": history_import,
+                },
             )
 
 

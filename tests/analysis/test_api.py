@@ -179,7 +179,13 @@ async def test_too_little_history_is_said(
     r = await aclient.get(URL, params=q, headers=trader)
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "insufficient_history"
-    assert r.json()["error"]["details"] == {"indicator": "rsi:14", "candles": 10}
+    details = r.json()["error"]["details"]
+    assert details["indicator"] == "rsi:14" and details["candles"] == 10
+    assert details["history_import"] == aapp.state.runtime.market.history_import.state
+    aapp.state.runtime.market.history_import.state = "running"
+    r = await aclient.get(URL, params=q, headers=trader)
+    assert "history import is still running" in r.json()["error"]["message"]
+    assert r.json()["error"]["details"]["history_import"] == "running"
     r2 = await aclient.get(URL, params=params(symbol="SOLUSDT", indicators="sma:5"), headers=trader)
     assert r2.status_code == 200
     assert r2.json()["series"]["sma:5"]["sma"][:4] == [None] * 4
