@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,8 @@ def device_for(setting: str) -> torch.device:
 
 
 def _setup(seed: int) -> None:
+    # deterministic cuBLAS (CUDA >= 10.2) needs a fixed workspace, set before CUDA starts
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(THREADS)

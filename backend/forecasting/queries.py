@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from backend.errors import NotFound
+from backend.errors import Conflict, NotFound
 from backend.forecasting import repository as repo
 from backend.forecasting import service
 from backend.forecasting.models import ForecastJob, ForecastModel
@@ -135,7 +135,11 @@ async def request_forecast(
         done = await repo.latest_job(session, key)
     if done is not None and done.state == "succeeded" and done.result is not None:
         return ForecastOut.model_validate(done.result)
-    if done is not None and done.state == "failed":
-        return done  # the answer names the failed job and its reason; a new candle retries
+    if done is not None and done.state == "failed":  # the next closed candle tries again
+        raise Conflict(
+            f"the forecast failed: {done.error}",
+            code="forecast_failed",
+            details={"job_id": done.id},
+        )
     params = {"model_id": model.id, "horizon": horizon, "from_open_time": origin}
     return await service.submit(sm, jobs, kind="forecast", params=params, user_id=user_id, key=key)

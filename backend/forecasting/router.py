@@ -78,7 +78,8 @@ async def get_forecast(
     horizon: Annotated[int, Query(ge=1, le=168)] = 24,
 ) -> ForecastOut | JSONResponse:
     """The latest model's forecast from the last closed candle, with its test-tail metrics
-    beside the baselines' and the verdict; 202 with the job while the worker computes it."""
+    beside the baselines' and the verdict; 202 with the job while the worker computes it; 409
+    `forecast_failed` with the reason when computing it failed (the next candle tries again)."""
     out = await queries.request_forecast(
         sm, jobs, symbol=symbol, interval=interval, horizon=horizon, user_id=user.id
     )

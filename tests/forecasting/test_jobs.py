@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -190,3 +191,22 @@ async def test_a_lost_job_does_not_hold_its_parameters(
     old = (await fc.get(f"{API}/jobs/{'d' * 32}", headers=analyst)).json()
     assert old["state"] == "failed" and old["error"].startswith("lost")
     await wait_job(fc, analyst, resp.json()["job_id"])
+
+
+async def test_a_model_whose_weights_are_gone_gives_a_clear_failure(
+    fapp: FastAPI, fc: httpx.AsyncClient, analyst: dict[str, str], models_dir: Path
+) -> None:
+    await load_candles(fapp, read_btc_1h(200))
+    job = await wait_job(
+        fc, analyst, (await fc.post(f"{API}/train", json=TINY, headers=analyst)).json()["job_id"]
+    )
+    (models_dir / job["model_id"] / "model.pt").write_bytes(b"replaced")  # hash no longer matches
+    query = {"symbol": "BTCUSDT", "interval": "1h"}
+    pending = await fc.get(API, params=query, headers=analyst)
+    assert pending.status_code == 202
+    failed = await wait_job(fc, analyst, pending.json()["job_id"])
+    assert failed["state"] == "failed" and "do not match its card's hash" in failed["error"]
+    resp = await fc.get(API, params=query, headers=analyst)
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["error"]["code"] == "forecast_failed"
+    assert "do not match its card's hash" in resp.json()["error"]["message"]
