@@ -260,7 +260,8 @@ export interface paths {
         /**
          * Get Forecast
          * @description The latest model's forecast from the last closed candle, with its test-tail metrics
-         *     beside the baselines' and the verdict; 202 with the job while the worker computes it.
+         *     beside the baselines' and the verdict; 202 with the job while the worker computes it; 409
+         *     `forecast_failed` with the reason when computing it failed (the next candle tries again).
          */
         get: operations["forecast-get-forecast"];
         put?: never;
