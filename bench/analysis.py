@@ -145,7 +145,12 @@ async def main(args: argparse.Namespace) -> None:
             # the arrays the API itself reads for this window: 1,000 candles + the longest warm-up
             w = 1000 + 900
             c, h, lo = close[-w:].copy(), high[-w:].copy(), low[-w:].copy()
-            params: dict[str, Any] = {"symbol": "BTCUSDT", "interval": "1h", "indicators": SPECS, "limit": LIMIT}
+            params: dict[str, Any] = {
+                "symbol": "BTCUSDT",
+                "interval": "1h",
+                "indicators": SPECS,
+                "limit": LIMIT,
+            }
             cache = indicator_cache(runtime)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
