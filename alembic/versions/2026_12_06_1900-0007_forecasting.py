@@ -49,9 +49,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forecast_jobs")),
     )
     op.create_index(op.f("ix_forecast_jobs_dedupe_key"), "forecast_jobs", ["dedupe_key"])
+    # at most one queued or running job per piece of work (concurrent identical requests)
+    active = sa.text("state IN ('queued', 'running')")
+    op.create_index(
+        "uq_forecast_jobs_active",
+        "forecast_jobs",
+        ["dedupe_key"],
+        unique=True,
+        sqlite_where=active,
+        postgresql_where=active,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_forecast_jobs_active", table_name="forecast_jobs")
     op.drop_index(op.f("ix_forecast_jobs_dedupe_key"), table_name="forecast_jobs")
     op.drop_table("forecast_jobs")
     op.drop_index(op.f("ix_forecast_models_symbol"), table_name="forecast_models")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UtcDateTime
@@ -25,8 +25,21 @@ class ForecastModel(Base):
     card: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+ACTIVE = text("state IN ('queued', 'running')")
+
+
 class ForecastJob(Base):
     __tablename__ = "forecast_jobs"
+    # at most one queued or running job per piece of work, even for concurrent requests
+    __table_args__ = (
+        Index(
+            "uq_forecast_jobs_active",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=ACTIVE,
+            postgresql_where=ACTIVE,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # train | evaluate | forecast

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loguru import logger
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import streams
@@ -61,26 +62,16 @@ async def submit(
 ) -> ForecastJob:
     """Queue a job, or return the queued or running one for the same work."""
     key = key or dedupe_key(kind, params)
-    async with transaction(sessionmaker) as tx:
-        at = now()
-        existing = await repo.active_job(tx.session, key)
-        if existing is not None and at - existing.updated_at < STALE_AFTER:
-            return existing
-        if existing is not None:  # its worker died: the job is lost, not running
-            await repo.update_job(
-                tx.session, existing.id, state="failed", updated_at=at, error=LOST
-            )
-        job = ForecastJob(
-            id=uuid.uuid4().hex,
-            kind=kind,
-            dedupe_key=key,
-            user_id=user_id,
-            state="queued",
-            params=params,
-            created_at=at,
-            updated_at=at,
-        )
-        tx.session.add(job)
+    for _ in range(3):  # a concurrent identical request may win the insert: then take its job
+        try:
+            job, created = await _claim(sessionmaker, kind, key, params, user_id)
+        except IntegrityError:
+            continue
+        if not created:
+            return job
+        break
+    else:
+        raise RuntimeError(f"could not queue or find the job for {key}")
     try:
         await jobs.enqueue(JOB_NAMES[kind], job_id=f"forecast:{job.id}", forecast_job=job.id)
     except Exception as exc:
@@ -104,6 +95,37 @@ async def publish(bus: Bus, job: ForecastJob, data: dict[str, Any]) -> None:
         await bus.publish(streams.user_channel(job.user_id), frame)
     except Exception:  # progress is best effort: a bus hiccup must not fail a training
         logger.opt(exception=True).bind(job_id=job.id).warning("forecast.progress_unpublished")
+
+
+async def _claim(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    kind: str,
+    key: str,
+    params: dict[str, Any],
+    user_id: int | None,
+) -> tuple[ForecastJob, bool]:
+    """The active job for `key` (False), or a new queued one (True)."""
+    async with transaction(sessionmaker) as tx:
+        at = now()
+        existing = await repo.active_job(tx.session, key)
+        if existing is not None and at - existing.updated_at < STALE_AFTER:
+            return existing, False
+        if existing is not None:  # its worker died: the job is lost, not running
+            await repo.update_job(
+                tx.session, existing.id, state="failed", updated_at=at, error=LOST
+            )
+        job = ForecastJob(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            dedupe_key=key,
+            user_id=user_id,
+            state="queued",
+            params=params,
+            created_at=at,
+            updated_at=at,
+        )
+        tx.session.add(job)
+    return job, True
 
 
 Work = Callable[[ForecastJob], Awaitable[dict[str, Any]]]

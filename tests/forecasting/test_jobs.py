@@ -210,3 +210,16 @@ async def test_a_model_whose_weights_are_gone_gives_a_clear_failure(
     assert resp.status_code == 409, resp.text
     assert resp.json()["error"]["code"] == "forecast_failed"
     assert "do not match its card's hash" in resp.json()["error"]["message"]
+
+
+async def test_concurrent_identical_requests_share_one_job(
+    fapp: FastAPI, fc: httpx.AsyncClient, analyst: dict[str, str]
+) -> None:
+    await load_candles(fapp, read_btc_1h(200))
+    answers = await asyncio.gather(
+        *(fc.post(f"{API}/train", json=TINY, headers=analyst) for _ in range(6))
+    )
+    assert {r.status_code for r in answers} == {202}
+    ids = {r.json()["job_id"] for r in answers}
+    assert len(ids) == 1
+    await wait_job(fc, analyst, ids.pop())
