@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runAnalyst } from './analyst.mjs';
 import { launch } from './browser.mjs';
 import { runJourney } from './journey.mjs';
 import { runStartup, waitAnswering } from './startup.mjs';
@@ -131,6 +132,14 @@ async function main() {
     }
     if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'trading') {
       await runTrading({ base, artifacts, userDataDir: join(tmp, 'chromium-trading') });
+    }
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'analyst') {
+      await runAnalyst({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium-analyst'),
+        admin: { username: 'admin', password: ADMIN_PASSWORD },
+      });
     }
   } catch (error) {
     failed = true;

@@ -238,8 +238,8 @@ export const en = {
     band95: '95% interval',
     fanChart: 'Forecast fan of {{symbol}} {{interval}} over recent closes.',
     fanSummary:
-      'After {{steps}} candles ({{time}} UTC): {{price}}, 80% interval {{low80}}–{{high80}}, 95% interval {{low95}}–{{high95}}.',
-    from: 'From the candle opened {{time}} UTC (close {{close}}).',
+      'After {{steps}} candles ({{time}}): {{price}}, 80% interval {{low80}}–{{high80}}, 95% interval {{low95}}–{{high95}}.',
+    from: 'From the candle opened {{time}} (close {{close}}).',
   },
   admin: {
     title: 'Users',

@@ -242,8 +242,8 @@ export const ru: LocaleTree = {
     band95: '95% интервал',
     fanChart: 'Веер прогноза {{symbol}} {{interval}} поверх последних закрытий.',
     fanSummary:
-      'Через {{steps}} свечей ({{time}} UTC): {{price}}, 80% интервал {{low80}}–{{high80}}, 95% интервал {{low95}}–{{high95}}.',
-    from: 'От свечи, открытой {{time}} UTC (закрытие {{close}}).',
+      'Через {{steps}} свечей ({{time}}): {{price}}, 80% интервал {{low80}}–{{high80}}, 95% интервал {{low95}}–{{high95}}.',
+    from: 'От свечи, открытой {{time}} (закрытие {{close}}).',
   },
   admin: {
     title: 'Пользователи',

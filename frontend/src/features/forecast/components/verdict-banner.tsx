@@ -12,15 +12,18 @@ const VARIANT = { beats: 'success', no_better: 'warning', worse: 'danger' } as c
 export function VerdictBanner({ block }: { readonly block: MetricsBlock }) {
   const { t, i18n } = useTranslation();
   const m = block.model;
-  const number = (v: number, digits = 3) =>
-    new Intl.NumberFormat(i18n.language, { maximumFractionDigits: digits }).format(v);
+  const number = (v: number, digits: number) =>
+    new Intl.NumberFormat(i18n.language, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(v);
   return (
     <Alert variant={VARIANT[block.verdict]} className="mb-3" data-verdict={block.verdict}>
       <p className="fs-5 fw-semibold mb-1">{t(`forecast.verdict.${block.verdict}`)}</p>
       <p className="mb-0 small">
         {t('forecast.verdictBasis', {
           n: block.n,
-          mase: number(m.mase),
+          mase: number(m.mase, 3),
           p: m.dm_p_value === null ? '—' : number(m.dm_p_value, 4),
         })}
       </p>
