@@ -58,6 +58,7 @@ export function TimeLineChart({
   guides = [],
   formatY = (v) => String(v),
   yRange,
+  xRange = null,
 }: {
   readonly lines: readonly TimeLine[];
   readonly label: string;
@@ -66,12 +67,17 @@ export function TimeLineChart({
   readonly guides?: readonly number[];
   readonly formatY?: (value: number) => string;
   readonly yRange?: { readonly min?: number; readonly max?: number };
+  /** The time window shown (the candle chart's, for indicator panels); all points otherwise. */
+  readonly xRange?: { readonly min: number; readonly max: number } | null;
 }) {
   const { i18n } = useTranslation();
   const [theme] = useTheme();
   const ref = useRef<HTMLCanvasElement>(null);
   const formatRef = useRef(formatY);
   formatRef.current = formatY;
+  const chartRef = useRef<Chart<'line', ({ x: number; y: number | null } | null)[]> | null>(null);
+  const xRangeRef = useRef(xRange);
+  xRangeRef.current = xRange;
   const key = JSON.stringify({ lines, guides, yRange });
   useEffect(() => {
     const canvas = ref.current;
@@ -89,7 +95,11 @@ export function TimeLineChart({
     const xs = data.lines.flatMap((l) => l.points.map((p) => p.x));
     const first = Math.min(...xs);
     const last = Math.max(...xs);
-    const withDate = last - first > DAY_LABELS_FROM_MS;
+    // dates past 36 h of what is shown (the window when one is set), times of day below
+    const withDate = () => {
+      const shown = xRangeRef.current;
+      return (shown ? shown.max - shown.min : last - first) > DAY_LABELS_FROM_MS;
+    };
     const guideSets = data.guides.map((g) => ({
       label: '',
       data: [
@@ -136,7 +146,7 @@ export function TimeLineChart({
               color: text,
               maxRotation: 0,
               autoSkipPadding: 16,
-              callback: (v) => formatMarketAxisTime(Number(v), i18n.language, withDate),
+              callback: (v) => formatMarketAxisTime(Number(v), i18n.language, withDate()),
             },
           },
           y: {
@@ -168,9 +178,27 @@ export function TimeLineChart({
         },
       },
     };
+    const range = xRangeRef.current;
+    if (range && config.options?.scales?.x) {
+      config.options.scales.x.min = range.min;
+      config.options.scales.x.max = range.max;
+    }
     const chart = new Chart(canvas, config);
-    return () => chart.destroy();
+    // without a 2D context (jsdom) Chart.js builds nothing: leave it alone then
+    chartRef.current = (chart.canvas as HTMLCanvasElement | null) ? chart : null;
+    return () => {
+      chart.destroy();
+      chartRef.current = null;
+    };
   }, [key, theme, i18n.language]);
+
+  useEffect(() => {
+    const x = chartRef.current?.options.scales?.x;
+    if (!chartRef.current || !x) return;
+    x.min = xRange?.min;
+    x.max = xRange?.max;
+    chartRef.current.update('none');
+  }, [xRange]);
   return (
     <div style={{ position: 'relative', height }}>
       <canvas ref={ref} role="img" aria-label={label} />

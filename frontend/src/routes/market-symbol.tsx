@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 
@@ -38,6 +39,7 @@ export default function MarketSymbolPage() {
   const current = useCurrentUser();
   const signedIn = current.state === 'signed-in';
   const indicators = useSymbolIndicators(symbol, interval, signedIn ? current.user.id : null);
+  const [range, setRange] = useState<{ min: number; max: number } | null>(null);
   return (
     <>
       <nav aria-label="breadcrumb" className="mb-2">
@@ -68,8 +70,14 @@ export default function MarketSymbolPage() {
             interval={interval}
             tickSize={info?.tick_size}
             overlays={indicators.overlays}
+            onRangeChange={setRange}
           />
-          <IndicatorPanels data={indicators.data} chosen={indicators.chosen} symbol={symbol} />
+          <IndicatorPanels
+            data={indicators.data}
+            chosen={indicators.chosen}
+            symbol={symbol}
+            xRange={range}
+          />
         </div>
         <div className="col-lg-3">
           <OrderBook

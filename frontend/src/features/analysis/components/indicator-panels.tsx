@@ -24,10 +24,13 @@ export function IndicatorPanels({
   data,
   chosen,
   symbol,
+  xRange = null,
 }: {
   readonly data: IndicatorData | undefined;
   readonly chosen: readonly ChosenIndicator[];
   readonly symbol: string;
+  /** The candle chart's visible window: the panels show the same candles. */
+  readonly xRange?: { readonly min: number; readonly max: number } | null;
 }) {
   const { t, i18n } = useTranslation();
   const panels = chosen.filter((c) => findIndicator(c.name)?.placement === 'panel');
@@ -74,6 +77,7 @@ export function IndicatorPanels({
                 new Intl.NumberFormat(i18n.language, { maximumSignificantDigits: 4 }).format(v)
               }
               yRange={bounded ? { min: 0, max: 100 } : undefined}
+              xRange={xRange}
             />
           </section>
         );

@@ -26,6 +26,13 @@ export interface CandleChartProps {
   readonly onNeedOlder: () => void;
   /** Indicator lines over the candles (SMA, EMA, Bollinger), from the symbol route. */
   readonly overlays?: readonly ChartOverlay[];
+  /** The visible time range after it changes (pan, zoom, following the market): panels align. */
+  readonly onRangeChange?: (range: TimeRange) => void;
+}
+
+export interface TimeRange {
+  readonly min: number;
+  readonly max: number;
 }
 
 const NO_OVERLAYS: readonly ChartOverlay[] = [];
@@ -41,6 +48,7 @@ export function CandleChart({
   label,
   onNeedOlder,
   overlays = NO_OVERLAYS,
+  onRangeChange,
 }: CandleChartProps) {
   const { t, i18n } = useTranslation();
   const [theme] = useTheme();
@@ -50,6 +58,22 @@ export function CandleChart({
   const needOlderRef = useRef(onNeedOlder);
   const overlaysRef = useRef(overlays);
   overlaysRef.current = overlays;
+  const rangeRef = useRef(onRangeChange);
+  rangeRef.current = onRangeChange;
+  const lastRange = useRef<TimeRange | null>(null);
+  /** Tell the page the visible range, once per change. */
+  const reportRange = (chart: Chart) => {
+    // read after an update: the built scale holds what is on screen
+    const scale = chart.scales.x;
+    if (!scale) return;
+    const { min, max } = scale;
+    const prev = lastRange.current;
+    if (prev?.min === min && prev.max === max) return;
+    lastRange.current = { min, max };
+    rangeRef.current?.(lastRange.current);
+  };
+  const reportRef = useRef(reportRange);
+  reportRef.current = reportRange;
   const viewFor = useRef<string | null>(null);
   needOlderRef.current = onNeedOlder;
 
@@ -71,6 +95,7 @@ export function CandleChart({
       },
       getCandles: () => candlesRef.current,
       onViewChanged: (c) => {
+        reportRef.current(c);
         const oldest = candlesRef.current[0];
         if (
           oldest &&
@@ -112,6 +137,7 @@ export function CandleChart({
       }
     }
     chart.update('none');
+    reportRef.current(chart);
   }, [candles, viewKey, intervalMs, theme, i18n.language, tickSize]);
 
   useEffect(() => {
@@ -126,6 +152,7 @@ export function CandleChart({
     if (!chart) return;
     showLatest(chart, candlesRef.current, intervalMs);
     chart.update('none');
+    reportRange(chart);
   };
 
   return (

@@ -6,6 +6,7 @@ import { PageSpinner } from '@/components/page-spinner';
 import type { ChartOverlay } from '@/lib/chart-overlay';
 
 import { CandleChart } from './candle-chart';
+import type { TimeRange } from './candle-chart';
 import { useKlines } from '../api/market';
 import type { Interval } from '../api/market';
 import { flattenKlines } from '../api/stream-merge';
@@ -26,11 +27,13 @@ export function SymbolChart({
   interval,
   tickSize,
   overlays,
+  onRangeChange,
 }: {
   readonly symbol: string;
   readonly interval: Interval;
   readonly tickSize: string | undefined;
   readonly overlays?: readonly ChartOverlay[];
+  readonly onRangeChange?: (range: TimeRange) => void;
 }) {
   const { t } = useTranslation();
   const klines = useKlines(symbol, interval);
@@ -56,6 +59,7 @@ export function SymbolChart({
         label={t('symbol.chart', { symbol, interval })}
         onNeedOlder={loadOlder}
         overlays={overlays}
+        onRangeChange={onRangeChange}
       />
       <div
         aria-live="polite"
