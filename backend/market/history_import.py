@@ -14,6 +14,7 @@ buckets only, like `backend.cli import`), including candles beyond the replay's 
   a killed import goes on where it stopped, a finished one re-reads nothing, and candles the
   replay stored first are kept. The replay in turn meets imported candles ahead of its clock
   only through the same skipping insert, and `/market/klines` hides everything after its clock;
+* a failed run (database not reachable yet, a damaged file) is retried with a growing delay;
 * progress: `rt.market.history_import` (`/market/status` -> `history_import`), published on
   PROGRESS_CHANNEL for the other processes (re-sent every REPUBLISH_S), and the log
   (`market.history_import.*`).
@@ -56,6 +57,8 @@ PROGRESS_CHANNEL = "market:history_import"  # not a stream name: the /ws hub nev
 SOURCE = "import"  # the same tag as `backend.cli import`: each resumes where the other stopped
 BATCH = 2000  # rows per committed batch (PostgreSQL: COPY from 2000 rows; small loop stalls)
 REPUBLISH_S = 5.0
+RETRY_FIRST_S = 30.0  # a failed import is retried after this, then twice as long each time
+RETRY_MAX_S = 600.0
 STORE_ATTEMPTS = 3  # a batch that meets a transient database error (deadlock, lock) is retried
 
 
@@ -260,18 +263,27 @@ async def history_import(rt: Runtime) -> AsyncIterator[None]:
             _follow(status, data)
 
     async def run() -> None:
-        try:
-            await import_history(
-                rt.sessionmaker,
-                directory,
-                settings.market_symbols,
-                settings.market_intervals,
-                status,
-                on_progress=publish,
-            )
-        except Exception as exc:
-            status.state, status.error = "failed", f"{type(exc).__name__}: {exc}"
-            logger.opt(exception=True).error("market.history_import.failed")
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                await import_history(
+                    rt.sessionmaker,
+                    directory,
+                    settings.market_symbols,
+                    settings.market_intervals,
+                    status,
+                    on_progress=publish,
+                )
+                break
+            except Exception as exc:
+                # e.g. the database not reachable yet, a damaged file: retried (it resumes)
+                status.state, status.error = "failed", f"{type(exc).__name__}: {exc}"
+                logger.opt(exception=True).bind(retry_in_s=delay).error(
+                    "market.history_import.failed"
+                )
+                await publish()
+                await asyncio.sleep(delay)
+                delay = min(RETRY_MAX_S, delay * 2)
         while True:  # processes that start later learn the outcome
             await publish()
             await asyncio.sleep(REPUBLISH_S)

@@ -288,3 +288,35 @@ async def test_with_redis_one_process_imports_and_the_other_shows_its_progress(
     logger.remove(sink)
     assert len(started) == 1  # one process imported (the lease), the other followed its frames
     assert await _counts(sm) == EXPECTED
+
+
+async def test_a_failed_import_is_reported_and_retried(
+    db_url: str,
+    tmp_path: Path,
+    recorded: Path,
+    sm: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(history_import, "RETRY_FIRST_S", 0.05)
+    good = recorded / "1h/ETHUSDT.csv.gz"
+    saved = good.read_bytes()
+    with gzip.open(good, "wt") as out:
+        out.write("time,o,h,l,c,v\n")  # a damaged file: not the recorded header
+    settings = make_settings(
+        db_url, tmp_path, market_replay_dir=recorded, market_history_import="yes",
+        market_symbols=SYMBOLS, market_intervals=INTERVALS,
+    )  # fmt: skip
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), asgi_client(app) as client:
+        progress = app.state.runtime.market.history_import
+        async with asyncio.timeout(60):  # bounds on a hang, not timing assertions
+            while progress.state != "failed":
+                await asyncio.sleep(0.02)
+            # read at once (no await): a retry may set it running again at the next turn
+            assert "unexpected header" in str(progress.error)
+            good.write_bytes(saved)  # repaired: the next retry resumes and finishes
+            while progress.state != "done":
+                await asyncio.sleep(0.02)
+        body = await _status(client)
+        assert body["state"] == "done" and body["error"] is None and body["done"] == TOTAL
+    assert await _counts(sm) == EXPECTED
