@@ -289,4 +289,21 @@ describe('forecast page', () => {
     expect(await screen.findByText('The model is worse than the naive forecast.')).toBeVisible();
     expect(screen.getByRole('table', { name: /Evaluation \(480 candles\)/ })).toBeVisible();
   });
+
+  it('says why the forecast could not be computed (409), instead of waiting forever', async () => {
+    models = [MODEL];
+    api.respond('GET', '/api/v1/forecast', {
+      status: 409,
+      body: {
+        error: {
+          code: 'forecast_failed',
+          message: 'not enough history: 30 stored BTCUSDT 1h candles up to the origin',
+          details: null,
+        },
+      },
+    });
+    renderPage();
+    expect(await screen.findByRole('alert')).toHaveTextContent('not enough history');
+    expect(screen.queryByText('The forecast is being computed…')).toBeNull();
+  });
 });

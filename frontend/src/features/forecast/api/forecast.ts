@@ -59,13 +59,6 @@ export function useModels(symbol: string, interval: Interval) {
 /** 202 while the worker computes it: the query keeps asking until the forecast is there. */
 export class ForecastPending extends Error {}
 
-/** The worker could not compute the forecast (its job's reason is on the jobs endpoint). */
-export class ForecastFailed extends Error {
-  constructor(readonly jobId: string) {
-    super(`forecast job ${jobId} failed`);
-  }
-}
-
 export function useForecast(symbol: string, interval: Interval, horizon: number, enabled: boolean) {
   return useQuery({
     queryKey: forecastKeys.forecast(symbol, interval, horizon),
@@ -74,11 +67,8 @@ export function useForecast(symbol: string, interval: Interval, horizon: number,
       const result = await api().GET('/api/v1/forecast', {
         params: { query: { symbol, interval, horizon } },
       });
-      if (result.response.status === 202) {
-        const job = result.data as unknown as { job_id?: string; state?: string } | undefined;
-        if (job?.state === 'failed') throw new ForecastFailed(job.job_id ?? '');
-        throw new ForecastPending();
-      }
+      // 202: being computed; a failed computation is 409 forecast_failed with its reason
+      if (result.response.status === 202) throw new ForecastPending();
       return unwrap(Promise.resolve(result)) as Promise<Forecast>;
     },
     retry: (count, error) => error instanceof ForecastPending && count < 60,
