@@ -73,8 +73,12 @@ export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/market$/);
     const nav = page.getByRole('navigation', { name: 'Main navigation' });
-    await nav.getByRole('link', { name: 'Compare' }).waitFor();
-    await nav.getByRole('link', { name: 'Forecasts' }).waitFor();
+    /** The analyst pages sit in the navbar's Analysis menu. */
+    const openAnalysis = async (name) => {
+      await nav.getByRole('button', { name: 'Analysis' }).click();
+      await nav.getByRole('link', { name }).click();
+    };
+    await nav.getByRole('button', { name: 'Analysis' }).waitFor();
 
     step('BTCUSDT with RSI and Bollinger Bands');
     await page.goto(`${base}/market/BTCUSDT?interval=1h`);
@@ -103,7 +107,7 @@ export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
     await auditPage(page, 'symbol page with indicators');
 
     step('compare coins');
-    await nav.getByRole('link', { name: 'Compare' }).click();
+    await openAnalysis('Compare');
     await page.waitForURL(/\/compare/);
     await page.getByRole('checkbox', { name: 'BTCUSDT' }).check();
     await page.getByRole('checkbox', { name: 'ETHUSDT' }).check();
@@ -119,7 +123,7 @@ export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
     await auditPage(page, 'compare');
 
     step('train a small model and read the verdict');
-    await nav.getByRole('link', { name: 'Forecasts' }).click();
+    await openAnalysis('Forecasts');
     await page.waitForURL(/\/forecast/);
     await page.getByRole('combobox', { name: 'Symbol' }).selectOption('BTCUSDT');
     await page.getByRole('combobox', { name: 'Interval' }).selectOption('1h');

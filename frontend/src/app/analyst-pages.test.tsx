@@ -115,6 +115,7 @@ describe('roles', () => {
     expect(await screen.findByRole('heading', { name: 'Access denied' })).toBeVisible();
     const nav = screen.getByRole('navigation', { name: 'Main navigation' });
     await within(nav).findByRole('link', { name: 'Portfolio' });
+    expect(within(nav).queryByRole('button', { name: 'Analysis' })).toBeNull();
     expect(within(nav).queryByRole('link', { name: 'Compare' })).toBeNull();
     expect(within(nav).queryByRole('link', { name: 'Forecasts' })).toBeNull();
     await view.router.navigate('/forecast');
@@ -123,10 +124,12 @@ describe('roles', () => {
     expect(api.callsTo('/api/v1/forecast/models')).toBe(0);
   });
 
-  it('an analyst sees both links', async () => {
+  it('an analyst finds both pages in the Analysis menu', async () => {
+    const user = userEvent.setup();
     await signIn('analyst');
     renderApp('/market');
     const nav = screen.getByRole('navigation', { name: 'Main navigation' });
+    await user.click(await within(nav).findByRole('button', { name: 'Analysis' }));
     expect(await within(nav).findByRole('link', { name: 'Compare' })).toHaveAttribute(
       'href',
       '/compare',

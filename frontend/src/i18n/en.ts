@@ -13,6 +13,7 @@ export const en = {
     portfolio: 'Portfolio',
     profile: 'Profile',
     admin: 'Users',
+    analysis: 'Analysis',
     compare: 'Compare',
     forecast: 'Forecasts',
     login: 'Log in',

@@ -15,6 +15,7 @@ export const ru: LocaleTree = {
     portfolio: 'Портфель',
     profile: 'Профиль',
     admin: 'Пользователи',
+    analysis: 'Анализ',
     compare: 'Сравнение',
     forecast: 'Прогнозы',
     login: 'Войти',

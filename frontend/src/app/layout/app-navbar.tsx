@@ -3,7 +3,7 @@ import Nav from 'react-bootstrap/Nav';
 import Navbar from 'react-bootstrap/Navbar';
 import NavDropdown from 'react-bootstrap/NavDropdown';
 import { useTranslation } from 'react-i18next';
-import { NavLink, useNavigate } from 'react-router';
+import { NavLink, useLocation, useNavigate } from 'react-router';
 
 import { useLogoutMutation } from '@/features/auth/api/auth';
 import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
@@ -18,6 +18,7 @@ export function AppNavbar() {
   const current = useCurrentUser();
   const logout = useLogoutMutation();
   const navigate = useNavigate();
+  const location = useLocation();
   const user = current.user;
 
   const onLogout = () => {
@@ -45,14 +46,19 @@ export function AppNavbar() {
               </Nav.Link>
             ) : null}
             {user && hasRole(user.role, 'analyst') ? (
-              <>
-                <Nav.Link as={NavLink} to="/compare">
+              // one menu for the analyst pages: two more links wrapped the navbar at 1280 px
+              <NavDropdown
+                title={t('nav.analysis')}
+                id="analysis-menu"
+                active={/^\/(compare|forecast)/.test(location.pathname)}
+              >
+                <NavDropdown.Item as={NavLink} to="/compare">
                   {t('nav.compare')}
-                </Nav.Link>
-                <Nav.Link as={NavLink} to="/forecast">
+                </NavDropdown.Item>
+                <NavDropdown.Item as={NavLink} to="/forecast">
                   {t('nav.forecast')}
-                </Nav.Link>
-              </>
+                </NavDropdown.Item>
+              </NavDropdown>
             ) : null}
             {user && hasRole(user.role, 'admin') ? (
               <Nav.Link as={NavLink} to="/admin/users">
