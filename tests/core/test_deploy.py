@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -113,6 +114,59 @@ def test_compose_commands_name_existing_entry_points(compose: dict[str, Any]) ->
     assert (ROOT / "backend" / "worker.py").is_file()
 
 
+def mounts(service: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
+    """Target -> (type, source, read-only) of a resolved service: compose v2 prints the long
+    syntax, v1 `source:target[:mode]` strings."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            kind, source, target = volume["type"], volume["source"], volume["target"]
+            read_only = bool(volume.get("read_only", False))
+        else:
+            source, target, *mode = volume.split(":")
+            kind = "bind" if source.startswith(("/", ".")) else "volume"
+            read_only = mode == ["ro"]
+        found[target] = (kind, source, read_only)
+    return found
+
+
+def test_compose_workers_share_one_forecast_models_volume(compose: dict[str, Any]) -> None:
+    """Training writes a model where evaluation and prediction (maybe on another worker) read it:
+    every process that runs jobs mounts the same named volume at FORECAST_MODELS_DIR."""
+    services = compose["services"]
+    workers = [
+        s for s in services.values() if s.get("command") == ["python", "-m", "backend.worker"]
+    ]
+    assert workers
+    sources = set()
+    for worker in workers:
+        assert worker["environment"]["SERVE_WORKER"] == "no"
+        folder = worker["environment"]["FORECAST_MODELS_DIR"]
+        kind, source, read_only = mounts(worker)[folder]
+        assert kind == "volume" and not read_only, worker
+        sources.add(source)
+    (volume,) = sources
+    assert volume in compose["volumes"]
+    # The API processes run no jobs here (SERVE_WORKER=no, Redis): they never touch the folder.
+    for name in ("api", "migrate", "ingestor"):
+        assert services[name]["environment"]["SERVE_WORKER"] == "no", name
+
+
+def test_compose_worker_sees_the_recorded_candles_it_imports(compose: dict[str, Any]) -> None:
+    """The full-history import (the trainings' data) runs in the worker or API process, not in
+    the ingestor: the worker needs MARKET_REPLAY_DIR and the recording mounted there."""
+    services = compose["services"]
+    main = (ROOT / "backend" / "main.py").read_text()
+    assert re.search(r'Part\("market\.history_import", history_import, _EVERYWHERE\)', main)
+    assert re.search(r'_EVERYWHERE: frozenset\[Process\] = frozenset\(\{"api", "worker"\}\)', main)
+    ingestor = mounts(services["ingestor"])[
+        services["ingestor"]["environment"]["MARKET_REPLAY_DIR"]
+    ]
+    worker_env = services["worker"]["environment"]
+    kind, source, read_only = mounts(services["worker"])[worker_env["MARKET_REPLAY_DIR"]]
+    assert (kind, source) == ingestor[:2] and read_only
+
+
 # --- Dockerfiles -------------------------------------------------------------------------------
 
 
@@ -157,26 +211,168 @@ def effective(chain: list[list[str]], keyword: str) -> str:
     pytest.fail(f"no {keyword}")
 
 
+def named_stages(path: Path) -> dict[str, list[str]]:
+    return {s[0].split()[-1]: s for s in dockerfile_stages(path) if " AS " in s[0].upper()}
+
+
+def stage_chain(stages: dict[str, list[str]], name: str) -> list[list[str]]:
+    """The stage and the stages it is built FROM, nearest first."""
+    chain = [stages[name]]
+    while (parent := chain[-1][0].split()[1]) in stages:
+        chain.append(stages[parent])
+    return chain
+
+
+def image_stages(stages: dict[str, list[str]], name: str) -> set[str]:
+    """Every stage whose files can end up in the image of target `name`: its FROM chain and,
+    recursively, the stages it copies from (`COPY --from=...`)."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for stage in stage_chain(stages, current):
+            stage_name = stage[0].split()[-1]
+            if stage_name not in seen:
+                todo.append(stage_name)
+            for copy in instructions(stage, "COPY"):
+                if found := re.search(r"--from=(\S+)", copy):
+                    todo.append(found.group(1))
+    return seen
+
+
+def pip_installs(stage: list[str]) -> list[str]:
+    return [
+        cmd.strip()
+        for run in instructions(stage, "RUN")
+        for cmd in run.split("&&")
+        if "pip install" in cmd
+    ]
+
+
+def installs_torch(stage: list[str]) -> bool:
+    return any("requirements-torch.txt" in c or "torch==" in c for c in pip_installs(stage))
+
+
 def test_api_dockerfile_runs_backend_serve_in_production_without_torch() -> None:
-    stages = {s[0].split()[-1]: s for s in dockerfile_stages(ROOT / "Dockerfile.api")}
+    stages = named_stages(ROOT / "Dockerfile.api")
     runtime = " ".join(stages["runtime"])
+    api = " ".join(stages["api"])
+    assert list(stages)[-1] == "api"  # the default target
     assert "ARG PYTHON_IMAGE=python:3.11-slim" in (ROOT / "Dockerfile.api").read_text()
     assert stages["builder"][0].startswith("FROM ${PYTHON_IMAGE}")
     assert stages["runtime"][0].startswith("FROM ${PYTHON_IMAGE}")
-    assert "ENV=production" in runtime
-    assert "/health/live" in " ".join(instructions(stages["runtime"], "HEALTHCHECK"))
-    cmd = " ".join(instructions(stages["runtime"], "CMD"))
+    assert stages["api"][0] == "FROM runtime AS api"
+    assert "ENV=production" in runtime and "HOST=0.0.0.0" in runtime
+    assert "/health/live" in " ".join(instructions(stages["api"], "HEALTHCHECK"))
+    cmd = " ".join(instructions(stages["api"], "CMD"))
     assert "backend.serve" in cmd  # it applies the WS_* settings the plain uvicorn CLI ignores
-    assert "HOST=0.0.0.0" in runtime
     assert "requirements.lock" in " ".join(stages["builder"])
-    assert "torch" not in runtime
-    assert "torch==" in " ".join(stages["worker"])
-    assert "--from=web" in runtime and "frontend/dist" in runtime
+    assert "COPY --from=builder /opt/venv /opt/venv" in api
+    assert "--from=web" in api and "frontend/dist" in api
+    # No stage that goes into the API image installs torch: the API process never imports it.
+    for name in image_stages(stages, "api"):
+        assert not installs_torch(stages[name]), name
+        assert "torch" not in " ".join(s for s in stages[name] if not s.startswith("RUN")), name
+
+
+def test_worker_image_installs_the_locks_torch_from_the_pytorch_cpu_index() -> None:
+    """The locks pin `torch==X+cpu`, a build that only PyTorch's CPU index has (not PyPI)."""
+    stages = named_stages(ROOT / "Dockerfile.api")
+    worker = stages["worker"]
+    assert worker[0] == "FROM runtime AS worker"
+    assert instructions(worker, "CMD") == ['CMD ["python", "-m", "backend.worker"]']
+    torch_stages = [n for n in image_stages(stages, "worker") if installs_torch(stages[n])]
+    assert torch_stages, "the worker image installs no torch"
+    pin = lock_entries(ROOT / "requirements.prod.lock")["torch"][0]
+    for name in torch_stages:
+        text = " ".join(stages[name])
+        # The version comes from the lock (one lock for both images), never a second pin here.
+        assert "torch==" not in text and "TORCH_VERSION" not in text, name
+        assert "-r /tmp/requirements-torch.txt -c /tmp/constraints.txt" in text, name
+        if pin.endswith("+cpu"):
+            assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in text, name
+            assert '--extra-index-url "${TORCH_INDEX_URL}"' in text, name
+        assert "pip check" in text, name
+    # The worker's venv is the one torch was installed into.
+    (venv_copy,) = [c for c in instructions(worker, "COPY") if "/opt/venv" in c]
+    assert venv_copy.split()[1].removeprefix("--from=") in torch_stages
+
+
+def run_split_lock(tmp_path: Path, lock: Path) -> tuple[list[str], list[str]]:
+    rest, group = tmp_path / "rest.txt", tmp_path / "torch.txt"
+    script = ROOT / "deploy" / "split_lock.py"  # what the builder stage runs, as it runs it
+    cmd = [sys.executable, str(script), str(lock), "torch", str(rest), str(group)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return rest.read_text().split(), group.read_text().split()
+
+
+def test_split_lock_puts_torch_and_what_only_torch_needs_apart(tmp_path: Path) -> None:
+    lock = tmp_path / "example.lock"
+    lock.write_text(
+        "--extra-index-url file:///opt/pypi/simple\n--find-links /opt/wheels\n\n"
+        "jinja2==3.1.6\n    # via torch\n"
+        "mako==1.4.3\n    # via alembic\n"
+        "alembic==1.20.1\n    # via cryptodemo (pyproject.toml)\n"
+        "markupsafe==3.0.4\n    # via\n    #   jinja2\n    #   mako\n"
+        "mpmath==1.3.0\n    # via sympy\n"
+        "sympy==1.14.0\n    # via torch\n"
+        "torch==2.13.0+cpu\n    # via cryptodemo (pyproject.toml)\n"
+        "typing-extensions==4.16.0\n    # via\n    #   alembic\n    #   torch\n"
+        "\n# The following packages are considered to be unsafe in a requirements file:\n"
+        "# setuptools\n"
+    )
+    rest, group = run_split_lock(tmp_path, lock)
+    assert group == ["jinja2==3.1.6", "mpmath==1.3.0", "sympy==1.14.0", "torch==2.13.0+cpu"]
+    # markupsafe and typing-extensions are also there for packages the API image keeps.
+    assert rest == [
+        "mako==1.4.3",
+        "alembic==1.20.1",
+        "markupsafe==3.0.4",
+        "typing-extensions==4.16.0",
+    ]
+
+
+def test_split_lock_of_the_prod_lock_is_complete_on_both_sides(tmp_path: Path) -> None:
+    prod = lock_entries(ROOT / "requirements.prod.lock")
+    rest, group = run_split_lock(tmp_path, ROOT / "requirements.prod.lock")
+    rest_names = {normalized(line.split("==")[0]) for line in rest}
+    group_names = {normalized(line.split("==")[0]) for line in group}
+    assert rest_names.isdisjoint(group_names)
+    assert rest_names | group_names == set(prod)
+    assert f"torch=={prod['torch'][0]}" in group and "torch" not in rest_names
+    for line in rest + group:  # the same pins as the lock
+        name, version = line.split("==")
+        assert prod[normalized(name)][0] == version, line
+    # What the API image installs needs nothing from the torch side ...
+    for name in rest_names:
+        parents = set(prod[name][1].removeprefix("via").split()) - {"(pyproject.toml)"}
+        assert parents & (rest_names | {"cryptodemo"}), (name, parents)
+    # ... and the torch side holds only what torch (and its own dependencies) need.
+    for name in group_names - {"torch"}:
+        parents = set(prod[name][1].removeprefix("via").split())
+        assert parents <= group_names, (name, parents)
+
+
+def test_images_create_the_forecast_models_folder_for_the_app_user() -> None:
+    """A compose named volume starts as a copy of the image's folder, owner included: without
+    the folder in the image it would be root's, and the worker (uid 10001) could not write."""
+    stages = named_stages(ROOT / "Dockerfile.api")
+    runtime = " ".join(stages["runtime"])
+    models_dir = re.search(r"FORECAST_MODELS_DIR=(\S+)", runtime)
+    assert models_dir is not None
+    folder = models_dir.group(1)
+    assert folder.startswith("/")
+    assert re.search(rf"mkdir -p [^&]*{re.escape(folder)}\b", runtime)
+    assert re.search(rf"chown app:app [^&]*{re.escape(folder)}\b", runtime)
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     entries = set((ROOT / ".dockerignore").read_text().split())
-    assert {".env", ".venv", ".git", "var", "frontend/node_modules"} <= entries
+    assert {".env", ".venv", ".git", "var", "frontend/node_modules", "ml_models"} <= entries
+    assert not {"deploy", "deploy/", "deploy/split_lock.py", "*.py"} & entries  # the builder's
 
 
 def test_nginx_conf_serves_spa_and_proxies_api_and_websocket() -> None:
@@ -349,6 +545,58 @@ def test_k8s_service_selectors_match_their_deployments(
             assert port["targetPort"] in ports, (name, port)
 
 
+def test_k8s_workers_mount_a_read_write_many_claim_at_forecast_models_dir(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    worker = manifests[("Deployment", "worker")]
+    spec = pod_spec(worker)
+    (container,) = spec["containers"]
+    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    config = manifests[("ConfigMap", "cryptodemo-config")]["data"]
+    folder = env.get("FORECAST_MODELS_DIR") or config["FORECAST_MODELS_DIR"]
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == folder]
+    assert not mount.get("readOnly", False)
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    claim = manifests[("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])]
+    # worker replicas land on different nodes and all read what one of them trained
+    assert worker["spec"]["replicas"] > 1
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    files = [
+        name
+        for name in kustomization["resources"]
+        if any(
+            d and d["kind"] == "PersistentVolumeClaim"
+            for d in yaml.safe_load_all((K8S / name).read_text())
+        )
+    ]
+    assert files, "the claim is not applied by kustomize"
+
+
+# --- What the texts say ----------------------------------------------------------------------------
+
+STALE = re.compile(r"not built|planned LSTM|no code (uses|imports)|ahead of the planned", re.I)
+BUILT_NOW = re.compile(r"forecast|torch|lstm|analysis|indicator|ta-lib", re.I)
+
+
+def test_deployment_texts_do_not_call_forecasts_or_analysis_unbuilt() -> None:
+    """Forecasts (LSTM, torch) and the analysis domain exist: no deployment text or README line
+    may still say they are not built (comments included, across line breaks)."""
+    paths = [
+        ROOT / "Dockerfile.api",
+        ROOT / "Dockerfile.web",
+        ROOT / "docker-compose.yml",
+        ROOT / "deploy" / "README.md",
+        ROOT / "README.md",
+        *sorted(K8S.rglob("*.yaml")),
+    ]
+    for path in paths:
+        prose = re.sub(r"\s*\n\s*#?\s*", " ", path.read_text())  # comment lines joined
+        for sentence in re.split(r"(?<=[.;|])\s", prose):
+            if STALE.search(sentence):
+                assert not BUILT_NOW.search(sentence), (path.name, sentence)
+
+
 # --- Dependency locks ------------------------------------------------------------------------------
 
 
@@ -413,19 +661,23 @@ def test_prod_lock_has_the_full_locks_pins_without_dev_tools() -> None:
     mismatched = {n: (v, full[n][0]) for n, (v, _) in prod.items() if full[n][0] != v}
     assert not mismatched, mismatched
 
-    # The image installs the prod lock (the full lock only constrains it).
-    stages = {s[0].split()[-1]: s for s in dockerfile_stages(ROOT / "Dockerfile.api")}
+    # The images install the prod lock (the full lock only constrains it): the builder all of it
+    # but torch and what only torch needs (deploy/split_lock.py), the `torch` stage the rest.
+    stages = named_stages(ROOT / "Dockerfile.api")
     builder = " ".join(stages["builder"])
-    assert re.search(r"\bCOPY requirements\.prod\.lock\b", builder)
-    installs = [
-        cmd
-        for run in instructions(stages["builder"], "RUN")
-        for cmd in run.split("&&")
-        if "pip install" in cmd
+    assert re.search(r"\bCOPY requirements\.prod\.lock requirements\.lock\b", builder)
+    assert "deploy/split_lock.py" in builder
+    split = "split_lock.py /tmp/requirements.prod.lock torch /tmp/requirements.txt /tmp/requirements-torch.txt"
+    assert split in builder
+    assert "grep -v '^-' /tmp/requirements.lock > /tmp/constraints.txt" in builder
+    installs = pip_installs(stages["builder"])
+    assert installs == [
+        "/opt/venv/bin/pip install -r /tmp/requirements.txt -c /tmp/constraints.txt"
     ]
-    assert installs and all(re.search(r"-r \S*requirements\.txt\b", c) for c in installs)
-    assert "requirements.prod.lock > /tmp/requirements.txt" in builder
-    assert "requirements.lock > /tmp/requirements.txt" not in builder
+    for name, stage in stages.items():
+        for install in pip_installs(stage):
+            assert "-c /tmp/constraints.txt" in install, name
+            assert re.search(r"-r /tmp/requirements(-torch)?\.txt\b", install), name
 
 
 # --- Client addresses and what the logs keep -----------------------------------------------------
