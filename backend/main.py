@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=f"{settings.app_name} API",
         version="1.0.0",
         description="Crypto demo-trading platform: live Binance market data (or a replay of "
-        "recorded candles) and demo trading under Binance's spot rules.",
+        "recorded candles), demo trading under Binance's spot rules, TA-Lib indicators, coin "
+        "comparison and LSTM forecasts beside naive baselines.",
         lifespan=lifespan,
         generate_unique_id_function=_unique_id,
         responses=ERROR_RESPONSES,
