@@ -6,6 +6,7 @@ from backend.auth import models as auth_models
 from backend.db import Base
 from backend.forecasting import models as forecasting_models
 from backend.market import models as market_models
+from backend.notifications import models as notifications_models
 from backend.trading import models as trading_models
 from backend.users import models as users_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "forecasting_models",
     "market_models",
     "metadata",
+    "notifications_models",
     "trading_models",
     "users_models",
 ]

@@ -1,0 +1,1 @@
+"""Notifications: in-app rows, an outbox of deliveries (telegram, email, webhook) and senders."""
