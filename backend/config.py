@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     # folder of the model artifacts (`<model_id>/model.pt` + `card.json`), shared by the workers
     forecast_models_dir: Path = Path("ml_models")
 
+    # --- telegram (backend/telegram, telegram_bot) ---
+    # the bot's token from @BotFather; unset: the bot and the telegram channel are off
+    telegram_bot_token: SecretStr | None = None
+    # the Bot API's base URL (tests point it at a local fake)
+    telegram_api_url: str = "https://api.telegram.org"
+
     @field_validator(
         "cors_origins", "market_symbols", "market_intervals", "trusted_proxies", mode="before"
     )
