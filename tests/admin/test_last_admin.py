@@ -58,13 +58,15 @@ async def test_two_admins_removing_each_other_at_once_leave_one(
         ac.patch(f"{USERS}/{bert_id}", json=change, headers=anna),
         ac.patch(f"{USERS}/{anna_id}", json=change, headers=bert),
     )
-    # One wins. The other is refused: 409 last_admin when it ran second, or 403 when its
-    # admin role was already gone by the time its request was authorized.
+    # One wins. The other is refused: 409 last_admin when it ran second, or, when the winner's
+    # change was already committed by the time the loser's request was authorized, 403 (its
+    # admin role is gone) or 401 account_disabled (its account is blocked).
     assert sorted(r.status_code for r in results)[0] == 200, [r.text for r in results]
     refused = max(results, key=lambda r: r.status_code)
     assert (refused.status_code, error_code(refused)) in {
         (409, "last_admin"),
         (403, "insufficient_role"),
+        (401, "account_disabled"),
     }, refused.text
     survivor = anna if results[0].status_code == 200 else bert
     listed = await ac.get(USERS, params={"role": "admin", "active": "true"}, headers=survivor)
