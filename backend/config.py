@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     # drift (a lost `trading:book` message); 0 turns it off
     trading_resync_interval_s: float = Field(default=30.0, ge=0)
 
+    # --- alerts ---
+    alerts_max_active: int = Field(default=100, ge=1, le=100_000)  # active alerts per user
+    # how often the checker compares its index with the active alerts in the database (a lost
+    # `alerts:index` message), expires alerts and evaluates RSI conditions
+    alerts_resync_interval_s: float = Field(default=30.0, gt=0)
+    alerts_rsi_interval_s: float = Field(default=10.0, gt=0)
+
     # --- jobs ---
     jobs_inline: bool | None = None  # None: inline when no Redis
     # `make run` (backend/serve.py) starts one arq worker child: auto = when jobs go to Redis
@@ -168,6 +175,25 @@ class Settings(BaseSettings):
     # folder of the model artifacts (`<model_id>/model.pt` + `card.json`), shared by the workers
     forecast_models_dir: Path = Path("ml_models")
 
+    # --- notifications (backend/notifications, README "Notifications") ---
+    # Fernet keys for secrets at rest (webhook secrets, Telegram chat ids): the first encrypts,
+    # all decrypt (rotation: put a new key first, keep the old ones until re-encrypted). Unset
+    # outside production: one key derived from SECRET_KEY; required in production to store them.
+    field_encryption_keys: CsvList = Field(default_factory=list)
+    # email alerts: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://...;
+    # unset: the email channel is off
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "CryptoDemo <alerts@localhost>"
+    # allow webhook URLs on private, loopback and link-local addresses (self-hosted, tests)
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    # outbox senders: tries per delivery before it is recorded as failed, the backoff between
+    # tries (base x 2^n with jitter, capped), and the poll interval behind the bus wake-up
+    notify_max_attempts: int = Field(default=10, ge=1)
+    notify_backoff_base_s: float = Field(default=2.0, gt=0)
+    notify_backoff_max_s: float = Field(default=600.0, gt=0)
+    notify_poll_interval_s: float = Field(default=5.0, gt=0)
+
     # --- telegram (backend/telegram, telegram_bot) ---
     # the bot's token from @BotFather; unset: the bot and the telegram channel are off
     telegram_bot_token: SecretStr | None = None
@@ -175,7 +201,12 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
 
     @field_validator(
-        "cors_origins", "market_symbols", "market_intervals", "trusted_proxies", mode="before"
+        "cors_origins",
+        "market_symbols",
+        "market_intervals",
+        "trusted_proxies",
+        "field_encryption_keys",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: object) -> object:

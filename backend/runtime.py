@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from backend.auth.principals import PrincipalCache
     from backend.bus import Bus
     from backend.config import Settings
+    from backend.crypto import FieldCipher
     from backend.health.service import Check
     from backend.jobs import Jobs
     from backend.market.rulebook import SymbolBook
@@ -67,6 +68,7 @@ class Runtime:
     stream_catalog: StreamCatalog
     ws_limits: ConnectionLimits
     trading: TradingEngine
+    cipher: FieldCipher  # secrets at rest (webhook secrets, Telegram chat ids): crypto.py
     jobs: Jobs | None = None  # set by `open_core` (its context needs the runtime)
     # /ws sends a stream's last frame right after a SUBSCRIBE reply (the market feed's state)
     stream_snapshot: Snapshot | None = None
@@ -88,6 +90,7 @@ def build_runtime(settings: Settings, process: Process) -> Runtime:
     """Every shared object, constructed without I/O (`open_core` connects what needs it)."""
     # Imported here: these domain modules import `Runtime` for their parts.
     from backend.auth.principals import PrincipalCache
+    from backend.crypto import build_cipher
     from backend.market.rulebook import SymbolBook
     from backend.market.state import MarketState
     from backend.realtime.hub import Hub
@@ -126,6 +129,7 @@ def build_runtime(settings: Settings, process: Process) -> Runtime:
         stream_catalog=StreamCatalog(settings.market_symbols, settings.market_intervals),
         ws_limits=ConnectionLimits(settings.ws_max_conns, settings.ws_max_conns_per_ip),
         trading=build_trading_engine(settings, symbols),
+        cipher=build_cipher(settings),
         stream_snapshot=market.snapshot,
     )
 

@@ -16,6 +16,7 @@ Pure: no I/O, no FastAPI.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 USER_STREAM = "user"
 MINI_TICKER_ARR = "!miniTicker@arr"
@@ -85,6 +86,10 @@ def user_frame(data: object) -> bytes:
     return json.dumps({"stream": USER_STREAM, "data": data}, separators=_COMPACT).encode()
 
 
+# Alert index events (bus only, not on /ws): `{"op": "upsert"|"remove", "id": <alert id>}`,
+# published after an alert's row commits; the checker re-reads the row (alerts/checker.py).
+ALERTS_INDEX = "alerts:index"
+
 FORECAST_PROGRESS = "forecastProgress"
 
 
@@ -92,6 +97,27 @@ def forecast_progress_frame(data: dict[str, object]) -> bytes:
     """A forecast job's progress on the owner's `user` stream: `{"e": "forecastProgress",
     "job_id", "kind", "state", "epoch", "epochs", "train_loss", "val_loss", "eta_s", ...}`."""
     return user_frame({"e": FORECAST_PROGRESS, **data})
+
+
+NOTIFICATION = "notification"
+
+
+def notification_frame(
+    *, id: int, kind: str, title: str, body: str, alert_id: int | None, at: datetime
+) -> bytes:
+    """A new notification on the owner's `user` stream: `{"e": "notification", "E": <ms>, "id",
+    "kind", "title", "body", "alert_id"}` (published after the transaction commits)."""
+    return user_frame(
+        {
+            "e": NOTIFICATION,
+            "E": int(at.timestamp() * 1000),
+            "id": id,
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "alert_id": alert_id,
+        }
+    )
 
 
 def raw_payload(frame: str) -> str:
