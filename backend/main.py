@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 
 from backend import metrics
 from backend.admin.router import router as admin_router
+from backend.alerts.checker import alert_checker
+from backend.alerts.router import router as alerts_router
 from backend.analysis.router import router as analysis_router
 from backend.auth.principals import principal_cache
 from backend.auth.router import router as auth_router
@@ -60,6 +62,7 @@ PARTS: list[Part] = [
     Part("market.history_import", history_import, _EVERYWHERE),
     Part("trading.feed", trading_feed, _EVERYWHERE),
     Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
+    Part("alerts.checker", alert_checker, _EVERYWHERE),  # lease: alerts.checker
     Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
     Part("forecasting.refresh", forecast_refresh, _EVERYWHERE),  # lease: forecasting.refresh
 ]
@@ -90,6 +93,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(trading_router, prefix=API_PREFIX)
     app.include_router(analysis_router, prefix=API_PREFIX)
     app.include_router(forecasting_router, prefix=API_PREFIX)
+    app.include_router(alerts_router, prefix=API_PREFIX)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

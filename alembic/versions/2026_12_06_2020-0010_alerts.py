@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("firings", sa.Integer(), nullable=False),
         sa.Column("last_fired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fired_ms", sa.BigInteger(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -75,6 +76,7 @@ def upgrade() -> None:
         "alert_checkpoints",
         sa.Column("symbol", sa.String(20), nullable=False),
         sa.Column("checked_ms", sa.BigInteger(), nullable=False),
+        sa.Column("price", money, nullable=False),
         sa.PrimaryKeyConstraint("symbol", name=op.f("pk_alert_checkpoints")),
     )
 

@@ -53,6 +53,8 @@ class Alert(Base):
     version: Mapped[int] = mapped_column(Integer)
     firings: Mapped[int] = mapped_column(Integer)
     last_fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # market time of the tick (or candle) of the last firing: a replayed one cannot fire again
+    fired_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -75,3 +77,4 @@ class AlertCheckpoint(Base):
 
     symbol: Mapped[str] = mapped_column(String(20), primary_key=True)
     checked_ms: Mapped[int] = mapped_column(BigInteger)  # market time of the last checked tick
+    price: Mapped[Decimal] = mapped_column(Money())  # its price (a crossing's "other side")

@@ -1,0 +1,448 @@
+"""The alert checker: market trades -> firings (one per deployment, by the `alerts.checker`
+lease; it runs where the matcher runs: the worker with Redis, the API process embedded).
+
+* Price alerts sit in the sorted index (index.py); `change_pct` alerts look at the window's
+  low and high of the prices seen (per second); `rsi_*` alerts are evaluated every
+  ALERTS_RSI_INTERVAL_S from the stored candles (analysis `latest_value`, at market time).
+* The index is built from the active alerts at start, kept current by `alerts:index` events
+  (the row is re-read) and compared with the database every ALERTS_RESYNC_INTERVAL_S (which
+  also expires alerts past `expires_at`).
+* A firing is `service.fire`: a conditional UPDATE (still active, at the version the checker
+  saw, out of cooldown, not the tick that fired it last) + the firing row + the notification
+  and its outbox rows, one transaction. A takeover, a replayed tick or a second checker finds
+  the row moved and fires nothing.
+* Gaps: the last checked market time and price per symbol are kept in `alert_checkpoints`.
+  When a trade comes a minute or more of market time after it (the checker was down, a bus
+  message was lost), the stored 1m candles wholly in between are checked first, each as its
+  path O -> L -> H -> C (up) or O -> H -> L -> C (down), and what fires is marked `late`.
+  A standby keeps the last REPLAY_WINDOW_S of trades and checks them at takeover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from loguru import logger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend import streams
+from backend.alerts import service
+from backend.alerts.conditions import (
+    PRICE_CONDITIONS,
+    RSI_CONDITIONS,
+    candle_path,
+    change_fires,
+    rsi_fires,
+)
+from backend.alerts.index import Entry, PriceIndex
+from backend.alerts.models import ACTIVE, Alert
+from backend.alerts.repository import AlertRepository, CheckpointRepository
+from backend.bus import Bus, Subscription
+from backend.config import Settings
+from backend.db import transaction
+from backend.leases import singleton
+from backend.market.repository import CandleRepository
+from backend.runtime import Runtime
+from backend.trading.engine import parse_trade
+from backend.trading.lifespan import REPLAY_WINDOW_S, matcher_candidate
+
+CHECKER_LEASE = "alerts.checker"
+GAP_MS = 60_000
+CANDLE_MS = 60_000
+CHECKPOINT_EVERY_S = 5.0
+CATCHUP_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """A change_pct or RSI alert (evaluated per tick or on a timer, not indexed by level)."""
+
+    id: int
+    symbol: str
+    condition: str
+    value: Decimal
+    version: int
+    cooldown_s: int
+    window_s: int | None
+    direction: str | None
+    interval: str | None
+
+
+Tick = tuple[str, Decimal, int]  # symbol, price, market ms
+
+
+class AlertChecker:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus | None, settings: Settings
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.bus = bus
+        self.settings = settings
+        self.symbols = list(settings.market_symbols)
+        self.index = PriceIndex()
+        self.cooldowns: dict[int, int] = {}  # price alert id -> cooldown_s
+        self.watched: dict[int, Watched] = {}
+        self.asleep_until: dict[int, float] = {}  # watched alert id -> wall clock
+        self.prev: dict[str, Decimal] = {}
+        self.checked: dict[str, int] = {}
+        # per symbol: (second, low, high) of the prices seen, for change_pct windows
+        self.seconds: dict[str, collections.deque[tuple[int, Decimal, Decimal]]] = {}
+        self._saved_at: dict[str, float] = {}
+        self.lock = asyncio.Lock()  # one tick, catch-up, refresh or resync at a time
+        self.fired = 0
+
+    # --- the index ---
+
+    async def load(self) -> None:
+        async with transaction(self.sessionmaker) as tx:
+            rows = await AlertRepository(tx.session).active(self.symbols)
+            points = await CheckpointRepository(tx.session).all()
+        for row in rows:
+            self.track(row)
+        for symbol, (checked_ms, price) in points.items():
+            self.checked[symbol] = checked_ms
+            self.prev[symbol] = price
+        logger.bind(alerts=len(rows)).info("alerts.checker_loaded")
+
+    def untrack(self, alert_id: int) -> None:
+        self.index.remove(alert_id)
+        self.cooldowns.pop(alert_id, None)
+        self.watched.pop(alert_id, None)
+        self.asleep_until.pop(alert_id, None)
+
+    def track(self, row: Alert) -> None:
+        self.untrack(row.id)
+        if row.state != ACTIVE or row.symbol not in self.symbols:
+            return
+        wake = 0.0
+        if row.last_fired_at is not None:
+            wake = row.last_fired_at.timestamp() + row.cooldown_s
+        if row.condition in PRICE_CONDITIONS:
+            entry = Entry(row.id, row.symbol, row.condition, row.value, row.version)
+            self.cooldowns[row.id] = row.cooldown_s
+            if wake > time.time():
+                self.index.suspend(entry, wake)
+            else:
+                self.index.add(entry)
+            return
+        self.watched[row.id] = Watched(
+            row.id,
+            row.symbol,
+            row.condition,
+            row.value,
+            row.version,
+            row.cooldown_s,
+            row.window_s,
+            row.direction,
+            row.interval,
+        )
+        if wake > time.time():
+            self.asleep_until[row.id] = wake
+
+    async def refresh(self, alert_id: int) -> None:
+        """Re-read one alert (an `alerts:index` event, or a firing the guard refused)."""
+        async with transaction(self.sessionmaker) as tx:
+            row = await AlertRepository(tx.session).get(alert_id)
+        if row is None:
+            self.untrack(alert_id)
+        else:
+            self.track(row)
+
+    def tracked_versions(self) -> dict[int, int]:
+        versions = {i: e.version for i, e in self.index.entries.items()}
+        versions.update({i: e.version for i, e in self.index._asleep.items()})
+        versions.update({i: w.version for i, w in self.watched.items()})
+        return versions
+
+    async def resync(self) -> int:
+        """Expire what is due, then repair the index against the active rows; the repairs."""
+        async with self.lock:
+            async with transaction(self.sessionmaker) as tx:
+                repo = AlertRepository(tx.session)
+                expired = await repo.expire_due(datetime.now(UTC))
+                rows = await repo.active(self.symbols)
+            for row in expired:
+                self.untrack(row.id)
+            tracked = self.tracked_versions()
+            repairs = 0
+            active = {row.id for row in rows}
+            for row in rows:
+                if tracked.get(row.id) != row.version:
+                    self.track(row)
+                    repairs += 1
+            for alert_id in set(tracked) - active:
+                self.untrack(alert_id)
+                repairs += 1
+            if repairs:
+                logger.bind(repairs=repairs).warning("alerts.index_drift")
+            return repairs
+
+    # --- ticks ---
+
+    async def on_tick(self, symbol: str, price: Decimal, market_ms: int) -> None:
+        async with self.lock:
+            last = self.checked.get(symbol)
+            if last is not None and market_ms - last >= GAP_MS:
+                await self._catch_up(symbol, last, market_ms)
+            await self._check(symbol, price, market_ms, late=False)
+            await self._save_checkpoint(symbol)
+
+    async def _catch_up(self, symbol: str, since_ms: int, until_ms: int) -> None:
+        """Check the stored 1m candles wholly between the last checked tick and this one."""
+        start = since_ms - since_ms % CANDLE_MS + CANDLE_MS
+        while start + CANDLE_MS <= until_ms:
+            async with transaction(self.sessionmaker) as tx:
+                candles = await CandleRepository(tx.session).klines(
+                    symbol,
+                    "1m",
+                    start_time=start,
+                    end_time=until_ms - CANDLE_MS,
+                    limit=CATCHUP_PAGE,
+                )
+            if not candles:
+                return
+            for candle in candles:
+                path = candle_path(candle.open, candle.high, candle.low, candle.close)
+                for i, price in enumerate(path):
+                    # distinct market times inside the candle, in the order of its path
+                    await self._check(symbol, price, candle.open_time + i * 15_000, late=True)
+            start = candles[-1].open_time + CANDLE_MS
+            logger.bind(symbol=symbol, candles=len(candles)).info("alerts.catch_up")
+
+    async def _check(self, symbol: str, price: Decimal, market_ms: int, *, late: bool) -> None:
+        now = time.time()
+        self.index.wake(now)
+        prev = self.prev.get(symbol)
+        for entry in self.index.matches(symbol, prev, price):
+            await self._fire(
+                entry.id, entry.version, self.cooldowns.get(entry.id, 0), price, market_ms, late
+            )
+        if any(w.symbol == symbol for w in self.watched.values()):
+            self._remember(symbol, price, market_ms)
+            for w in list(self.watched.values()):
+                if w.symbol != symbol or w.condition != "change_pct" or w.window_s is None:
+                    continue
+                if self.asleep_until.get(w.id, 0.0) > now:
+                    continue
+                low, high = self._window(symbol, market_ms, w.window_s)
+                if change_fires(w.direction or "any", w.value, low, high, price):
+                    await self._fire(w.id, w.version, w.cooldown_s, price, market_ms, late)
+        self.prev[symbol] = price
+        self.checked[symbol] = market_ms  # may go back: a replay that restarted from its start
+
+    def _remember(self, symbol: str, price: Decimal, market_ms: int) -> None:
+        seconds = self.seconds.setdefault(symbol, collections.deque())
+        second = market_ms // 1000
+        if seconds and seconds[-1][0] == second:
+            _, low, high = seconds[-1]
+            seconds[-1] = (second, min(low, price), max(high, price))
+        else:
+            seconds.append((second, price, price))
+        longest = max((w.window_s or 0 for w in self.watched.values()), default=0)
+        while seconds and seconds[0][0] < second - longest:
+            seconds.popleft()
+
+    def _window(self, symbol: str, market_ms: int, window_s: int) -> tuple[Decimal, Decimal]:
+        since = market_ms // 1000 - window_s
+        inside = [(lo, hi) for s, lo, hi in self.seconds.get(symbol, ()) if s >= since]
+        return min(lo for lo, _ in inside), max(hi for _, hi in inside)
+
+    async def _fire(
+        self,
+        alert_id: int,
+        version: int,
+        cooldown_s: int,
+        price: Decimal,
+        market_ms: int,
+        late: bool,
+    ) -> None:
+        async with transaction(self.sessionmaker) as tx:
+            alert = await service.fire(
+                tx,
+                self.bus,
+                alert_id=alert_id,
+                version=version,
+                cooldown_s=cooldown_s,
+                price=price,
+                market_ms=market_ms,
+                late=late,
+            )
+        if alert is None:
+            await self.refresh(alert_id)  # fired elsewhere, edited, paused or deleted
+            return
+        self.fired += 1
+        logger.bind(alert_id=alert_id, firing=alert.firings, late=late).info("alerts.fired")
+        self.track(alert)  # recurring: back after its cooldown; one-shot: out (triggered)
+
+    async def _save_checkpoint(self, symbol: str, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._saved_at.get(symbol, 0.0) < CHECKPOINT_EVERY_S:
+            return
+        self._saved_at[symbol] = now
+        async with transaction(self.sessionmaker) as tx:
+            await CheckpointRepository(tx.session).save(
+                symbol, self.checked[symbol], self.prev[symbol]
+            )
+
+    async def save_checkpoints(self) -> None:
+        async with self.lock:
+            for symbol in list(self.checked):
+                if symbol in self.prev:
+                    await self._save_checkpoint(symbol, force=True)
+
+    # --- RSI ---
+
+    async def check_rsi(self) -> None:
+        from backend.analysis.service import latest_value
+
+        async with self.lock:
+            now = time.time()
+            for w in list(self.watched.values()):
+                if w.condition not in RSI_CONDITIONS or w.interval is None:
+                    continue
+                if self.asleep_until.get(w.id, 0.0) > now:
+                    continue
+                price, market_ms = self.prev.get(w.symbol), self.checked.get(w.symbol)
+                if price is None or market_ms is None:
+                    continue
+                async with transaction(self.sessionmaker) as tx:
+                    rsi = await latest_value(
+                        tx, w.symbol, w.interval, "rsi", {"period": 14}, now_ms=market_ms
+                    )
+                if rsi_fires(w.condition, w.value, rsi):
+                    await self._fire(w.id, w.version, w.cooldown_s, price, market_ms, False)
+
+
+class CheckerTask:
+    """The lease holder's loop: one consumer of ticks and index events, plus the timers."""
+
+    def __init__(self, checker: AlertChecker) -> None:
+        self.checker = checker
+        self.queue: asyncio.Queue[Tick | int] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        settings = self.checker.settings
+        self._tasks = [
+            asyncio.create_task(self._consume(), name="alerts.checker"),
+            asyncio.create_task(
+                self._every(settings.alerts_resync_interval_s, self.checker.resync),
+                name="alerts.resync",
+            ),
+            asyncio.create_task(
+                self._every(settings.alerts_rsi_interval_s, self.checker.check_rsi),
+                name="alerts.rsi",
+            ),
+        ]
+
+    async def _consume(self) -> None:
+        while True:
+            item = await self.queue.get()
+            try:
+                if isinstance(item, int):
+                    async with self.checker.lock:
+                        await self.checker.refresh(item)
+                else:
+                    await self.checker.on_tick(*item)
+            except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                logger.opt(exception=True).error("alerts.checker_failed")
+            finally:
+                self.queue.task_done()
+
+    @staticmethod
+    async def _every(seconds: float, body: object) -> None:
+        assert callable(body)
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await body()
+            except Exception:
+                logger.opt(exception=True).error("alerts.timer_failed")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.checker.save_checkpoints()
+
+
+def parse_index_event(data: bytes) -> int | None:
+    try:
+        return int(json.loads(data)["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@asynccontextmanager
+async def alert_checker(rt: Runtime) -> AsyncIterator[None]:
+    """The part: a candidate for the checker's lease (where the matcher may run)."""
+    if not matcher_candidate(rt.settings, rt.process):
+        yield
+        return
+    holder: list[CheckerTask] = []
+    recent: collections.deque[tuple[float, Tick]] = collections.deque()
+
+    def on_trade(_channel: str, data: bytes) -> None:
+        tick = parse_trade(data)
+        if tick is None:
+            return
+        item = (tick.symbol, tick.price, int(tick.at.timestamp() * 1000))
+        if holder:
+            holder[0].queue.put_nowait(item)
+            return
+        now = time.monotonic()
+        recent.append((now, item))
+        while recent and now - recent[0][0] > REPLAY_WINDOW_S:
+            recent.popleft()
+
+    def on_index(_channel: str, data: bytes) -> None:
+        alert_id = parse_index_event(data)
+        if alert_id is not None and holder:
+            holder[0].queue.put_nowait(alert_id)
+
+    subs: list[Subscription] = [
+        await rt.bus.subscribe(streams.trade(symbol), on_trade)
+        for symbol in rt.settings.market_symbols
+    ]
+    subs.append(await rt.bus.subscribe(streams.ALERTS_INDEX, on_index))
+
+    @asynccontextmanager
+    async def run() -> AsyncIterator[None]:
+        checker = AlertChecker(rt.sessionmaker, rt.bus, rt.settings)
+        await checker.load()
+        task = CheckerTask(checker)
+        # No await from here to the yield: every trade from now on reaches this checker, and
+        # the last ones a standby saw are checked first (the guard makes a repeat harmless).
+        for _, item in recent:
+            task.queue.put_nowait(item)
+        recent.clear()
+        holder.append(task)
+        task.start()
+        logger.bind(process=rt.process).info("alerts.checker_started")
+        try:
+            yield
+        finally:
+            holder.clear()
+            await task.stop()
+
+    try:
+        async with singleton(rt.leases.lease(CHECKER_LEASE), run):
+            yield
+    finally:
+        for sub in subs:
+            await sub.close()
