@@ -32,6 +32,8 @@ from backend.market.history_import import history_import
 from backend.market.router import router as market_router
 from backend.market.rulebook import symbol_rules
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
+from backend.notifications.router import router as notifications_router
+from backend.notifications.sender import notification_outbox
 from backend.ratelimit import install_rate_limits
 from backend.realtime.lifespan import stream_hub
 from backend.realtime.router import router as realtime_router
@@ -62,6 +64,8 @@ PARTS: list[Part] = [
     Part("market.history_import", history_import, _EVERYWHERE),
     Part("trading.feed", trading_feed, _EVERYWHERE),
     Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
+    # outbox senders in every process, FOR UPDATE SKIP LOCKED (SQLite: the API only)
+    Part("notifications.outbox", notification_outbox, _EVERYWHERE),
     Part("alerts.checker", alert_checker, _EVERYWHERE),  # lease: alerts.checker
     Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
     Part("forecasting.refresh", forecast_refresh, _EVERYWHERE),  # lease: forecasting.refresh
@@ -93,6 +97,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(trading_router, prefix=API_PREFIX)
     app.include_router(analysis_router, prefix=API_PREFIX)
     app.include_router(forecasting_router, prefix=API_PREFIX)
+    app.include_router(notifications_router, prefix=API_PREFIX)
     app.include_router(alerts_router, prefix=API_PREFIX)
 
 

@@ -69,3 +69,8 @@ def unregister_sender(channel: str) -> None:
 
 def sender_for(channel: str) -> ChannelSender | None:
     return _SENDERS.get(channel)
+
+
+def registered() -> dict[str, ChannelSender]:
+    """A copy of the registry: channel -> sender."""
+    return dict(_SENDERS)

@@ -77,11 +77,15 @@ class DeliveryRepository:
     def add(self, delivery: NotificationDelivery) -> None:
         self.session.add(delivery)
 
-    async def claim_due(self, now: datetime, limit: int) -> Sequence[NotificationDelivery]:
-        """Due pending deliveries, locked for this transaction (skipped by other senders)."""
+    async def claim_due(
+        self, now: datetime, limit: int, *, channels: Sequence[str]
+    ) -> Sequence[NotificationDelivery]:
+        """Due pending deliveries of `channels`, locked for this transaction (skipped by other
+        senders on PostgreSQL)."""
         stmt = (
             select(NotificationDelivery)
             .where(NotificationDelivery.state == PENDING)
+            .where(NotificationDelivery.channel.in_(channels))
             .where(NotificationDelivery.next_attempt_at <= now)
             .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
             .limit(limit)
@@ -90,9 +94,9 @@ class DeliveryRepository:
             stmt = stmt.with_for_update(skip_locked=True)
         return (await self.session.scalars(stmt)).all()
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, channels: Sequence[str]) -> datetime | None:
         stmt = select(func.min(NotificationDelivery.next_attempt_at)).where(
-            NotificationDelivery.state == PENDING
+            NotificationDelivery.state == PENDING, NotificationDelivery.channel.in_(channels)
         )
         value: datetime | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return value

@@ -58,3 +58,25 @@ class Frames:
                 self._changed.clear()
                 await self._changed.wait()
         return self.items
+
+
+async def wait_delivered(app: FastAPI, channel: str, count: int = 1, timeout: float = 20.0) -> None:
+    """Until `count` deliveries of `channel` are finished (sent or failed)."""
+    from sqlalchemy import func, select
+
+    from backend.notifications.models import NotificationDelivery
+
+    async with asyncio.timeout(timeout):
+        while True:
+            async with runtime(app).sessionmaker() as session:
+                done = (
+                    await session.execute(
+                        select(func.count())
+                        .select_from(NotificationDelivery)
+                        .where(NotificationDelivery.channel == channel)
+                        .where(NotificationDelivery.state != "pending")
+                    )
+                ).scalar_one()
+            if done >= count:
+                return
+            await asyncio.sleep(0.05)
