@@ -36,6 +36,10 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/portfolio').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'alerts',
+        lazy: () => import('@/routes/alerts').then((m) => ({ Component: m.default })),
+      },
+      {
         path: 'compare',
         lazy: () => import('@/routes/compare').then((m) => ({ Component: m.default })),
       },

@@ -7,6 +7,7 @@ import { Outlet, useLocation, useNavigation } from 'react-router';
 
 import { ErrorBoundary } from '@/components/error-boundary';
 import { StatusPage } from '@/components/status-page';
+import { LiveNotifications } from '@/features/notifications/components/live-notifications';
 import { errorMessage } from '@/lib/error-message';
 
 import { AppNavbar } from './app-navbar';
@@ -24,6 +25,7 @@ export function AppLayout() {
         {t('app.skipToContent')}
       </a>
       <AppNavbar />
+      <LiveNotifications />
       {navigation.state === 'loading' ? (
         <ProgressBar animated now={100} className="route-progress rounded-0" aria-hidden="true" />
       ) : null}

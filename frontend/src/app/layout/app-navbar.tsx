@@ -7,6 +7,7 @@ import { NavLink, useLocation, useNavigate } from 'react-router';
 
 import { useLogoutMutation } from '@/features/auth/api/auth';
 import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
+import { NotificationBell } from '@/features/notifications/components/notification-bell';
 import { hasRole } from '@/lib/roles';
 
 import { ConnectionBadge } from './connection-badge';
@@ -45,6 +46,11 @@ export function AppNavbar() {
                 {t('nav.portfolio')}
               </Nav.Link>
             ) : null}
+            {user ? (
+              <Nav.Link as={NavLink} to="/alerts">
+                {t('nav.alerts')}
+              </Nav.Link>
+            ) : null}
             {user && hasRole(user.role, 'analyst') ? (
               // one menu for the analyst pages: two more links wrapped the navbar at 1280 px
               <NavDropdown
@@ -72,6 +78,7 @@ export function AppNavbar() {
             </span>
             <LanguageSelect />
             <ThemeToggle />
+            {user ? <NotificationBell /> : null}
             {user ? (
               <Nav>
                 <NavDropdown

@@ -1,0 +1,68 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useState, useSyncExternalStore } from 'react';
+
+import { getSession, subscribeSession } from '@/lib/auth-session';
+import { useStream } from '@/lib/ws-context';
+
+import { notificationKeys } from '../api/notifications';
+import type { NotificationPage } from '../api/notifications';
+import { parseNotificationEvent } from '../lib/notification-event';
+import type { NotificationEvent } from '../lib/notification-event';
+
+/** Shows a system notification when the page is hidden and the user allowed them. */
+function showBrowserNotification(event: NotificationEvent): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  if (typeof document !== 'undefined' && document.visibilityState === 'visible') return;
+  try {
+    new Notification(event.title, { body: event.body, tag: `notification-${event.id}` });
+  } catch {
+    // some browsers allow notifications only from a service worker: the toast is enough
+  }
+}
+
+/**
+ * While logged in: every `notification` frame of the user stream bumps the bell at once (the
+ * list is refetched for the full row), queues a toast, and raises a browser notification when
+ * allowed and the tab is in the background. A frame seen twice (reconnect) toasts once.
+ */
+export function useNotificationStream() {
+  const session = useSyncExternalStore(subscribeSession, getSession, getSession);
+  const stream = session.status === 'authenticated' && session.accessToken ? 'user' : null;
+  const queryClient = useQueryClient();
+  const [toasts, setToasts] = useState<NotificationEvent[]>([]);
+  useStream(stream, (data) => {
+    const event = parseNotificationEvent(data);
+    if (!event) return;
+    queryClient.setQueryData<NotificationPage>(notificationKeys.list(), (old) =>
+      old && !old.items.some((n) => n.id === event.id)
+        ? {
+            ...old,
+            unread_count: old.unread_count + 1,
+            items: [
+              {
+                id: event.id,
+                kind: event.kind,
+                title: event.title,
+                body: event.body,
+                alert_id: event.alert_id,
+                read_at: null,
+                created_at: new Date(event.E).toISOString(),
+              },
+              ...old.items,
+            ],
+          }
+        : old,
+    );
+    void queryClient.invalidateQueries({ queryKey: notificationKeys.all });
+    if (event.alert_id !== null) void queryClient.invalidateQueries({ queryKey: ['alerts'] });
+    setToasts((current) =>
+      current.some((t) => t.id === event.id) ? current : [...current, event].slice(-5),
+    );
+    showBrowserNotification(event);
+  });
+  const dismiss = useCallback(
+    (id: number) => setToasts((current) => current.filter((t) => t.id !== id)),
+    [],
+  );
+  return { toasts, dismiss, signedIn: stream !== null };
+}
