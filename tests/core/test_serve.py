@@ -135,8 +135,8 @@ async def test_make_run_with_postgres_and_redis_moves_prices_and_fills_orders(
             # every singleton is held in this deployment (the history import is off here)
             leases = sorted([k.decode() async for k in redis.scan_iter(f"{redis_prefix}lease:*")])
             assert [k.removeprefix(redis_prefix) for k in leases] == [
-                "lease:forecasting.refresh", "lease:jobs.scheduler", "lease:market.ingestor",
-                "lease:trading.matcher",
+                "lease:alerts.checker", "lease:forecasting.refresh", "lease:jobs.scheduler",
+                "lease:market.ingestor", "lease:trading.matcher",
             ]  # fmt: skip
 
             # the scheduler's crons run on the worker child (arq), as in a scaled-out deployment

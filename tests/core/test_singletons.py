@@ -39,7 +39,8 @@ async def test_each_singleton_runs_once_and_moves_when_its_holder_stops(
                 assert holder.state.runtime.market.status.ingestor == "in-process"
                 assert standby.state.runtime.market.status.ingestor != "in-process"
                 assert await leases() == [
-                    "forecasting.refresh", "jobs.scheduler", "market.ingestor", "trading.matcher",
+                    "alerts.checker", "forecasting.refresh", "jobs.scheduler", "market.ingestor",
+                    "trading.matcher",
                 ]  # fmt: skip
             # the holder stopped (its leases given back): the standby takes every part over
             async with asyncio.timeout(10):
