@@ -25,6 +25,8 @@ class Receiver:
     # held while a request is being answered (lets a test make two senders overlap)
     delay: asyncio.Event | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # seconds each answer takes (keeps a request in flight while other senders look for work)
+    pause_s: float = 0.0
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests.append(Received(dict(request.headers), await request.read()))
@@ -34,6 +36,8 @@ class Receiver:
             await asyncio.Event().wait()
         if self.delay is not None:
             await self.delay.wait()
+        if self.pause_s:
+            await asyncio.sleep(self.pause_s)
         headers = {"Retry-After": "0"} if step == 429 else {}
         return web.Response(status=int(step), headers=headers)
 
