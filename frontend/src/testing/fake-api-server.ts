@@ -38,7 +38,7 @@ export class FakeApiServer {
   private tokenSeq = 0;
   private readonly scripted = new Map<string, Scripted>();
   private readonly fixed = new Map<string, Scripted>();
-  private readonly computed = new Map<string, (query: URLSearchParams) => Scripted>();
+  private readonly computed = new Map<string, (query: URLSearchParams, body: string) => Scripted>();
 
   private constructor(private readonly server: Server) {}
 
@@ -72,8 +72,12 @@ export class FakeApiServer {
     this.fixed.set(`${method} ${path}`, answer);
   }
 
-  /** Every `METHOD path` call gets the answer `answer` computes from the query (paged lists). */
-  respondWith(method: string, path: string, answer: (query: URLSearchParams) => Scripted): void {
+  /** Every `METHOD path` call gets the answer `answer` computes from the query and body. */
+  respondWith(
+    method: string,
+    path: string,
+    answer: (query: URLSearchParams, body: string) => Scripted,
+  ): void {
     this.computed.set(`${method} ${path}`, answer);
   }
 
@@ -148,7 +152,7 @@ export class FakeApiServer {
     const scripted =
       this.scripted.get(`${method} ${path}`) ??
       this.fixed.get(`${method} ${path}`) ??
-      this.computed.get(`${method} ${path}`)?.(url.searchParams);
+      this.computed.get(`${method} ${path}`)?.(url.searchParams, raw);
     if (scripted) {
       this.scripted.delete(`${method} ${path}`);
       this.send(res, scripted.status, scripted.body, scripted.headers);
