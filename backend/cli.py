@@ -10,10 +10,15 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from backend.market import cli as market_cli
+from backend.notifications import cli as notifications_cli
 from backend.users import cli as users_cli
 
 AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
-COMMANDS: list[AddCommands] = [users_cli.add_commands, market_cli.add_commands]
+COMMANDS: list[AddCommands] = [
+    users_cli.add_commands,
+    market_cli.add_commands,
+    notifications_cli.add_commands,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,7 @@ ids) so a database dump alone does not reveal them.
 
 Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`) through MultiFernet: the first key of
 `FIELD_ENCRYPTION_KEYS` encrypts, every key decrypts, so a key is rotated by putting a new key
-first, re-encrypting (`rotate`, or `python -m backend.cli rotate-field-keys` when present) and
+first, re-encrypting (`python -m backend.cli rotate-field-keys`, notifications/rotation.py) and
 dropping the old key later. Outside production, without keys, one key is derived from
 SECRET_KEY (dev and tests); in production the keys are required to store such a secret.
 """
