@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.alerts.models import ACTIVE, EXPIRED, TRIGGERED, Alert, AlertCheckpoint, AlertFiring
@@ -139,10 +141,11 @@ class CheckpointRepository:
         return {r.symbol: (r.checked_ms, r.price) for r in rows}
 
     async def save(self, symbol: str, checked_ms: int, price: Decimal) -> None:
-        row = await self.session.get(AlertCheckpoint, symbol)
-        if row is None:
-            self.session.add(AlertCheckpoint(symbol=symbol, checked_ms=checked_ms, price=price))
-        else:
-            row.checked_ms = checked_ms
-            row.price = price
-        await self.session.flush()
+        """Upsert (a takeover's first save may meet the old holder's last one)."""
+        bind = self.session.bind
+        assert bind is not None
+        insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+        values: dict[str, Any] = {"checked_ms": checked_ms, "price": price}
+        stmt = insert(AlertCheckpoint).values(symbol=symbol, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["symbol"], set_=values)
+        await self.session.execute(stmt)
