@@ -220,3 +220,36 @@ async def test_the_part_fires_from_bus_trades(db_url: str, tmp_path: Any) -> Non
         assert len(r.json()) == 1 and r.json()[0]["late"] is False
         r = await c.get("/api/v1/notifications", headers=h)
         assert r.status_code == 200
+
+
+async def test_an_edit_the_checker_missed_is_guarded_and_resync_repairs_the_index(
+    aapp: FastAPI, aclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(aapp)
+    a = await create(aclient, h, condition="price_above", value="100")
+    checker = await new_checker(aapp)  # this checker gets no bus events: it misses what follows
+    r = await aclient.patch(f"/api/v1/alerts/{a['id']}", headers=h, json={"value": "200"})
+    assert r.status_code == 200
+    await checker.on_tick("BTCUSDT", D("150"), T0)  # the stale level: the version guard refuses
+    assert await firings(aapp, a["id"]) == []
+    assert checker.index.entries[a["id"]].level == D("200")  # re-read after the refusal
+    missed = await create(aclient, h, condition="price_below", value="140")
+    assert await checker.resync() == 1  # the lost create event
+    await checker.on_tick("BTCUSDT", D("139"), T0 + 1)
+    assert len(await firings(aapp, missed["id"])) == 1
+    assert await firings(aapp, a["id"]) == []
+
+
+async def test_an_expired_alert_never_fires(aapp: FastAPI, aclient: httpx.AsyncClient) -> None:
+    _, h = await make_user(aapp)
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    a = await create(aclient, h, condition="price_above", value="100", expires_at=soon)
+    checker = await new_checker(aapp)
+    async with transaction(aapp.state.runtime.sessionmaker) as tx:  # the hour has passed
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await tx.session.execute(update(Alert).where(Alert.id == a["id"]).values(expires_at=past))
+    await checker.on_tick("BTCUSDT", D("101"), T0)  # before the resync expired it: the guard
+    assert await firings(aapp, a["id"]) == []
+    await checker.resync()
+    assert (await alert(aclient, h, a["id"]))["state"] == "expired"
+    assert not checker.index.known(a["id"])
