@@ -7,8 +7,9 @@ SQLite (one process, no row locks) only the API process sends, with one loop. A 
 adds deliveries publishes `notifications:wake` on the bus, so the senders start at once; the
 poll interval (NOTIFY_POLL_INTERVAL_S) is the safety net while the bus is down.
 
-It also makes `notify`'s frames go out on this process's bus and registers the email (when
-SMTP_URL is set) and webhook senders; the telegram sender is registered by its own module.
+It also makes `notify`'s frames go out on this process's bus. The senders are this runtime's
+webhook and email (when SMTP_URL is set) senders plus those in the channel registry (telegram,
+registered by its own part).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from backend.runtime import Runtime
 SENDER_CONCURRENCY = 4
 
 
-def build_outbox(rt: Runtime) -> Outbox:
+def build_outbox(rt: Runtime, own: list[ChannelSender]) -> Outbox:
+    """The registry's senders (telegram) and this runtime's own (webhook, email)."""
     s = rt.settings
     policy = RetryPolicy(s.notify_max_attempts, s.notify_backoff_base_s, s.notify_backoff_max_s)
-    return Outbox(rt.sessionmaker, channels.registered, policy)
+    mine = {sender.channel: sender for sender in own}
+    return Outbox(rt.sessionmaker, lambda: {**channels.registered(), **mine}, policy)
 
 
 def own_senders(rt: Runtime) -> list[ChannelSender]:
@@ -45,8 +48,6 @@ def own_senders(rt: Runtime) -> list[ChannelSender]:
 async def notification_outbox(rt: Runtime) -> AsyncIterator[None]:
     live.push_bus(rt.bus)
     mine = own_senders(rt)
-    for sender in mine:
-        channels.register_sender(sender)
     sqlite = rt.settings.is_sqlite
     loops = 0 if sqlite and rt.process != "api" else (1 if sqlite else SENDER_CONCURRENCY)
     wake = asyncio.Event()
@@ -56,7 +57,7 @@ async def notification_outbox(rt: Runtime) -> AsyncIterator[None]:
         if loops:
             with contextlib.suppress(Exception):  # bus down: the poll still delivers
                 sub = await rt.bus.subscribe(live.WAKE_CHANNEL, lambda _c, _d: wake.set())
-            outbox = build_outbox(rt)
+            outbox = build_outbox(rt, mine)
             poll = rt.settings.notify_poll_interval_s
             tasks = [
                 asyncio.create_task(run_sender(outbox, wake, poll), name=f"notify.sender.{i}")
@@ -72,7 +73,4 @@ async def notification_outbox(rt: Runtime) -> AsyncIterator[None]:
         if sub is not None:
             with contextlib.suppress(Exception):
                 await sub.close()
-        for sender in mine:
-            if channels.sender_for(sender.channel) is sender:
-                channels.unregister_sender(sender.channel)
         live.pop_bus(rt.bus)

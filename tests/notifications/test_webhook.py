@@ -123,3 +123,15 @@ async def test_metadata_refused_even_with_private_allowed(
     for url in ("http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/"):
         resp = await client.put(WEBHOOK, json={"url": url}, headers=auth)
         assert resp.status_code == 400, url
+
+
+@pytest.mark.parametrize("overrides", [{"notify_poll_interval_s": 3600.0}])
+async def test_commit_wakes_the_senders_without_a_poll(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    uid, auth = await user(client, "alice")
+    async with receiver() as rec:
+        assert (await client.put(WEBHOOK, json={"url": rec.url}, headers=auth)).status_code == 200
+        await send(app, uid, "wake:1", ("webhook",))  # no bus given: the part's bus is used
+        await wait_delivered(app, "webhook")
+        assert len(rec.requests) == 1
