@@ -8,7 +8,13 @@ import { ProfileForm } from '@/features/auth/components/profile-form';
 import { RequireRole } from '@/features/auth/components/require-role';
 import { SignOutEverywhere } from '@/features/auth/components/sign-out-everywhere';
 import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
+import { NotificationChannels } from '@/features/notifications/components/notification-channels';
 import { formatIsoDate } from '@/lib/format';
+
+/** `telegram_linked` of /users/me (absent from an older server's answer). */
+function telegramLinked(user: object): boolean {
+  return 'telegram_linked' in user && user.telegram_linked === true;
+}
 
 function ProfileContent() {
   const { t, i18n } = useTranslation();
@@ -40,6 +46,13 @@ function ProfileContent() {
           <Card>
             <Card.Body>
               <SignOutEverywhere />
+            </Card.Body>
+          </Card>
+        </Col>
+        <Col lg={6}>
+          <Card>
+            <Card.Body>
+              <NotificationChannels telegramLinked={telegramLinked(user)} />
             </Card.Body>
           </Card>
         </Col>

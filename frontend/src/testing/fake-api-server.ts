@@ -13,6 +13,8 @@ export interface FakeUser {
   username: string;
   password: string;
   role: 'trader' | 'analyst' | 'admin';
+  /** What /users/me says once the bot got `/start <code>` (G3's linking). */
+  telegram_linked?: boolean;
 }
 
 interface Scripted {
@@ -132,6 +134,7 @@ export class FakeApiServer {
       role: user.role,
       is_active: true,
       created_at: '2026-01-01T00:00:00Z',
+      telegram_linked: user.telegram_linked ?? false,
     };
   }
 
