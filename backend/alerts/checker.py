@@ -111,7 +111,27 @@ class AlertChecker:
         for symbol, (checked_ms, price) in points.items():
             self.checked[symbol] = checked_ms
             self.prev[symbol] = price
+        await self._seed_windows()
         logger.bind(alerts=len(rows)).info("alerts.checker_loaded")
+
+    async def _seed_windows(self) -> None:
+        """change_pct windows after a restart: the stored 1m candles of the longest window
+        before the last checked tick stand for the prices seen then (their low and high)."""
+        longest: dict[str, int] = {}
+        for w in self.watched.values():
+            if w.condition == "change_pct" and w.window_s:
+                longest[w.symbol] = max(longest.get(w.symbol, 0), w.window_s)
+        for symbol, window_s in longest.items():
+            until = self.checked.get(symbol)
+            if until is None:
+                continue
+            async with transaction(self.sessionmaker) as tx:
+                candles = await CandleRepository(tx.session).klines(
+                    symbol, "1m", start_time=until - window_s * 1000, end_time=until, limit=10_080
+                )
+            seconds = self.seconds.setdefault(symbol, collections.deque())
+            for c in candles:
+                seconds.append((c.open_time // 1000, c.low, c.high))
 
     def untrack(self, alert_id: int) -> None:
         self.index.remove(alert_id)

@@ -253,3 +253,18 @@ async def test_an_expired_alert_never_fires(aapp: FastAPI, aclient: httpx.AsyncC
     await checker.resync()
     assert (await alert(aclient, h, a["id"]))["state"] == "expired"
     assert not checker.index.known(a["id"])
+
+
+async def test_change_pct_window_survives_a_restart(
+    aapp: FastAPI, aclient: httpx.AsyncClient
+) -> None:
+    _, h = await make_user(aapp)
+    up = await create(aclient, h, condition="change_pct", value="5", window="1h", direction="up")
+    checker = await new_checker(aapp)
+    await checker.on_tick("BTCUSDT", D("103"), T0)  # saved as the last checked tick
+    start = T0 - T0 % MIN
+    await store(aapp, kline(start - 10 * MIN, "101", "102", "100", "101", "1", 2))
+    del checker
+    restarted = await new_checker(aapp)  # its window holds the stored candles' low, 100
+    await restarted.on_tick("BTCUSDT", D("105"), T0 + 1000)
+    assert len(await firings(aapp, up["id"])) == 1
