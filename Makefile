@@ -11,19 +11,22 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export MARKET_REPLAY_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help install lock web run worker ingestor migrate test pytest lint web-test e2e bench client dev-web clean
+.PHONY: help install lock web run worker ingestor bot migrate test pytest lint web-test e2e bench client dev-web clean
 
 help:
 	@echo "make run     install what is needed, migrate, build the web app and start everything"
 	@echo "            (with REDIS_URL also one job worker; the API takes the singleton leases it can)"
 	@echo "make test    every test: lint, types, pytest (SQLite + PostgreSQL + Redis), web unit, e2e"
 	@echo "make worker | ingestor   more processes for scale-out (candidates for the singleton leases)"
+	@echo "make bot    the Telegram bot (TELEGRAM_BOT_TOKEN; without it the bot says it is off and exits)"
 	@echo "make bench | client | dev-web | migrate"
 	@echo "make lock    regenerate requirements.lock (dev extra) and requirements.prod.lock (same pins, no dev tools); LOCK_ARGS=--upgrade to upgrade"
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements.bot.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	# the Telegram bot's aiogram, apart: it declares an older pydantic (see requirements.bot.lock)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.bot.lock
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package-lock.json
@@ -55,9 +58,12 @@ worker: $(VENV)/.installed
 ingestor: $(VENV)/.installed
 	$(PY) -m backend.market.ingestor
 
+bot: $(VENV)/.installed
+	$(PY) -m telegram_bot
+
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check backend tests bench alembic
-	$(VENV)/bin/ruff format --check backend tests bench alembic
+	$(VENV)/bin/ruff check backend telegram_bot tests bench alembic
+	$(VENV)/bin/ruff format --check backend telegram_bot tests bench alembic
 	$(VENV)/bin/mypy
 
 pytest: $(VENV)/.installed

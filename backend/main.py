@@ -41,8 +41,12 @@ from backend.runtime import Part, Process, Runtime, build_runtime, open_core, st
 from backend.scheduler import job_scheduler
 from backend.server_options import install_log_filters
 from backend.spa import mount_spa
+from backend.telegram import service as telegram_service
+from backend.telegram.router import router as telegram_router
+from backend.telegram.sender import telegram_sender
 from backend.trading.lifespan import trading_feed, trading_matcher
 from backend.trading.router import router as trading_router
+from backend.users import links as user_links
 from backend.users.bootstrap import admin_bootstrap
 from backend.users.router import router as users_router
 from backend.worker import make_jobs
@@ -64,6 +68,9 @@ PARTS: list[Part] = [
     Part("market.history_import", history_import, _EVERYWHERE),
     Part("trading.feed", trading_feed, _EVERYWHERE),
     Part("trading.matcher", trading_matcher, _EVERYWHERE),  # lease: trading.matcher
+    # the "telegram" channel of the outbox, where TELEGRAM_BOT_TOKEN is set (registered before
+    # the outbox starts, removed after it stops); the bot itself is telegram_bot/
+    Part("telegram.sender", telegram_sender, _EVERYWHERE),
     # outbox senders in every process, FOR UPDATE SKIP LOCKED (SQLite: the API only)
     Part("notifications.outbox", notification_outbox, _EVERYWHERE),
     Part("alerts.checker", alert_checker, _EVERYWHERE),  # lease: alerts.checker
@@ -99,6 +106,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(forecasting_router, prefix=API_PREFIX)
     app.include_router(notifications_router, prefix=API_PREFIX)
     app.include_router(alerts_router, prefix=API_PREFIX)
+    app.include_router(telegram_router, prefix=API_PREFIX)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assert metrics  # the domain counters exist (at zero) from the start
     install_log_filters()
     install_error_handlers(app)
+    user_links.register_linked_check("telegram", telegram_service.is_linked)
 
     _include_routers(app)
 

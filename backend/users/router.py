@@ -4,22 +4,29 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response, status
 
+from backend.db import Tx
 from backend.deps import CurrentUser, CurrentUserRow, PasswordsDep, TxDep
-from backend.users import service
-from backend.users.schemas import PasswordChange, UserOut, UserUpdate
+from backend.users import links, service
+from backend.users.schemas import MeOut, PasswordChange, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
+async def _me(tx: Tx, user: object) -> MeOut:
+    out = MeOut.model_validate(user)
+    out.telegram_linked = await links.is_linked("telegram", tx, out.id)
+    return out
+
+
 @router.get("/me")
-async def read_me(user: CurrentUser) -> UserOut:
-    return UserOut.model_validate(user)
+async def read_me(user: CurrentUser, tx: TxDep) -> MeOut:
+    return await _me(tx, user)
 
 
 @router.patch("/me")
 async def update_me(
     body: UserUpdate, user: CurrentUserRow, tx: TxDep, passwords: PasswordsDep
-) -> UserOut:
+) -> MeOut:
     """Changes the username and/or email; a new email needs `current_password` too."""
     updated = await service.update_profile(
         tx,
@@ -30,7 +37,7 @@ async def update_me(
         current_password=body.current_password,
         now=datetime.now(UTC),
     )
-    return UserOut.model_validate(updated)
+    return await _me(tx, updated)
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)

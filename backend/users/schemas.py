@@ -50,3 +50,11 @@ class UserOut(BaseModel):
     role: Role
     is_active: bool
     created_at: AwareDatetime
+
+
+class MeOut(UserOut):
+    """The signed-in user, with what is linked to the account."""
+
+    telegram_linked: bool = Field(
+        default=False, description="A Telegram chat is linked (`POST /telegram/link`)"
+    )

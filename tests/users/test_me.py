@@ -29,7 +29,7 @@ async def test_read_me(client: httpx.AsyncClient) -> None:
     grant = await signup(client, "alice")
     resp = await client.get(ME, headers=bearer(grant["access_token"]))
     assert resp.status_code == 200
-    assert resp.json() == grant["user"]
+    assert resp.json() == {**grant["user"], "telegram_linked": False}
 
 
 async def test_update_username_and_email(client: httpx.AsyncClient) -> None:
@@ -109,7 +109,7 @@ async def test_privileged_or_unknown_fields_are_422_and_never_applied(
     assert resp.status_code == 422
     assert error_code(resp) == "validation_error"
     me = (await client.get(ME, headers=headers)).json()
-    assert me == grant["user"]  # unchanged: role trader, same name, same id
+    assert me == {**grant["user"], "telegram_linked": False}  # unchanged: role trader, name, id
 
 
 async def test_change_password_ends_every_session(client: httpx.AsyncClient) -> None:
