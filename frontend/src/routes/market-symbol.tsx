@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { ErrorAlert } from '@/components/error-alert';
+import { AlertAtPrice } from '@/features/alerts/components/alert-at-price';
 import { IndicatorPanels } from '@/features/analysis/components/indicator-panels';
 import { IndicatorPicker } from '@/features/analysis/components/indicator-picker';
 import { useSymbolIndicators } from '@/features/analysis/hooks/use-symbol-indicators';
@@ -58,6 +59,7 @@ export default function MarketSymbolPage() {
           available={available}
           onChange={(next) => setParams({ interval: next }, { replace: true })}
         />
+        {signedIn ? <AlertAtPrice symbol={symbol} price={ticker.data?.last_price} /> : null}
       </div>
       <div className="row g-3 mb-3">
         <div className="col-lg-9">
