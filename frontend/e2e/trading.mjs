@@ -101,7 +101,10 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     await shoot('portfolio');
     await auditPage(page, 'portfolio');
 
-    step('limit sell just above the last price');
+    step('limit orders resting on both sides of the last price');
+    // The replay is real recorded data: from a given moment it may fall (or rise) for hours, so
+    // an order on one side alone can wait forever (seen in a CI trial). A sell 2 ticks above and
+    // a buy 2 ticks below the last price: the first move of the market fills one as a maker.
     await page.goto(`${base}/market/BTCUSDT`);
     await ticket.waitFor();
     await ticket.getByRole('button', { name: 'Sell', exact: true }).click();
@@ -113,32 +116,52 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     );
     await ticket.getByRole('button', { name: '100% of available BTC' }).click();
     // the replay moves every few hundred ms: read the last price just before sending
-    const ticker = await (await fetch(`${base}/api/v1/market/ticker?symbol=BTCUSDT`)).json();
-    const price = plusTicks(ticker.last_price, 2);
-    await ticket.getByRole('textbox', { name: 'Price (USDT)' }).fill(price);
+    const lastPrice = async () =>
+      (await (await fetch(`${base}/api/v1/market/ticker?symbol=BTCUSDT`)).json()).last_price;
+    const above = await lastPrice();
+    const sellPrice = plusTicks(above, 2);
+    await ticket.getByRole('textbox', { name: 'Price (USDT)' }).fill(sellPrice);
     await ticket.getByRole('button', { name: 'Sell BTC' }).click();
-    const placed = await ticket.getByText(/^Order #\d+ placed: /).innerText();
-    console.log(`e2e trading:   ${placed} at ${price} (last ${ticker.last_price})`);
-    // If the market rose through the price before the order arrived it fills at once as a
-    // taker (as on Binance); the spec then checks that instead of the maker fill, and says so.
-    const crossedOnArrival = /placed: Filled/.test(placed);
-    if (crossedOnArrival)
-      console.log('e2e trading:   the market crossed it on arrival: taker fill');
+    const sellPlaced = await ticket.getByText(/^Order #\d+ placed: /).innerText();
+    console.log(`e2e trading:   sell ${sellPlaced} at ${sellPrice} (last ${above})`);
+    await ticket.getByRole('button', { name: 'Buy', exact: true }).click();
+    await ticket.getByLabel('Order type').selectOption('LIMIT');
+    await ticket.getByLabel('Amount (BTC)').first().check();
+    await ticket.getByRole('textbox', { name: 'Amount (BTC)' }).fill('0.001');
+    const below = await lastPrice();
+    const buyPrice = plusTicks(below, -2);
+    await ticket.getByRole('textbox', { name: 'Price (USDT)' }).fill(buyPrice);
+    await ticket.getByRole('button', { name: 'Buy BTC' }).click();
+    await poll(
+      'the buy order placed',
+      async () => (await ticket.getByText(/^Order #\d+ placed: /).innerText()) !== sellPlaced,
+    );
+    const buyPlaced = await ticket.getByText(/^Order #\d+ placed: /).innerText();
+    console.log(`e2e trading:   buy ${buyPlaced} at ${buyPrice} (last ${below})`);
+    // If the market passed a price before its order arrived, that order filled at once as a
+    // taker (as on Binance); the spec then expects one maker fill fewer, and says so.
+    const takers = [sellPlaced, buyPlaced].filter((p) => /placed: Filled/.test(p)).length;
+    if (takers) console.log(`e2e trading:   ${takers} crossed on arrival: taker fill`);
     await activity.getByRole('tab', { name: /^Open orders/ }).click();
     await shoot('trade-view-open-order');
     await auditPage(page, 'trade view with an open order');
 
-    step('the replayed market crosses it and it fills');
+    step('the replayed market crosses one of them and it fills');
     // The list updates live from the user stream; after 30 s without an update the page is
     // reloaded every 10 s (logged), so a missed stream frame shows in the log instead of
     // hiding whether the order filled on the market.
     const waitStarted = Date.now();
     let lastReload = Date.now();
+    const openNow = async () => {
+      const tab = await activity.getByRole('tab', { name: /^Open orders/ }).innerText();
+      return Number(/\((\d+)\)/.exec(tab)?.[1] ?? '-1');
+    };
     await poll(
-      'the limit sell to fill',
+      'a resting limit order to fill',
       async () => {
-        if ((await activity.getByRole('tab', { name: 'Open orders (0)' }).count()) === 1)
-          return true;
+        // one fill is enough: a maker fill now, or the taker fill that already happened
+        const open = await openNow();
+        if (open >= 0 && open <= (takers > 0 ? 2 - takers : 1)) return true;
         if (Date.now() - waitStarted > 30_000 && Date.now() - lastReload > 10_000) {
           console.log('e2e trading:   no live update yet: reloading the page');
           lastReload = Date.now();
@@ -149,24 +172,31 @@ export async function runTrading({ base, artifacts, userDataDir }) {
       },
       150_000,
     );
+    // cancel the one still resting (unless the market filled it too meanwhile)
+    const rest = activity.getByRole('button', { name: /^Cancel order #\d+$/ });
+    if ((await rest.count()) > 0) {
+      await rest.first().click();
+      await poll('no open order', async () => (await openNow()) === 0);
+    }
     await activity.getByRole('tab', { name: 'Trade history' }).click();
     const trades = activity.getByRole('tabpanel').getByRole('table');
+    // header + the market buy + at least one limit fill
     await poll(
-      'both trades in the history',
-      async () => (await trades.getByRole('row').count()) === 3,
+      'the trades in the history',
+      async () => (await trades.getByRole('row').count()) >= 3,
     );
-    assert.equal(await trades.getByRole('row').filter({ hasText: 'Sell' }).count(), 1);
-    assert.equal(await trades.getByRole('row').filter({ hasText: 'Buy' }).count(), 1);
     const makers = await trades.getByRole('row').filter({ hasText: 'Maker' }).count();
-    assert.equal(makers, crossedOnArrival ? 0 : 1);
+    const fills = (await trades.getByRole('row').count()) - 1;
+    console.log(`e2e trading:   ${fills} trades, ${makers} as maker`);
+    assert.ok(makers >= 1 || takers > 0, 'a resting limit order filled as a maker');
     await activity.getByRole('tab', { name: 'Order history' }).click();
     await poll(
-      'the filled buy and sell in the order history',
+      'the filled orders in the order history',
       async () =>
         (await activity
           .getByRole('tabpanel')
           .getByRole('cell', { name: 'Filled', exact: true })
-          .count()) === 2,
+          .count()) >= 2,
     );
     await activity.getByRole('tab', { name: 'Trade history' }).click();
     await shoot('trade-view');
