@@ -13,7 +13,7 @@ from tests.conftest import make_settings
 
 FAST = {
     "webhook_allow_private": True,
-    "webhook_timeout_s": 0.5,
+    "webhook_timeout_s": 3.0,  # a loaded CI machine; only the "hang" step waits for it
     "notify_backoff_base_s": 0.05,
     "notify_backoff_max_s": 0.2,
     "notify_poll_interval_s": 0.2,
