@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Literal, cast
 
 from backend.db import Tx
-from backend.errors import BadRequest, NotFound
+from backend.errors import BadRequest, NotFound, Unavailable
 from backend.notifications.channels import Delivery, PermanentFailure, RetryLater
 from backend.notifications.models import Notification, NotificationSettings
 from backend.notifications.repository import NotificationRepository, SettingsRepository
@@ -36,6 +36,11 @@ class NotificationNotFound(NotFound):
 class WebhookRefused(BadRequest):
     code = "webhook_url_refused"
     message = "This webhook URL cannot be used"
+
+
+class EncryptionNotConfigured(Unavailable):
+    code = "encryption_not_configured"
+    message = "Webhooks need FIELD_ENCRYPTION_KEYS on the server"
 
 
 class NoWebhook(NotFound):
@@ -123,6 +128,8 @@ async def _check(rt: Runtime, url: str) -> None:
 
 async def set_webhook(tx: Tx, rt: Runtime, user_id: int, url: str) -> WebhookCreated:
     """Store the URL and a new secret (encrypted); the secret is returned this once."""
+    if not rt.cipher.available:
+        raise EncryptionNotConfigured()
     await _check(rt, url)
     secret = new_secret()
     now = datetime.now(UTC)

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
+from backend.crypto import FieldCipher
 from backend.notifications.models import NotificationAttempt, NotificationDelivery
 from backend.notifications.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.auth.helpers import error_code
@@ -135,3 +136,12 @@ async def test_commit_wakes_the_senders_without_a_poll(
         await send(app, uid, "wake:1", ("webhook",))  # no bus given: the part's bus is used
         await wait_delivered(app, "webhook")
         assert len(rec.requests) == 1
+
+
+async def test_no_encryption_key_refuses_to_store_a_secret(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    _, auth = await user(client, "alice")
+    runtime(app).cipher = FieldCipher([])  # production without FIELD_ENCRYPTION_KEYS
+    resp = await client.put(WEBHOOK, json={"url": "http://127.0.0.1:9/hook"}, headers=auth)
+    assert resp.status_code == 503 and error_code(resp) == "encryption_not_configured"
