@@ -25,7 +25,7 @@ import collections
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,6 +91,7 @@ class AlertChecker:
         self.index = PriceIndex()
         self.cooldowns: dict[int, int] = {}  # price alert id -> cooldown_s
         self.watched: dict[int, Watched] = {}
+        self.changes: dict[str, dict[int, Watched]] = {}  # change_pct alerts per symbol
         self.asleep_until: dict[int, float] = {}  # watched alert id -> wall clock
         self.prev: dict[str, Decimal] = {}
         self.checked: dict[str, int] = {}
@@ -136,7 +137,9 @@ class AlertChecker:
     def untrack(self, alert_id: int) -> None:
         self.index.remove(alert_id)
         self.cooldowns.pop(alert_id, None)
-        self.watched.pop(alert_id, None)
+        watched = self.watched.pop(alert_id, None)
+        if watched is not None:
+            self.changes.get(watched.symbol, {}).pop(alert_id, None)
         self.asleep_until.pop(alert_id, None)
 
     def track(self, row: Alert) -> None:
@@ -154,7 +157,7 @@ class AlertChecker:
             else:
                 self.index.add(entry)
             return
-        self.watched[row.id] = Watched(
+        watched = self.watched[row.id] = Watched(
             row.id,
             row.symbol,
             row.condition,
@@ -165,6 +168,8 @@ class AlertChecker:
             row.direction,
             row.interval,
         )
+        if row.condition == "change_pct" and row.window_s:
+            self.changes.setdefault(row.symbol, {})[row.id] = watched
         if wake > time.time():
             self.asleep_until[row.id] = wake
 
@@ -246,12 +251,11 @@ class AlertChecker:
             await self._fire(
                 entry.id, entry.version, self.cooldowns.get(entry.id, 0), price, market_ms, late
             )
-        if any(w.symbol == symbol for w in self.watched.values()):
-            self._remember(symbol, price, market_ms)
-            for w in list(self.watched.values()):
-                if w.symbol != symbol or w.condition != "change_pct" or w.window_s is None:
-                    continue
-                if self.asleep_until.get(w.id, 0.0) > now:
+        changes = self.changes.get(symbol)
+        if changes:
+            self._remember(symbol, price, market_ms, changes)
+            for w in list(changes.values()):
+                if w.window_s is None or self.asleep_until.get(w.id, 0.0) > now:
                     continue
                 low, high = self._window(symbol, market_ms, w.window_s)
                 if change_fires(w.direction or "any", w.value, low, high, price):
@@ -259,7 +263,9 @@ class AlertChecker:
         self.prev[symbol] = price
         self.checked[symbol] = market_ms  # may go back: a replay that restarted from its start
 
-    def _remember(self, symbol: str, price: Decimal, market_ms: int) -> None:
+    def _remember(
+        self, symbol: str, price: Decimal, market_ms: int, changes: dict[int, Watched]
+    ) -> None:
         seconds = self.seconds.setdefault(symbol, collections.deque())
         second = market_ms // 1000
         if seconds and seconds[-1][0] == second:
@@ -267,7 +273,7 @@ class AlertChecker:
             seconds[-1] = (second, min(low, price), max(high, price))
         else:
             seconds.append((second, price, price))
-        longest = max((w.window_s or 0 for w in self.watched.values()), default=0)
+        longest = max((w.window_s or 0 for w in changes.values()), default=0)
         while seconds and seconds[0][0] < second - longest:
             seconds.popleft()
 
@@ -382,8 +388,7 @@ class CheckerTask:
                 self.queue.task_done()
 
     @staticmethod
-    async def _every(seconds: float, body: object) -> None:
-        assert callable(body)
+    async def _every(seconds: float, body: Callable[[], Awaitable[object]]) -> None:
         while True:
             await asyncio.sleep(seconds)
             try:
