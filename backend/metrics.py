@@ -13,6 +13,14 @@ TRADING_INDEX_DRIFT = Counter(
     "Matcher index entries repaired by the periodic resync, by kind (missing, stale, moved)",
     ["kind"],
 )
+ALERTS_FIRED = Counter(
+    "cd_alerts_fired_total",
+    "Alert firings, by whether a gap catch-up from the stored candles found them (late)",
+    ["late"],
+)
+ALERTS_INDEX_DRIFT = Counter(
+    "cd_alerts_index_drift_total", "Alert index entries repaired by the periodic resync"
+)
 TRADING_CATCHUP_ORDERS = Counter(
     "cd_trading_catchup_orders_total",
     "Orders filled or triggered (or found closed) by the matcher's candle catch-up after a gap",

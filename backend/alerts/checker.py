@@ -51,6 +51,7 @@ from backend.config import Settings
 from backend.db import transaction
 from backend.leases import singleton
 from backend.market.repository import CandleRepository
+from backend.metrics import ALERTS_FIRED, ALERTS_INDEX_DRIFT
 from backend.runtime import Runtime
 from backend.trading.engine import parse_trade
 from backend.trading.lifespan import REPLAY_WINDOW_S, matcher_candidate
@@ -208,6 +209,7 @@ class AlertChecker:
                 self.untrack(alert_id)
                 repairs += 1
             if repairs:
+                ALERTS_INDEX_DRIFT.inc(repairs)
                 logger.bind(repairs=repairs).warning("alerts.index_drift")
             return repairs
 
@@ -306,6 +308,7 @@ class AlertChecker:
             await self.refresh(alert_id)  # fired elsewhere, edited, paused or deleted
             return
         self.fired += 1
+        ALERTS_FIRED.labels(late=str(late).lower()).inc()
         logger.bind(alert_id=alert_id, firing=alert.firings, late=late).info("alerts.fired")
         self.track(alert)  # recurring: back after its cooldown; one-shot: out (triggered)
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 
 from backend.alerts.models import Alert, AlertFiring
@@ -23,6 +24,10 @@ from tests.trading.test_catchup import kline, store
 
 T0 = 1_780_000_020_000  # a market time 20 s into a minute
 MIN = 60_000
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def firings(app: FastAPI, alert_id: int) -> list[AlertFiring]:
@@ -188,7 +193,9 @@ async def test_gap_is_caught_up_from_the_candles_late(
         kline(start + 3 * MIN, "108", "109", "100", "101", "1", 3),
     )
     restarted = await new_checker(aapp)
+    late_before = sample("cd_alerts_fired_total", late="true")
     await restarted.on_tick("BTCUSDT", D("101"), T0 + 10 * MIN)
+    assert sample("cd_alerts_fired_total", late="true") == late_before + 2
     [f] = await firings(aapp, high["id"])
     assert f.late and f.price == D("130") and start + 2 * MIN <= f.market_ms < start + 3 * MIN
     [c] = await firings(aapp, cross["id"])  # 103 -> 130 passes 110 (one-shot)
@@ -234,7 +241,9 @@ async def test_an_edit_the_checker_missed_is_guarded_and_resync_repairs_the_inde
     assert await firings(aapp, a["id"]) == []
     assert checker.index.entries[a["id"]].level == D("200")  # re-read after the refusal
     missed = await create(aclient, h, condition="price_below", value="140")
+    drift = sample("cd_alerts_index_drift_total")
     assert await checker.resync() == 1  # the lost create event
+    assert sample("cd_alerts_index_drift_total") == drift + 1
     await checker.on_tick("BTCUSDT", D("139"), T0 + 1)
     assert len(await firings(aapp, missed["id"])) == 1
     assert await firings(aapp, a["id"]) == []
