@@ -277,3 +277,23 @@ async def test_change_pct_window_survives_a_restart(
     restarted = await new_checker(aapp)  # its window holds the stored candles' low, 100
     await restarted.on_tick("BTCUSDT", D("105"), T0 + 1000)
     assert len(await firings(aapp, up["id"])) == 1
+
+
+async def test_notification_texts_in_the_users_language(
+    aapp: FastAPI, aclient: httpx.AsyncClient
+) -> None:
+    from backend.notifications.models import NotificationSettings
+
+    uid, h = await make_user(aapp)
+    async with transaction(aapp.state.runtime.sessionmaker) as tx:
+        tx.session.add(
+            NotificationSettings(user_id=uid, language="ru", updated_at=datetime.now(UTC))
+        )
+    a = await create(aclient, h, condition="price_below", value="90.50", note="купить")
+    checker = await new_checker(aapp)
+    await checker.on_tick("BTCUSDT", D("90.5"), T0)
+    async with aapp.state.runtime.sessionmaker() as s:
+        note = (await s.execute(select(Notification))).scalar_one()
+    assert note.alert_id == a["id"]
+    assert note.title == "BTCUSDT на уровне 90.5 или ниже"
+    assert note.body == "Цена: 90.5\nкупить"  # noqa: RUF001
