@@ -224,6 +224,11 @@ class Settings(BaseSettings):
                 ) from exc
         return value
 
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _no_empty_token(cls, value: object) -> object:
+        return None if value == "" else value  # TELEGRAM_BOT_TOKEN= (empty): Telegram off
+
     @field_validator("market_depth_levels")
     @classmethod
     def _depth_levels(cls, value: int) -> int:

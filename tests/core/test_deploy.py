@@ -114,6 +114,20 @@ def test_compose_commands_name_existing_entry_points(compose: dict[str, Any]) ->
     assert (ROOT / "backend" / "worker.py").is_file()
 
 
+def test_compose_runs_the_telegram_bot_from_its_image(compose: dict[str, Any]) -> None:
+    bot = compose["services"]["bot"]
+    assert bot["command"] == ["python", "-m", "telegram_bot"]
+    assert bot["build"]["target"] == "bot"
+    assert "ports" not in bot  # long polling: it listens on no port
+    assert bot["environment"]["ENV"] == "production"
+    assert bot["restart"] == "on-failure"  # without a token it exits 0 and stays down
+    assert (ROOT / "telegram_bot" / "__main__.py").is_file()
+    stages = named_stages(ROOT / "Dockerfile.api")
+    assert 'CMD ["python", "-m", "telegram_bot"]' in stages["bot"]
+    assert "COPY telegram_bot/ ./telegram_bot/" in stages["bot"]
+    assert any("--no-deps -r /tmp/requirements.bot.lock" in x for x in stages["bot-deps"])
+
+
 def mounts(service: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
     """Target -> (type, source, read-only) of a resolved service: compose v2 prints the long
     syntax, v1 `source:target[:mode]` strings."""
@@ -677,7 +691,8 @@ def test_prod_lock_has_the_full_locks_pins_without_dev_tools() -> None:
     for name, stage in stages.items():
         for install in pip_installs(stage):
             assert "-c /tmp/constraints.txt" in install, name
-            assert re.search(r"-r /tmp/requirements(-torch)?\.txt\b", install), name
+            # requirements.bot.lock: aiogram, installed --no-deps (its pydantic cap)
+            assert re.search(r"-r /tmp/requirements((-torch)?\.txt|\.bot\.lock)\b", install), name
 
 
 # --- Client addresses and what the logs keep -----------------------------------------------------

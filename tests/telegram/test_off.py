@@ -32,3 +32,8 @@ async def test_without_a_token_telegram_is_off(
     me = await client.get(ME, headers=bearer(grant["access_token"]))
     assert me.status_code == 200 and me.json()["telegram_linked"] is False
     assert await run(settings) is False  # the bot process exits at once
+
+
+def test_an_empty_token_is_no_token(db_url: str, tmp_path: Path) -> None:
+    """compose passes TELEGRAM_BOT_TOKEN through; set but empty, Telegram is off."""
+    assert make_settings(db_url, tmp_path, telegram_bot_token="").telegram_bot_token is None
