@@ -10,6 +10,10 @@ multipart, the backend's sender JSON); answers `{"ok": true, "result": ...}` or
 - sendMessage: recorded per chat (`messages(chat_id)`, `wait_messages`); a Message back.
 - deleteWebhook, setMyCommands: true.
 - Faults: `fail_next(method, status, count, retry_after=...)`: 429 with `retry_after`, 5xx.
+
+For a browser test driving it from outside the process (tests/fakes/run_telegram.py):
+`GET /_fake/chats/<chat_id>/messages` -> the bot's messages to that chat (JSON list of texts),
+`POST /_fake/chats/<chat_id>/send {"text", "language_code"?}` -> the user sends a message.
 """
 
 from __future__ import annotations
@@ -48,12 +52,14 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> FakeTelegram:
+    async def start(self, port: int = 0) -> FakeTelegram:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_fake/chats/{chat_id}/messages", self._chat_messages)
+        app.router.add_post("/_fake/chats/{chat_id}/send", self._chat_send)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
@@ -116,6 +122,19 @@ class FakeTelegram:
 
     def pending_updates(self) -> int:
         return len(self._updates)
+
+    # ------------------------------------------------------------------ remote control
+
+    async def _chat_messages(self, request: web.Request) -> web.Response:
+        return web.json_response(self.messages(int(request.match_info["chat_id"])))
+
+    async def _chat_send(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        language = body.get("language_code", "en")
+        update_id = await self.user_sends(
+            int(request.match_info["chat_id"]), str(body["text"]), language_code=language
+        )
+        return web.json_response({"update_id": update_id})
 
     # ------------------------------------------------------------------ the API
 

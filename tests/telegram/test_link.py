@@ -114,3 +114,18 @@ async def test_one_chat_belongs_to_one_account(
     bob = await linked_user(client, fake_telegram, "bob", CHAT)
     assert await _linked(client, alice["access_token"]) is False
     assert await _linked(client, bob["access_token"]) is True
+
+
+async def test_the_fake_chat_can_be_driven_over_http(
+    client: httpx.AsyncClient, fake_telegram: FakeTelegram
+) -> None:
+    """What the browser test uses: send as the user, read the bot's answers, over HTTP."""
+    grant = await signup(client, "alice")
+    code = (await client.post(LINK, headers=bearer(grant["access_token"]))).json()["code"]
+    async with httpx.AsyncClient(base_url=fake_telegram.url) as remote:
+        resp = await remote.post(f"/_fake/chats/{CHAT}/send", json={"text": f"/start {code}"})
+        assert resp.status_code == 200
+        await fake_telegram.wait_messages(CHAT, 1)
+        texts = (await remote.get(f"/_fake/chats/{CHAT}/messages")).json()
+    assert len(texts) == 1 and "alice" in texts[0]
+    assert await _linked(client, grant["access_token"]) is True
