@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -10,9 +11,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from backend.all_models import metadata
 from backend.crypto import FieldCipher, FieldDecryptError, new_key
 from backend.main import create_app
-from backend.notifications.rotation import rotate_all
+from backend.notifications.rotation import ENCRYPTED_COLUMNS, rotate_all
 from tests.conftest import asgi_client, make_settings
 from tests.notifications.conftest import FAST
 from tests.notifications.helpers import runtime, user
@@ -49,3 +51,32 @@ async def test_rotation_keeps_old_rows_readable(
         async with only_new.router.lifespan_context(only_new), asgi_client(only_new) as c3:
             assert (await c3.post("/api/v1/webhook/test", headers=auth)).json()["delivered"]
         assert len(rec.requests) == 2
+
+
+def test_every_encrypted_column_exists() -> None:
+    for table, pk, column in ENCRYPTED_COLUMNS:
+        assert [c.name for c in metadata.tables[table].primary_key] == [pk]
+        assert column in metadata.tables[table].c
+
+
+@pytest.mark.parametrize("overrides", [{"field_encryption_keys": OLD}])
+async def test_rotation_covers_telegram_chat_ids(app: FastAPI, client: httpx.AsyncClient) -> None:
+    uid, _ = await user(client, "alice")
+    rt = runtime(app)
+    async with rt.sessionmaker() as session, session.begin():
+        await session.execute(
+            metadata.tables["telegram_links"]
+            .insert()
+            .values(
+                user_id=uid,
+                chat_key="k",
+                chat_id_enc=FieldCipher([OLD]).encrypt("424242"),
+                linked_at=datetime.now(UTC),
+            )
+        )
+    assert await rotate_all(rt.sessionmaker, FieldCipher([NEW, OLD])) == 1
+    async with rt.sessionmaker() as session:
+        stored = (
+            await session.execute(text("SELECT chat_id_enc FROM telegram_links"))
+        ).scalar_one()
+    assert FieldCipher([NEW]).decrypt(stored) == "424242"
