@@ -21,7 +21,7 @@ function withToken(request: Request, token: string | null): Request {
  * fetch with the bearer token; on a 401 it refreshes once (shared with every concurrent caller)
  * and replays the request with the new token.
  */
-export async function authFetch(request: Request): Promise<Response> {
+async function authFetch(request: Request): Promise<Response> {
   const retry = request.clone();
   const token = getAccessToken();
   const response = await fetch(withToken(request, token));

@@ -11,7 +11,7 @@ import { useCurrentUser } from '@/features/auth/hooks/use-current-user';
 import { NotificationChannels } from '@/features/notifications/components/notification-channels';
 import { formatIsoDate } from '@/lib/format';
 
-/** `telegram_linked` of /users/me (absent from an older server's answer). */
+/** `telegram_linked` of /users/me (MeOut; the auth feature types the user as UserOut). */
 function telegramLinked(user: object): boolean {
   return 'telegram_linked' in user && user.telegram_linked === true;
 }

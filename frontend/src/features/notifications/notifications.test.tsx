@@ -26,6 +26,7 @@ const row = (id: number, title: string, read = false): AppNotification => ({
   title,
   body: `${title} body`,
   alert_id: id,
+  data: null,
   read_at: read ? '2026-01-01T00:00:00Z' : null,
   created_at: '2026-01-01T00:00:00Z',
 });

@@ -22,7 +22,7 @@ import {
   usesInterval,
   usesWindow,
 } from '../lib/alert-form';
-import type { AlertFormErrors, AlertFormValues } from '../lib/alert-form';
+import type { AlertFormErrors, AlertFormValues, RsiInterval } from '../lib/alert-form';
 
 /** Create an alert, or edit `alert`; the symbol's live price sits beside the value. */
 export function AlertForm({
@@ -136,7 +136,7 @@ export function AlertForm({
               <Form.Label>{t('alerts.interval')}</Form.Label>
               <Form.Select
                 value={values.interval}
-                onChange={(e) => set('interval', e.target.value)}
+                onChange={(e) => set('interval', e.target.value as RsiInterval)}
               >
                 {RSI_INTERVALS.map((i) => (
                   <option key={i}>{i}</option>

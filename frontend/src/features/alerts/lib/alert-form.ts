@@ -7,7 +7,7 @@ export interface AlertFormValues {
   symbol: string;
   condition: Condition;
   value: string;
-  interval: string;
+  interval: RsiInterval;
   window: string;
   direction: 'up' | 'down' | 'any';
   recurring: boolean;
@@ -21,6 +21,9 @@ export interface AlertFormValues {
 export type AlertFormErrors = Partial<Record<'value' | 'cooldownMin' | 'expiresAt', string>>;
 
 export const RSI_INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+export type RsiInterval = (typeof RSI_INTERVALS)[number];
+const DIRECTIONS = ['up', 'down', 'any'] as const;
+const CHANNELS: readonly Channel[] = ['app', 'telegram', 'email', 'webhook'];
 export const CHANGE_WINDOWS = ['5m', '15m', '1h', '4h', '24h'] as const;
 
 export function usesInterval(condition: Condition): boolean {
@@ -48,14 +51,14 @@ export function initialValues(
     symbol: alert?.symbol ?? symbol,
     condition: alert?.condition ?? 'price_crosses',
     value: alert?.value ?? value,
-    interval: alert?.interval ?? '1h',
+    interval: RSI_INTERVALS.find((i) => i === alert?.interval) ?? '1h',
     window: alert?.window ?? '1h',
-    direction: alert?.direction ?? 'any',
+    direction: DIRECTIONS.find((d) => d === alert?.direction) ?? 'any',
     recurring: alert?.recurring ?? false,
     cooldownMin: alert ? String(Math.max(1, Math.round(alert.cooldown_s / 60))) : '60',
     expiresAt: localInput(alert?.expires_at),
     note: alert?.note ?? '',
-    channels: alert?.channels ?? ['app'],
+    channels: alert ? CHANNELS.filter((c) => alert.channels.includes(c)) : ['app'],
   };
 }
 

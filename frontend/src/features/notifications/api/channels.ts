@@ -1,34 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
+import type { components } from '@/api/schema';
 import { authKeys } from '@/features/auth/api/auth';
-import { apiJson } from '@/lib/api-json';
+import { api } from '@/lib/api-client';
+import { unwrap } from '@/lib/api-errors';
 
 /** GET/PATCH /api/v1/notifications/settings. */
-export interface NotificationSettings {
-  readonly language: 'en' | 'ru';
-  readonly email_enabled: boolean;
-  /** The server can send mail (SMTP_URL set). */
-  readonly email_available: boolean;
-  readonly webhook: { readonly url: string } | null;
-}
-
-export interface TelegramLinkCode {
-  readonly code: string;
-  /** Deep link that opens the bot with `/start <code>`. */
-  readonly url: string;
-  readonly expires_at: string;
-}
-
-export interface WebhookCreated {
-  readonly url: string;
-  /** Shown this once: the receiver checks the HMAC-SHA256 signature with it. */
-  readonly secret: string;
-}
-
-export interface WebhookTestResult {
-  readonly delivered: boolean;
-  readonly detail: string | null;
-}
+export type NotificationSettings = components['schemas']['NotificationSettingsOut'];
+/** POST /api/v1/telegram/link: a one-time code and the deep link that sends `/start <code>`. */
+export type TelegramLinkCode = components['schemas']['LinkCodeOut'];
+/** PUT /api/v1/webhook: the secret is shown this once. */
+export type WebhookCreated = components['schemas']['WebhookCreated'];
 
 export const channelKeys = {
   settings: ['notifications', 'settings'] as const,
@@ -37,15 +19,15 @@ export const channelKeys = {
 export function useNotificationSettings() {
   return useQuery({
     queryKey: channelKeys.settings,
-    queryFn: () => apiJson<NotificationSettings>('GET', '/api/v1/notifications/settings'),
+    queryFn: () => unwrap(api().GET('/api/v1/notifications/settings')),
   });
 }
 
 export function useUpdateNotificationSettings() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { email_enabled?: boolean; language?: 'en' | 'ru' }) =>
-      apiJson<NotificationSettings>('PATCH', '/api/v1/notifications/settings', { body }),
+    mutationFn: (body: components['schemas']['NotificationSettingsIn']) =>
+      unwrap(api().PATCH('/api/v1/notifications/settings', { body })),
     onSuccess: (settings) => queryClient.setQueryData(channelKeys.settings, settings),
   });
 }
@@ -53,8 +35,7 @@ export function useUpdateNotificationSettings() {
 export function useSetWebhook() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (url: string) =>
-      apiJson<WebhookCreated>('PUT', '/api/v1/webhook', { body: { url } }),
+    mutationFn: (url: string) => unwrap(api().PUT('/api/v1/webhook', { body: { url } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: channelKeys.settings }),
   });
 }
@@ -62,27 +43,27 @@ export function useSetWebhook() {
 export function useDeleteWebhook() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => apiJson<unknown>('DELETE', '/api/v1/webhook'),
+    mutationFn: () => unwrap(api().DELETE('/api/v1/webhook')),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: channelKeys.settings }),
   });
 }
 
 export function useTestWebhook() {
   return useMutation({
-    mutationFn: () => apiJson<WebhookTestResult>('POST', '/api/v1/webhook/test'),
+    mutationFn: () => unwrap(api().POST('/api/v1/webhook/test')),
   });
 }
 
 export function useTelegramLink() {
   return useMutation({
-    mutationFn: () => apiJson<TelegramLinkCode>('POST', '/api/v1/telegram/link'),
+    mutationFn: () => unwrap(api().POST('/api/v1/telegram/link')),
   });
 }
 
 export function useTelegramUnlink() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => apiJson<unknown>('DELETE', '/api/v1/telegram/link'),
+    mutationFn: () => unwrap(api().DELETE('/api/v1/telegram/link')),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: authKeys.me }),
   });
 }

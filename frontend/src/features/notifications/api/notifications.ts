@@ -1,24 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { apiJson } from '@/lib/api-json';
+import type { components } from '@/api/schema';
+import { api } from '@/lib/api-client';
+import { unwrap } from '@/lib/api-errors';
 
 /** One in-app notification (GET /api/v1/notifications items). */
-export interface AppNotification {
-  readonly id: number;
-  readonly kind: string;
-  readonly title: string;
-  readonly body: string;
-  readonly alert_id: number | null;
-  readonly read_at: string | null;
-  readonly created_at: string;
-}
-
+export type AppNotification = components['schemas']['NotificationOut'];
 /** A page of notifications, newest first, with the user's unread count. */
-export interface NotificationPage {
-  readonly items: AppNotification[];
-  readonly unread_count: number;
-  readonly next_cursor: number | null;
-}
+export type NotificationPage = components['schemas']['NotificationPage'];
 
 export const notificationKeys = {
   all: ['notifications'] as const,
@@ -28,7 +17,7 @@ export const notificationKeys = {
 export function useNotifications(enabled: boolean) {
   return useQuery({
     queryKey: notificationKeys.list(),
-    queryFn: () => apiJson<NotificationPage>('GET', '/api/v1/notifications'),
+    queryFn: () => unwrap(api().GET('/api/v1/notifications')),
     enabled,
   });
 }
@@ -49,10 +38,17 @@ function markReadLocally(page: NotificationPage, id: number | null): Notificatio
 export function useMarkReadMutation() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: number | null) =>
-      id === null
-        ? apiJson<unknown>('POST', '/api/v1/notifications/read-all')
-        : apiJson<unknown>('POST', `/api/v1/notifications/${id}/read`),
+    mutationFn: async (id: number | null): Promise<void> => {
+      if (id === null) {
+        await unwrap(api().POST('/api/v1/notifications/read-all'));
+        return;
+      }
+      await unwrap(
+        api().POST('/api/v1/notifications/{notification_id}/read', {
+          params: { path: { notification_id: id } },
+        }),
+      );
+    },
     onSuccess: (_data, id) => {
       queryClient.setQueryData<NotificationPage>(notificationKeys.list(), (old) =>
         old ? markReadLocally(old, id) : old,

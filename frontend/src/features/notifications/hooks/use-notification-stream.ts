@@ -45,6 +45,7 @@ export function useNotificationStream() {
                 title: event.title,
                 body: event.body,
                 alert_id: event.alert_id,
+                data: null,
                 read_at: null,
                 created_at: new Date(event.E).toISOString(),
               },
