@@ -11,7 +11,7 @@ from telegram_bot.app import run
 
 def main() -> None:
     settings = get_settings()
-    setup_logging(settings)
+    setup_logging(settings, process="bot")
     asyncio.run(run(settings))
 
 

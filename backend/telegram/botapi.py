@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from backend.telegram import redact
+
 TIMEOUT_S = 10.0
 
 
@@ -56,6 +58,7 @@ async def bot_username(api: BotApi) -> str:
     """The bot's @username (getMe, asked once per process)."""
     name = _USERNAMES.get(api)
     if name is None:
+        redact.install()
         async with httpx.AsyncClient() as client:
             me = await api.call(client, "getMe")
         name = str(me["username"])

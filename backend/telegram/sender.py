@@ -25,7 +25,7 @@ from backend.notifications.channels import (
     register_sender,
     unregister_sender,
 )
-from backend.telegram import service
+from backend.telegram import redact, service
 from backend.telegram.botapi import BotApi, BotApiError
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ async def telegram_sender(rt: Runtime) -> AsyncIterator[None]:
     if token is None:
         yield
         return
+    redact.install()
     api = BotApi(rt.settings.telegram_api_url, token.get_secret_value())
     async with httpx.AsyncClient() as client:
         register_sender(TelegramSender(api, rt.sessionmaker, rt.cipher, client))

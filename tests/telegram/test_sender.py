@@ -3,6 +3,7 @@ honoured with Telegram's retry_after, 5xx and a down API retried later, no chat:
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,7 @@ from backend.runtime import Runtime
 from backend.telegram import service
 from backend.telegram.sender import backoff_s
 from backend.users.models import User
-from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.telegram_server import TOKEN, FakeTelegram
 
 CHAT = 9001
 
@@ -125,3 +126,22 @@ async def test_a_blocked_bot_is_permanent(app: FastAPI, fake_telegram: FakeTeleg
     fake_telegram.fail_next("sendMessage", 403)
     with pytest.raises(PermanentFailure):
         await _sender().send(_delivery(user_id))
+
+
+async def test_the_token_stays_out_of_the_logs(app: FastAPI, fake_telegram: FakeTelegram) -> None:
+    """httpx logs each request's URL at INFO; a Bot API URL carries the token."""
+    user_id = await _user_with_chat(app.state.runtime, CHAT)
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    std = logging.getLogger("httpx")
+    level = std.level
+    std.addHandler(handler)
+    std.setLevel(logging.INFO)
+    try:
+        await _sender().send(_delivery(user_id))
+    finally:
+        std.removeHandler(handler)
+        std.setLevel(level)
+    assert any("sendMessage" in r for r in records), records
+    assert not [r for r in records if TOKEN in r]
