@@ -445,6 +445,7 @@ export const en = {
     valuePercent: 'Change (%)',
     valueRsi: 'RSI level',
     currentPrice: 'Current price',
+    currentRsi: 'RSI(14), {{interval}}',
     useCurrentPrice: 'Use the current price',
     interval: 'Candle interval',
     window: 'Within',

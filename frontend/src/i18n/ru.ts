@@ -452,6 +452,7 @@ export const ru: LocaleTree = {
     valuePercent: 'Изменение (%)',
     valueRsi: 'Уровень RSI',
     currentPrice: 'Текущая цена',
+    currentRsi: 'RSI(14), {{interval}}',
     useCurrentPrice: 'Подставить текущую цену',
     interval: 'Интервал свечей',
     window: 'За',

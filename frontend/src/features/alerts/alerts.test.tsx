@@ -227,6 +227,46 @@ describe('alerts page', { timeout: 30_000 }, () => {
   });
 });
 
+describe('RSI beside an RSI alert', { timeout: 20_000 }, () => {
+  it('shows RSI(14) of the chosen interval and sends that interval', async () => {
+    api.respondWith('GET', '/api/v1/analysis/indicators', (q) => ({
+      status: 200,
+      body: {
+        symbol: q.get('symbol'),
+        interval: q.get('interval'),
+        forming: true,
+        open_times: [1, 2],
+        series: { 'rsi:14': { rsi: [null, q.get('interval') === '15m' ? '28.4' : '71.236'] } },
+      },
+    }));
+    const user = userEvent.setup({ delay: null });
+    renderPage();
+    const form = await screen.findByRole('form', { name: 'New alert' });
+    await user.selectOptions(
+      within(form).getByRole('combobox', { name: 'Condition' }),
+      'rsi_above',
+    );
+    expect(await within(form).findByText('71.24')).toBeInTheDocument();
+    expect(within(form).getByText(/RSI\(14\), 1h/)).toBeInTheDocument();
+    await user.selectOptions(
+      within(form).getByRole('combobox', { name: 'Candle interval' }),
+      '15m',
+    );
+    expect(await within(form).findByText('28.40')).toBeInTheDocument();
+    const asked = api.calls.filter((c) => c.path === '/api/v1/analysis/indicators');
+    expect(new URLSearchParams(asked[asked.length - 1]?.query).get('indicators')).toBe('rsi:14');
+    await user.type(within(form).getByRole('textbox', { name: 'RSI level' }), '70');
+    await user.click(within(form).getByRole('button', { name: 'Create alert' }));
+    await screen.findByRole('row', { name: /BTCUSDT/ });
+    expect(posted('/api/v1/alerts')[0]).toMatchObject({
+      condition: 'rsi_above',
+      value: '70',
+      interval: '15m',
+      window: null,
+    });
+  });
+});
+
 describe('alert at this price', { timeout: 20_000 }, () => {
   it('opens the alerts form prefilled with the symbol and its live price', async () => {
     const user = userEvent.setup({ delay: null });

@@ -10,6 +10,7 @@ import { ErrorAlert } from '@/components/error-alert';
 import { useSymbols } from '@/features/market/api/market';
 
 import { CurrentPrice } from './current-price';
+import { CurrentRsi } from './current-rsi';
 import { TextField } from './text-field';
 import { CONDITIONS, EXTRA_CHANNELS, useCreateAlert, useUpdateAlert } from '../api/alerts';
 import type { Alert, Channel, Condition } from '../api/alerts';
@@ -143,6 +144,11 @@ export function AlertForm({
                 ))}
               </Form.Select>
             </Form.Group>
+          </Col>
+        ) : null}
+        {usesInterval(values.condition) ? (
+          <Col sm={6} className="d-flex align-items-end">
+            <CurrentRsi symbol={values.symbol} interval={values.interval} />
           </Col>
         ) : null}
         {usesWindow(values.condition) ? (
