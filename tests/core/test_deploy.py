@@ -447,6 +447,18 @@ def test_k8s_has_every_expected_object(manifests: dict[tuple[str, str], Any]) ->
     assert expected <= set(manifests)
 
 
+def test_k8s_telegram_bot_is_one_recreated_pod_off_until_a_token_is_set(
+    manifests: dict[tuple[str, str], Any],
+) -> None:
+    bot = manifests[("Deployment", "bot")]
+    assert bot["spec"]["replicas"] == 0  # scaled to 1 once TELEGRAM_BOT_TOKEN is in the Secret
+    assert bot["spec"]["strategy"]["type"] == "Recreate"  # one getUpdates poller per token
+    (container,) = pod_spec(bot)["containers"]
+    assert container["command"] == ["python", "-m", "telegram_bot"]
+    assert container["image"].startswith("cryptodemo-bot:")
+    assert "ports" not in container
+
+
 def test_k8s_kustomization_lists_existing_files_but_not_the_secret_template() -> None:
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     resources = kustomization["resources"]
