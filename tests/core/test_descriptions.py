@@ -19,12 +19,12 @@ API_PREFIX = "/api/v1"
 
 
 def _not_built() -> list[str]:
-    """Stems of the README status table's "not built yet" areas (alert, telegram, forecast...)."""
+    """Stems of the README status table's "not built yet" areas (none once all are built)."""
     for line in (ROOT / "README.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 2 and cells[1].startswith("not built yet"):
             return [item.split()[-1].lower().rstrip("s") for item in cells[0].split(",")]
-    raise AssertionError("README's status table has no 'not built yet' row")
+    return []  # everything in the status table is built
 
 
 def _documents() -> list[Path]:
