@@ -163,6 +163,18 @@ describe('bell and toasts', { timeout: 20_000 }, () => {
     expect(screen.getByRole('button', { name: 'Mark all read' })).toBeDisabled();
   });
 
+  it('counts what arrived while the socket was down once it is back', async () => {
+    renderBell();
+    await screen.findByRole('button', { name: 'Notifications, unread: 1' });
+    await ws.waitFor(() => ws.subscriptions().includes('user'));
+    ws.dropAll();
+    rows.push(row(4, 'SOLUSDT below 100')); // notified while no socket was there to hear it
+    await ws.waitFor(() => ws.openConnections() === 1 && ws.subscriptions().includes('user'));
+    expect(
+      await screen.findByRole('button', { name: 'Notifications, unread: 2' }),
+    ).toBeInTheDocument();
+  });
+
   it('speaks Russian', async () => {
     renderBell('ru');
     expect(

@@ -1,8 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 import { getSession, subscribeSession } from '@/lib/auth-session';
-import { useStream } from '@/lib/ws-context';
+import { useStream, useWsStatus } from '@/lib/ws-context';
 
 import { notificationKeys } from '../api/notifications';
 import type { NotificationPage } from '../api/notifications';
@@ -23,13 +23,23 @@ function showBrowserNotification(event: NotificationEvent): void {
 /**
  * While logged in: every `notification` frame of the user stream bumps the bell at once (the
  * list is refetched for the full row), queues a toast, and raises a browser notification when
- * allowed and the tab is in the background. A frame seen twice (reconnect) toasts once.
+ * allowed and the tab is in the background. A frame seen twice (reconnect) toasts once; after a
+ * reconnect the list is refetched (what arrived meanwhile counts, without a toast).
  */
 export function useNotificationStream() {
   const session = useSyncExternalStore(subscribeSession, getSession, getSession);
   const stream = session.status === 'authenticated' && session.accessToken ? 'user' : null;
   const queryClient = useQueryClient();
   const [toasts, setToasts] = useState<NotificationEvent[]>([]);
+  // frames sent while the socket was down are lost: the bell refetches once it is back
+  const { state } = useWsStatus();
+  const previous = useRef(state);
+  useEffect(() => {
+    if (state === 'live' && previous.current === 'reconnecting' && stream) {
+      void queryClient.invalidateQueries({ queryKey: notificationKeys.all });
+    }
+    previous.current = state;
+  }, [state, stream, queryClient]);
   useStream(stream, (data) => {
     const event = parseNotificationEvent(data);
     if (!event) return;
