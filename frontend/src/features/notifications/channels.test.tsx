@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { acceptGrant, refreshAccessToken, resetSessionForTests } from '@/lib/auth-session';
 import { setBaseUrl } from '@/lib/base-url';
 import ProfilePage from '@/routes/profile';
+import { axeViolations } from '@/testing/axe';
 import { FakeApiServer } from '@/testing/fake-api-server';
 import type { FakeUser } from '@/testing/fake-api-server';
 import { renderRoutes } from '@/testing/render';
@@ -126,6 +127,8 @@ describe('profile alert channels', { timeout: 20_000 }, () => {
     expect(await within(webhook).findByRole('status')).toHaveTextContent(
       'Test delivered (HTTP 200)',
     );
+    // the section with the secret and the test result passes axe's structural WCAG rules
+    expect(await axeViolations(document.body)).toEqual([]);
 
     await user.click(within(webhook).getByRole('button', { name: 'Remove webhook' }));
     expect(

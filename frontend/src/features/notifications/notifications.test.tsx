@@ -7,6 +7,7 @@ import { acceptGrant, resetSessionForTests } from '@/lib/auth-session';
 import { setBaseUrl } from '@/lib/base-url';
 import { WsClient } from '@/lib/ws-client';
 import type { SocketLike } from '@/lib/ws-client';
+import { axeViolations } from '@/testing/axe';
 import { FakeApiServer } from '@/testing/fake-api-server';
 import { renderRoutes } from '@/testing/render';
 import { TestWsServer } from '@/testing/ws-server';
@@ -150,6 +151,8 @@ describe('bell and toasts', { timeout: 20_000 }, () => {
     await user.click(bell);
     const menu = await screen.findByRole('heading', { name: 'Notifications' });
     expect(menu).toBeInTheDocument();
+    // the open menu and the toast pass axe's structural WCAG rules
+    expect(await axeViolations(document.body)).toEqual([]);
     await user.click(screen.getByRole('button', { name: 'Mark “BTCUSDT crossed 50,000” read' }));
     expect(await screen.findByRole('button', { name: 'Notifications, unread: 1' })).toBe(bell);
     expect(
