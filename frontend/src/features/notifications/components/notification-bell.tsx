@@ -31,7 +31,7 @@ export function NotificationBell() {
         id="notification-bell"
         aria-label={t('notifications.bell', { count: unread })}
       >
-        <span aria-hidden="true">🔔</span>
+        <BellIcon />
         {unread > 0 ? (
           <Badge bg="danger" pill className="ms-1" aria-hidden="true" data-testid="unread-count">
             {unread > 99 ? '99+' : unread}
@@ -90,5 +90,23 @@ export function NotificationBell() {
         ) : null}
       </Dropdown.Menu>
     </Dropdown>
+  );
+}
+
+/** Bootstrap Icons' "bell" (MIT), inline: an emoji bell needs a font the system may lack (headless
+ * Chromium on Debian drew an empty box). */
+function BellIcon() {
+  return (
+    <svg
+      aria-hidden="true"
+      focusable="false"
+      width="16"
+      height="16"
+      viewBox="0 0 16 16"
+      fill="currentColor"
+      style={{ verticalAlign: '-0.125em' }}
+    >
+      <path d="M8 16a2 2 0 0 0 2-2H6a2 2 0 0 0 2 2M8 1.918l-.797.161A4 4 0 0 0 4 6c0 .628-.134 2.197-.459 3.742-.16.767-.376 1.566-.663 2.258h10.244c-.287-.692-.502-1.49-.663-2.258C12.134 8.197 12 6.628 12 6a4 4 0 0 0-3.203-3.92zM14.22 12c.223.447.481.801.78 1H1c.299-.199.557-.553.78-1C2.68 10.2 3 6.88 3 6c0-2.42 1.72-4.44 4.005-4.901a1 1 0 1 1 1.99 0A5 5 0 0 1 13 6c0 .88.32 4.2 1.22 6" />
+    </svg>
   );
 }
