@@ -28,6 +28,18 @@ async def load_card(sm: async_sessionmaker[AsyncSession], model_id: str) -> dict
     return dict(model.card)
 
 
+def card_hyperparameters(card: dict[str, Any]) -> dict[str, int]:
+    return {k: int(card["hyperparameters"][k]) for k in HYPER_KEYS}
+
+
+def checked_weights(settings: Settings, card: dict[str, Any]) -> Path:
+    """The card's weights file, hash-checked; a missing or altered file fails the job."""
+    try:
+        return artifacts.weights_path(Path(settings.forecast_models_dir), card)
+    except (FileNotFoundError, ValueError) as exc:
+        raise JobFailed(str(exc)) from exc
+
+
 async def evaluate(
     settings: Settings, sm: async_sessionmaker[AsyncSession], job: ForecastJob
 ) -> dict[str, Any]:
@@ -35,7 +47,7 @@ async def evaluate(
     card = await load_card(sm, str(p["model_id"]))
     start, end = int(p["start"]), int(p["end"])
     symbol, interval, season = card["symbol"], card["interval"], card["season"]
-    hyper = {k: int(card["hyperparameters"][k]) for k in HYPER_KEYS}
+    hyper = card_hyperparameters(card)
     lead = dataset.first_target(hyper["lookback"], season) + 1
     async with sm() as session:
         t0, c0 = await repo.closes_before(session, symbol, interval, before=start, count=lead)
@@ -51,11 +63,7 @@ async def evaluate(
             f"forecast: {t1.size} stored in the period, {t0.size} before it "
             f"(the model needs {lead} before the first)"
         )
-    root = Path(settings.forecast_models_dir)
-    try:
-        weights = artifacts.weights_path(root, card)
-    except (FileNotFoundError, ValueError) as exc:
-        raise JobFailed(str(exc)) from exc
+    weights = checked_weights(settings, card)
     pred = np.asarray(
         await child.in_child(
             child.predict_entry,

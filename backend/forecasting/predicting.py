@@ -7,19 +7,17 @@ residuals) times sqrt(h) on the cumulative log return, as for independent steps.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.config import Settings
-from backend.forecasting import artifacts, child, dataset
+from backend.forecasting import child, dataset
 from backend.forecasting import repository as repo
-from backend.forecasting.evaluation import load_card
+from backend.forecasting.evaluation import card_hyperparameters, checked_weights, load_card
 from backend.forecasting.models import ForecastJob
 from backend.forecasting.service import JobFailed
-from backend.forecasting.training import HYPER_KEYS
 from backend.integrations.binance.schemas import INTERVAL_MS
 
 
@@ -30,7 +28,7 @@ async def forecast(
     card = await load_card(sm, str(p["model_id"]))
     horizon, origin = int(p["horizon"]), int(p["from_open_time"])
     symbol, interval = card["symbol"], card["interval"]
-    hyper = {k: int(card["hyperparameters"][k]) for k in HYPER_KEYS}
+    hyper = card_hyperparameters(card)
     async with sm() as session:
         times, closes = await repo.closes_before(
             session, symbol, interval, before=origin + 1, count=hyper["lookback"] + 1
@@ -40,11 +38,7 @@ async def forecast(
             f"not enough history: {times.size} stored {symbol} {interval} candles up to the "
             f"origin, the model needs {hyper['lookback'] + 1}"
         )
-    root = Path(settings.forecast_models_dir)
-    try:
-        weights = artifacts.weights_path(root, card)
-    except (FileNotFoundError, ValueError) as exc:
-        raise JobFailed(str(exc)) from exc
+    weights = checked_weights(settings, card)
     steps = np.asarray(
         await child.in_child(
             child.path_entry,

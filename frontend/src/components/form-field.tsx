@@ -6,12 +6,14 @@ export interface FormFieldProps extends Omit<
   InputHTMLAttributes<HTMLInputElement>,
   'size' | 'value'
 > {
+  readonly value?: string;
   readonly label: string;
   readonly error?: string | undefined;
   readonly hint?: string | undefined;
 }
 
-/** A labelled input whose error and hint are tied to it for screen readers. */
+/** A labelled input (registered with react-hook-form, or controlled through `value`) whose
+ * error and hint are tied to it for screen readers. */
 export const FormField = forwardRef<HTMLInputElement, FormFieldProps>(function FormField(
   { label, error, hint, id, className, ...input },
   ref,

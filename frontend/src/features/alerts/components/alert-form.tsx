@@ -7,11 +7,11 @@ import Row from 'react-bootstrap/Row';
 import { useTranslation } from 'react-i18next';
 
 import { ErrorAlert } from '@/components/error-alert';
+import { FormField } from '@/components/form-field';
 import { useSymbols } from '@/features/market/api/market';
 
 import { CurrentPrice } from './current-price';
 import { CurrentRsi } from './current-rsi';
-import { TextField } from './text-field';
 import { CONDITIONS, EXTRA_CHANNELS, useCreateAlert, useUpdateAlert } from '../api/alerts';
 import type { Alert, Channel, Condition } from '../api/alerts';
 import {
@@ -118,7 +118,7 @@ export function AlertForm({
           </Form.Group>
         </Col>
         <Col sm={6}>
-          <TextField
+          <FormField
             className="mb-0"
             label={valueLabel}
             inputMode="decimal"
@@ -189,7 +189,7 @@ export function AlertForm({
             onChange={(e) => set('recurring', e.target.checked)}
           />
           {values.recurring ? (
-            <TextField
+            <FormField
               className="mt-2 mb-0"
               label={t('alerts.cooldown')}
               inputMode="numeric"
@@ -200,7 +200,7 @@ export function AlertForm({
           ) : null}
         </Col>
         <Col sm={6}>
-          <TextField
+          <FormField
             className="mb-0"
             type="datetime-local"
             label={t('alerts.expiresAt')}
@@ -211,7 +211,7 @@ export function AlertForm({
           />
         </Col>
         <Col xs={12}>
-          <TextField
+          <FormField
             className="mb-0"
             label={t('alerts.note')}
             maxLength={200}
