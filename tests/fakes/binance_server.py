@@ -35,7 +35,7 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 from pathlib import Path
@@ -110,7 +110,9 @@ class FakeBinance:
         max_streams: int = 1024,
         bare_errors: bool = False,
         max_lifetime_s: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.clock = clock  # the weight window's clock (a test may share a virtual one)
         self.weight_limit = weight_limit
         self.weight_window_s = weight_window_s
         self.ban_after = ban_after
@@ -375,7 +377,7 @@ class FakeBinance:
         return {"X-MBX-USED-WEIGHT-1M": str(self._used), "x-mbx-used-weight": str(self._used)}
 
     async def _account(self, path: str, weight: int) -> dict[str, str]:
-        now = time.time()
+        now = self.clock()
         window = int(now // self.weight_window_s)
         if window != self._window:
             self._window, self._used, self._rejections = window, 0, 0

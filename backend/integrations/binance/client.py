@@ -16,7 +16,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -65,6 +65,7 @@ class BinanceRestClient:
         weight_window_s: float = 60.0,
         max_wait_s: float = 120.0,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
@@ -80,6 +81,7 @@ class BinanceRestClient:
         self._safety = weight_safety
         self._max_wait = max_wait_s
         self._clock = clock
+        self._sleep = sleep
         self._weight = WeightState(limit=weight_limit, window_s=weight_window_s)
         self._weight_lock = asyncio.Lock()
         self._blocked_until = 0.0
@@ -222,7 +224,7 @@ class BinanceRestClient:
             )
             attempt += 1
             self.retries += 1
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     def _block_for(self, error: e.RateLimited) -> None:
         until = self._clock() + error.retry_after_s
@@ -234,7 +236,7 @@ class BinanceRestClient:
     async def _wait_blocked(self) -> None:
         delay = self._blocked_until - self._clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     def _window(self, now: float) -> int:
         return int(now // self._weight.window_s)
@@ -252,7 +254,7 @@ class BinanceRestClient:
                 logger.bind(used=state.used, limit=state.limit, delay_s=round(delay, 3)).info(
                     "binance.rest.weight_throttle"
                 )
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 state.window, state.used = self._window(self._clock()), 0
             state.used += weight
 

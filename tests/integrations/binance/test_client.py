@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -118,16 +119,40 @@ async def test_long_ban_raises_ip_banned_with_retry_after(fake: FakeBinance) -> 
     assert banned.value.retry_after_s == 600 and banned.value.code == -1003
 
 
+class VirtualClock:
+    """Time that moves only when the client sleeps: the weight windows are the same on both
+    sides and a slow or loaded machine cannot spread the requests over several windows."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.slept.append(delay)
+        self.now += max(delay, 0.0)
+        await asyncio.sleep(0)
+
+
 async def test_client_slows_down_before_weight_limit() -> None:
-    """A 40-weight budget per 5 s window: 30 x weight 2 must pass with no 429 at all (the
-    window is long enough that even a slow machine sends more than 20 requests in one)."""
-    fake = FakeBinance(weight_limit=40, weight_window_s=5.0)
-    async with fake, make_client(fake, weight_limit=40, weight_window_s=5.0) as client:
+    """A 40-weight budget per 5 s window (the client keeps 10 % back: 36): 30 x weight 2 pass
+    with no 429, the client waiting exactly once, for the next window."""
+    clock = VirtualClock(start=1_000_000.0)  # the start of a 5 s window
+    fake = FakeBinance(weight_limit=40, weight_window_s=5.0, clock=clock)
+    async with (
+        fake,
+        make_client(
+            fake, weight_limit=40, weight_window_s=5.0, clock=clock, sleep=clock.sleep
+        ) as client,
+    ):
         for _ in range(30):
             await client.klines("BTCUSDT", "1h", limit=1)
         throttled = client.weight.throttled
     assert 429 not in fake.statuses and 418 not in fake.statuses
-    assert throttled >= 1
+    assert fake.statuses == [200] * 30
+    assert throttled == 1 and clock.slept == [pytest.approx(5.05)]
 
 
 async def test_client_raises_rate_limited_when_retry_after_is_too_long() -> None:
