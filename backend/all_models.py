@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.alerts import models as alerts_models
+from backend.audit import models as audit_models
 from backend.auth import models as auth_models
 from backend.db import Base
 from backend.forecasting import models as forecasting_models
@@ -16,6 +17,7 @@ metadata = Base.metadata
 
 __all__ = [
     "alerts_models",
+    "audit_models",
     "auth_models",
     "forecasting_models",
     "market_models",
