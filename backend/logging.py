@@ -10,6 +10,9 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,23 @@ if TYPE_CHECKING:
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The X-Request-ID of the request (or job) being served: jobs.py carries it into jobs."""
+    return _REQUEST_ID.get()
+
+
+@contextmanager
+def request_context(request_id: str | None, **fields: Any) -> Iterator[None]:
+    """Bind a request id (and `fields`) to every log line inside, and make it current."""
+    token = _REQUEST_ID.set(request_id)
+    try:
+        with logger.contextualize(request_id=request_id, **fields):
+            yield
+    finally:
+        _REQUEST_ID.reset(token)
 
 
 class _InterceptHandler(logging.Handler):
@@ -135,7 +155,7 @@ class RequestContextMiddleware:
             await send(message)
 
         start = time.perf_counter()
-        with logger.contextualize(request_id=request_id):
+        with request_context(request_id):
             try:
                 await self.app(scope, receive, send_wrapper)
             except Exception as exc:
