@@ -79,7 +79,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.waitForURL(/\/market$/);
     await page.getByRole('button', { name: username }).waitFor();
     assert.equal(
-      await page.getByRole('link', { name: 'Users' }).count(),
+      await page.getByRole('link', { name: 'Admin', exact: true }).count(),
       0,
       'no admin link for a trader',
     );
@@ -221,7 +221,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     await page.getByLabel('Пароль').fill(admin.password);
     await page.getByRole('button', { name: 'Войти' }).click();
     await page.waitForURL(/\/market$/);
-    await page.getByRole('link', { name: 'Пользователи' }).click();
+    await page.getByRole('link', { name: 'Администрирование' }).click();
     await page.getByRole('heading', { name: 'Пользователи' }).waitFor();
     await page.getByRole('rowheader', { name: new RegExp(username) }).waitFor();
     await shoot('admin-users-ru');

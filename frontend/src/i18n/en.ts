@@ -12,7 +12,7 @@ export const en = {
     market: 'Markets',
     portfolio: 'Portfolio',
     profile: 'Profile',
-    admin: 'Users',
+    admin: 'Admin',
     analysis: 'Analysis',
     compare: 'Compare',
     forecast: 'Forecasts',
@@ -242,6 +242,15 @@ export const en = {
     fanSummary:
       'After {{steps}} candles ({{time}}): {{price}}, 80% interval {{low80}}–{{high80}}, 95% interval {{low95}}–{{high95}}.',
     from: 'From the candle opened {{time}} (close {{close}}).',
+  },
+  adminNav: {
+    label: 'Admin sections',
+    users: 'Users',
+    audit: 'Audit log',
+    dashboard: 'Dashboard',
+    health: 'Health',
+    logs: 'Logs',
+    tasks: 'Tasks',
   },
   admin: {
     title: 'Users',
@@ -500,6 +509,8 @@ export const en = {
     dismiss: 'Dismiss',
     openAlerts: 'Open alerts',
     allowBrowser: 'Also show browser notifications',
+    unreadOnly: 'Unread only',
+    showMore: 'Show more',
   },
   channels: {
     title: 'Alert channels',

@@ -14,7 +14,7 @@ export const ru: LocaleTree = {
     market: 'Рынки',
     portfolio: 'Портфель',
     profile: 'Профиль',
-    admin: 'Пользователи',
+    admin: 'Администрирование',
     analysis: 'Анализ',
     compare: 'Сравнение',
     forecast: 'Прогнозы',
@@ -246,6 +246,15 @@ export const ru: LocaleTree = {
     fanSummary:
       'Через {{steps}} свечей ({{time}}): {{price}}, 80% интервал {{low80}}–{{high80}}, 95% интервал {{low95}}–{{high95}}.',
     from: 'От свечи, открытой {{time}} (закрытие {{close}}).',
+  },
+  adminNav: {
+    label: 'Разделы администрирования',
+    users: 'Пользователи',
+    audit: 'Журнал аудита',
+    dashboard: 'Сводка',
+    health: 'Состояние',
+    logs: 'Журналы',
+    tasks: 'Задачи',
   },
   admin: {
     title: 'Пользователи',
@@ -507,6 +516,8 @@ export const ru: LocaleTree = {
     dismiss: 'Закрыть',
     openAlerts: 'Открыть оповещения',
     allowBrowser: 'Показывать и уведомления браузера',
+    unreadOnly: 'Только непрочитанные',
+    showMore: 'Показать ещё',
   },
   channels: {
     title: 'Каналы оповещений',

@@ -67,7 +67,12 @@ export function AppNavbar() {
               </NavDropdown>
             ) : null}
             {user && hasRole(user.role, 'admin') ? (
-              <Nav.Link as={NavLink} to="/admin/users">
+              // one entry for every admin page; the pages switch between them with AdminNav
+              <Nav.Link
+                as={NavLink}
+                to="/admin/users"
+                active={location.pathname.startsWith('/admin/')}
+              >
                 {t('nav.admin')}
               </Nav.Link>
             ) : null}
