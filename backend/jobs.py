@@ -3,12 +3,21 @@
 `InlineJobs` runs jobs as asyncio tasks in this process (embedded default, no Redis);
 `ArqJobs` enqueues on Redis for `make worker` (arq) processes. Jobs are named `<domain>.<verb>`
 and take `(ctx, **kwargs)`; ctx is the dict the worker builds (settings, sessionmaker, bus, jobs).
+
+Every attempt of every job, on either runner, goes through `run_job`: it binds the request id
+the job was enqueued under (`enqueue` takes it from the logging context and passes it as the
+reserved keyword `_request_id`) and the job's name and id to its log lines, times it and counts
+failures (backend/metrics.py), and, for the scheduled tasks, records the run through the
+`RunRecorder` in ctx["task_runs"] (backend/tasks_admin/recorder.py), which refuses a run of a
+task that is already running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,9 +31,14 @@ from arq.jobs import Job, JobStatus
 from arq.worker import Function, func
 from loguru import logger
 
+from backend.logging import current_request_id, request_context
+from backend.metrics import JOB_DURATION, JOB_FAILURES, JOB_SKIPPED
+
 JobContext = dict[str, Any]
 JobFn = Callable[..., Awaitable[Any]]
 State = Literal["queued", "in_progress", "complete", "failed", "not_found"]
+REQUEST_ID_KW = "_request_id"  # reserved keyword: the request id a job was enqueued under
+SUMMARY_MAX = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,83 @@ class JobInfo:
     state: State
     result: Any = None
     error: str | None = None
+
+
+class RunRecorder(Protocol):
+    """Records the runs of the scheduled tasks (backend/tasks_admin/recorder.py)."""
+
+    def records(self, job: str) -> bool: ...
+    async def begin(
+        self, *, task: str, job_id: str, request_id: str | None, attempt: int, timeout_s: float
+    ) -> int | None:
+        """The run's id when the job may run now; None when it must not (already running,
+        or this firing already ran): the skip is recorded."""
+        ...
+
+    async def finish(
+        self, run_id: int, *, outcome: str, summary: str | None, error: str | None
+    ) -> None: ...
+
+
+def summarise(value: Any, limit: int = SUMMARY_MAX) -> str | None:
+    """A job's return value as short JSON text (for its task run)."""
+    if value is None:
+        return None
+    try:
+        text = json.dumps(value, default=str, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def run_job(spec: JobSpec, ctx: JobContext, kwargs: dict[str, Any]) -> Any:
+    """One attempt of a job (both runners): request id and job bound to its log lines, its
+    duration and failure counted, its task run recorded; bounded by `spec.timeout_s`."""
+    kwargs = dict(kwargs)
+    request_id = kwargs.pop(REQUEST_ID_KW, None)
+    job_id = str(ctx.get("job_id") or "")
+    attempt = int(ctx.get("job_try") or 1)
+    recorder: RunRecorder | None = ctx.get("task_runs")
+    with request_context(request_id, job=spec.name, job_id=job_id):
+        run_id: int | None = None
+        if recorder is not None and recorder.records(spec.name):
+            run_id = await recorder.begin(
+                task=spec.name,
+                job_id=job_id,
+                request_id=request_id,
+                attempt=attempt,
+                timeout_s=spec.timeout_s,
+            )
+            if run_id is None:
+                JOB_SKIPPED.labels(spec.name).inc()
+                logger.info("job.skipped")
+                return None
+        started = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(spec.fn(ctx, **kwargs), spec.timeout_s)
+        except BaseException as exc:
+            JOB_DURATION.labels(spec.name).observe(time.perf_counter() - started)
+            JOB_FAILURES.labels(spec.name).inc()
+            if run_id is not None and recorder is not None:
+                error = "timed out" if isinstance(exc, TimeoutError) else repr(exc)
+                with contextlib.suppress(Exception):
+                    await recorder.finish(
+                        run_id, outcome="failed", summary=None, error=error[:SUMMARY_MAX]
+                    )
+            raise
+        JOB_DURATION.labels(spec.name).observe(time.perf_counter() - started)
+        if run_id is not None and recorder is not None:
+            await recorder.finish(
+                run_id, outcome="succeeded", summary=summarise(result), error=None
+            )
+        return result
+
+
+def _with_request_id(kwargs: dict[str, Any]) -> dict[str, Any]:
+    request_id = current_request_id()
+    if request_id is not None and REQUEST_ID_KW not in kwargs:
+        return {**kwargs, REQUEST_ID_KW: request_id}
+    return kwargs
 
 
 class Jobs(Protocol):
@@ -111,7 +202,7 @@ class InlineJobs:
         if job_id in self._results:
             return None
         self._remember(JobInfo(job_id, "queued"))
-        self._spawn(self._run(spec, job_id, defer_s, kwargs))
+        self._spawn(self._run(spec, job_id, defer_s, _with_request_id(kwargs)))
         return job_id
 
     async def info(self, job_id: str) -> JobInfo:
@@ -151,7 +242,7 @@ class InlineJobs:
             self._remember(JobInfo(job_id, "in_progress"))
             ctx["job_try"] = attempt
             try:
-                result = await asyncio.wait_for(spec.fn(ctx, **kwargs), spec.timeout_s)
+                result = await run_job(spec, ctx, kwargs)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -177,7 +268,7 @@ def arq_function(spec: JobSpec) -> Function:
 
     async def run(ctx: JobContext, **kwargs: Any) -> Any:
         try:
-            return await spec.fn(ctx, **kwargs)
+            return await run_job(spec, ctx, kwargs)
         except Exception as exc:
             attempt = int(ctx.get("job_try", 1))
             if attempt < spec.max_tries:
@@ -185,7 +276,8 @@ def arq_function(spec: JobSpec) -> Function:
             raise
 
     run.__qualname__ = run.__name__ = spec.name
-    return func(run, name=spec.name, timeout=spec.timeout_s, max_tries=spec.max_tries)
+    # arq's own timeout only as a backstop: run_job's fires first and records the run's end
+    return func(run, name=spec.name, timeout=spec.timeout_s + 30, max_tries=spec.max_tries)
 
 
 class ArqJobs:
@@ -222,7 +314,7 @@ class ArqJobs:
             _job_id=job_id,
             _queue_name=self.queue_name,
             _defer_by=timedelta(seconds=defer_s) if defer_s else None,
-            **kwargs,
+            **_with_request_id(kwargs),
         )
         return None if queued is None else queued.job_id
 

@@ -41,6 +41,7 @@ from backend.runtime import Part, Process, Runtime, build_runtime, open_core, st
 from backend.scheduler import job_scheduler
 from backend.server_options import install_log_filters
 from backend.spa import mount_spa
+from backend.tasks_admin.router import router as tasks_admin_router
 from backend.telegram import service as telegram_service
 from backend.telegram.router import router as telegram_router
 from backend.telegram.sender import telegram_sender
@@ -99,6 +100,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(admin_router, prefix=API_PREFIX)
+    app.include_router(tasks_admin_router, prefix=API_PREFIX)
     app.include_router(market_router, prefix=API_PREFIX)
     app.include_router(realtime_router)
     app.include_router(trading_router, prefix=API_PREFIX)

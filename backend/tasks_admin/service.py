@@ -1,0 +1,107 @@
+"""Admin work on scheduled tasks: the list with schedules and last runs, run now, one run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from backend.auth.principals import Principal
+from backend.db import Tx
+from backend.errors import Conflict, NotFound
+from backend.jobs import Jobs
+from backend.tasks_admin import repository as repo
+from backend.tasks_admin.catalog import Task, cron_expression, schedule_words
+from backend.tasks_admin.models import MANUAL, QUEUED, RUNNING, TaskRun
+from backend.tasks_admin.recorder import manual_job_id
+from backend.tasks_admin.schemas import ScheduleOut, TaskList, TaskOut, TaskRunOut
+
+LAST_RUNS = 5
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+    message = "No such scheduled task"
+
+
+class RunNotFound(NotFound):
+    code = "task_run_not_found"
+    message = "No such task run"
+
+
+class TaskAlreadyRunning(Conflict):
+    code = "task_running"
+    message = "This task is running now; try again when it has finished"
+
+
+def _schedule(task: Task) -> ScheduleOut:
+    cron = task.cron
+    return ScheduleOut(
+        cron=cron_expression(cron),
+        seconds=sorted(cron.second),
+        minutes=sorted(cron.minute) if cron.minute is not None else None,
+        hours=sorted(cron.hour) if cron.hour is not None else None,
+        words=schedule_words(cron),
+    )
+
+
+async def list_tasks(tx: Tx, tasks: dict[str, Task], now: datetime) -> TaskList:
+    recent = await repo.recent_for_tasks(tx.session, list(tasks), LAST_RUNS)
+    items = []
+    for name, task in sorted(tasks.items()):
+        runs = recent.get(name, [])
+        items.append(
+            TaskOut(
+                name=name,
+                description=task.description,
+                schedule=_schedule(task),
+                next_run_at=task.next_run(now),
+                running=any(r.outcome == RUNNING for r in runs),
+                last_runs=[TaskRunOut.model_validate(r) for r in runs],
+            )
+        )
+    return TaskList(items=items)
+
+
+async def run_now(
+    tx: Tx,
+    jobs: Jobs,
+    tasks: dict[str, Task],
+    name: str,
+    *,
+    admin: Principal,
+    request_id: str | None,
+    now: datetime,
+) -> int:
+    """Queue a manual run (after the commit); its `task_runs` row exists from now on."""
+    if name not in tasks:
+        raise TaskNotFound(details={"task": name})
+    recent = await repo.recent_for_tasks(tx.session, [name], 1)
+    if any(r.outcome in (RUNNING, QUEUED) for r in recent[name]):
+        raise TaskAlreadyRunning(details={"task": name, "run_id": recent[name][0].id})
+    run = await repo.add(
+        tx.session,
+        TaskRun(
+            task=name,
+            trigger=MANUAL,
+            triggered_by=admin.id,
+            request_id=request_id,
+            attempt=0,
+            outcome=QUEUED,
+            created_at=now,
+        ),
+    )
+    job_id = manual_job_id(run.id)
+    run.job_id = job_id
+    await tx.session.flush()
+
+    async def enqueue() -> None:
+        await jobs.enqueue(name, job_id=job_id)
+
+    tx.on_commit(enqueue)
+    return run.id
+
+
+async def get_run(tx: Tx, run_id: int) -> TaskRunOut:
+    run = await repo.get(tx.session, run_id)
+    if run is None:
+        raise RunNotFound(details={"run_id": run_id})
+    return TaskRunOut.model_validate(run)
