@@ -19,6 +19,7 @@ from backend.forecasting import tasks as forecasting_tasks
 from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
 from backend.logging import setup_logging
 from backend.market import tasks as market_tasks
+from backend.tasks_admin.recorder import TaskRunRecorder
 from backend.trading import tasks as trading_tasks
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def job_context(rt: Runtime) -> JobContext:
         "sessionmaker": rt.sessionmaker,
         "bus": rt.bus,
         "runtime": rt,
+        # every run of a scheduled task is recorded, one running at a time (tasks_admin/)
+        "task_runs": TaskRunRecorder(rt.sessionmaker, {c.job for c in CRONS}),
     }
 
 
