@@ -1,5 +1,11 @@
-"""The alert checker: market trades -> firings (one per deployment, by the `alerts.checker`
-lease; it runs where the matcher runs: the worker with Redis, the API process embedded).
+"""The alert checker: market trades and tickers -> firings (one per deployment, by the
+`alerts.checker` lease; it runs where the matcher runs: the worker with Redis, the API process
+embedded).
+
+* It follows `<sym>@trade` and `<sym>@ticker` (last price) on the bus (feed.py). A ticker
+  repeating the price just checked, with nothing new to check at it, is skipped (no double
+  work); one older than the last checked tick is dropped (it would read as a move back). A price
+  reached by both is guarded like any repeat: the firing's conditional UPDATE.
 
 * Price alerts sit in the sorted index (index.py); `change_pct` alerts look at the window's
   low and high of the prices seen (per second); `rsi_*` alerts are evaluated every
@@ -43,6 +49,7 @@ from backend.alerts.conditions import (
     change_fires,
     rsi_fires,
 )
+from backend.alerts.feed import LastPrice, Tick, ticker_price, trade_tick
 from backend.alerts.index import Entry, PriceIndex
 from backend.alerts.models import ACTIVE, Alert
 from backend.alerts.repository import AlertRepository, CheckpointRepository
@@ -53,7 +60,6 @@ from backend.leases import singleton
 from backend.market.repository import CandleRepository
 from backend.metrics import ALERTS_FIRED, ALERTS_INDEX_DRIFT
 from backend.runtime import Runtime
-from backend.trading.engine import parse_trade
 from backend.trading.lifespan import REPLAY_WINDOW_S, matcher_candidate
 
 CHECKER_LEASE = "alerts.checker"
@@ -78,9 +84,6 @@ class Watched:
     interval: str | None
 
 
-Tick = tuple[str, Decimal, int]  # symbol, price, market ms
-
-
 class AlertChecker:
     def __init__(
         self, sessionmaker: async_sessionmaker[AsyncSession], bus: Bus | None, settings: Settings
@@ -101,6 +104,10 @@ class AlertChecker:
         self._saved_at: dict[str, float] = {}
         self.lock = asyncio.Lock()  # one tick, catch-up, refresh or resync at a time
         self.fired = 0
+        self.skipped = 0  # tickers that could fire nothing (repeats, stale)
+        # symbols with an alert newly awake (tracked, woken) since their last check: a ticker
+        # at the same price must still be checked there
+        self._dirty: set[str] = set()
 
     # --- the index ---
 
@@ -157,6 +164,7 @@ class AlertChecker:
                 self.index.suspend(entry, wake)
             else:
                 self.index.add(entry)
+                self._dirty.add(row.symbol)
             return
         watched = self.watched[row.id] = Watched(
             row.id,
@@ -173,6 +181,8 @@ class AlertChecker:
             self.changes.setdefault(row.symbol, {})[row.id] = watched
         if wake > time.time():
             self.asleep_until[row.id] = wake
+        else:
+            self._dirty.add(row.symbol)
 
     async def refresh(self, alert_id: int) -> None:
         """Re-read one alert (an `alerts:index` event, or a firing the guard refused)."""
@@ -216,12 +226,45 @@ class AlertChecker:
     # --- ticks ---
 
     async def on_tick(self, symbol: str, price: Decimal, market_ms: int) -> None:
+        """A trade: always checked (a replay restarted from its start may go back in time)."""
         async with self.lock:
-            last = self.checked.get(symbol)
-            if last is not None and market_ms - last >= GAP_MS:
-                await self._catch_up(symbol, last, market_ms)
-            await self._check(symbol, price, market_ms, late=False)
-            await self._save_checkpoint(symbol)
+            await self._tick(symbol, price, market_ms)
+
+    async def on_last_price(self, symbol: str, price: Decimal, market_ms: int) -> bool:
+        """A ticker's last price: checked like a trade unless it can fire nothing (older than
+        the last checked tick, or the same price with no alert awake since); False: skipped."""
+        async with self.lock:
+            if not self._news(symbol, price, market_ms):
+                self.skipped += 1
+                return False
+            await self._tick(symbol, price, market_ms)
+            return True
+
+    def _news(self, symbol: str, price: Decimal, market_ms: int) -> bool:
+        last = self.checked.get(symbol)
+        if last is not None and market_ms < last:
+            return False
+        if last is None or price != self.prev.get(symbol) or market_ms - last >= GAP_MS:
+            return True
+        self._wake(time.time())
+        return symbol in self._dirty
+
+    def _wake(self, now: float) -> None:
+        """Alerts whose cooldown ended come back (and mark their symbol to be checked)."""
+        for entry in self.index.wake(now):
+            self._dirty.add(entry.symbol)
+        for alert_id in [i for i, t in self.asleep_until.items() if t <= now]:
+            del self.asleep_until[alert_id]
+            watched = self.watched.get(alert_id)
+            if watched is not None:
+                self._dirty.add(watched.symbol)
+
+    async def _tick(self, symbol: str, price: Decimal, market_ms: int) -> None:
+        last = self.checked.get(symbol)
+        if last is not None and market_ms - last >= GAP_MS:
+            await self._catch_up(symbol, last, market_ms)
+        await self._check(symbol, price, market_ms, late=False)
+        await self._save_checkpoint(symbol)
 
     async def _catch_up(self, symbol: str, since_ms: int, until_ms: int) -> None:
         """Check the stored 1m candles wholly between the last checked tick and this one."""
@@ -247,7 +290,8 @@ class AlertChecker:
 
     async def _check(self, symbol: str, price: Decimal, market_ms: int, *, late: bool) -> None:
         now = time.time()
-        self.index.wake(now)
+        self._wake(now)
+        self._dirty.discard(symbol)
         prev = self.prev.get(symbol)
         for entry in self.index.matches(symbol, prev, price):
             await self._fire(
@@ -356,7 +400,7 @@ class CheckerTask:
 
     def __init__(self, checker: AlertChecker) -> None:
         self.checker = checker
-        self.queue: asyncio.Queue[Tick | int] = asyncio.Queue()
+        self.queue: asyncio.Queue[Tick | LastPrice | int] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -380,6 +424,8 @@ class CheckerTask:
                 if isinstance(item, int):
                     async with self.checker.lock:
                         await self.checker.refresh(item)
+                elif isinstance(item, LastPrice):
+                    await self.checker.on_last_price(item.symbol, item.price, item.market_ms)
                 else:
                     await self.checker.on_tick(*item)
             except Exception:
@@ -423,13 +469,11 @@ async def alert_checker(rt: Runtime) -> AsyncIterator[None]:
         yield
         return
     holder: list[CheckerTask] = []
-    recent: collections.deque[tuple[float, Tick]] = collections.deque()
+    recent: collections.deque[tuple[float, Tick | LastPrice]] = collections.deque()
 
-    def on_trade(_channel: str, data: bytes) -> None:
-        tick = parse_trade(data)
-        if tick is None:
+    def feed(item: Tick | LastPrice | None) -> None:
+        if item is None:
             return
-        item = (tick.symbol, tick.price, int(tick.at.timestamp() * 1000))
         if holder:
             holder[0].queue.put_nowait(item)
             return
@@ -438,15 +482,21 @@ async def alert_checker(rt: Runtime) -> AsyncIterator[None]:
         while recent and now - recent[0][0] > REPLAY_WINDOW_S:
             recent.popleft()
 
+    def on_trade(_channel: str, data: bytes) -> None:
+        feed(trade_tick(data))
+
+    def on_ticker(_channel: str, data: bytes) -> None:
+        feed(ticker_price(data))
+
     def on_index(_channel: str, data: bytes) -> None:
         alert_id = parse_index_event(data)
         if alert_id is not None and holder:
             holder[0].queue.put_nowait(alert_id)
 
-    subs: list[Subscription] = [
-        await rt.bus.subscribe(streams.trade(symbol), on_trade)
-        for symbol in rt.settings.market_symbols
-    ]
+    subs: list[Subscription] = []
+    for symbol in rt.settings.market_symbols:
+        subs.append(await rt.bus.subscribe(streams.trade(symbol), on_trade))
+        subs.append(await rt.bus.subscribe(streams.ticker(symbol), on_ticker))
     subs.append(await rt.bus.subscribe(streams.ALERTS_INDEX, on_index))
 
     @asynccontextmanager
