@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
+from backend.backup import cli as backup_cli
 from backend.market import cli as market_cli
 from backend.notifications import cli as notifications_cli
 from backend.users import cli as users_cli
@@ -18,6 +19,7 @@ COMMANDS: list[AddCommands] = [
     users_cli.add_commands,
     market_cli.add_commands,
     notifications_cli.add_commands,
+    backup_cli.add_commands,
 ]
 
 

@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     # folder of the model artifacts (`<model_id>/model.pt` + `card.json`), shared by the workers
     forecast_models_dir: Path = Path("ml_models")
 
+    # --- backups (backend/backup, README "Operations") ---
+    # where `python -m backend.cli backup` and the daily scheduled backup write; the schedule
+    # keeps this many newest days (files taken by hand are never removed by it)
+    backup_dir: Path = Path("var/backups")
+    backup_keep: int = Field(default=7, ge=1)
+
     # --- notifications (backend/notifications, README "Notifications") ---
     # Fernet keys for secrets at rest (webhook secrets, Telegram chat ids): the first encrypts,
     # all decrypt (rotation: put a new key first, keep the old ones until re-encrypted). Unset

@@ -14,6 +14,7 @@ from arq.connections import RedisSettings
 from arq.worker import run_worker
 
 from backend.auth import tasks as auth_tasks
+from backend.backup import tasks as backup_tasks
 from backend.config import Settings, get_settings
 from backend.forecasting import tasks as forecasting_tasks
 from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
@@ -30,6 +31,7 @@ JOB_SPECS: list[JobSpec] = [
     *trading_tasks.job_specs(),
     *market_tasks.job_specs(),
     *forecasting_tasks.job_specs(),
+    *backup_tasks.job_specs(),
 ]
 # Fired by the one scheduler of the deployment (backend/scheduler.py), not by arq's own crons.
 CRONS: list[CronSpec] = [
@@ -37,6 +39,7 @@ CRONS: list[CronSpec] = [
     *trading_tasks.crons(),
     *market_tasks.crons(),
     *forecasting_tasks.crons(),
+    *backup_tasks.crons(),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Database backups: `python -m backend.cli backup|restore` and the daily scheduled backup."""
