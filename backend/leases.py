@@ -162,6 +162,8 @@ class Leases:
         self.prefix = prefix
         self.ttl_s = ttl_s
         self._redis = aioredis.Redis.from_url(redis_url) if redis_url else None
+        # every lease made here, so the observability sampler can say which this process holds
+        self.made: list[Lease] = []
 
     @property
     def kind(self) -> str:
@@ -169,9 +171,21 @@ class Leases:
 
     def lease(self, name: str) -> Lease:
         key = f"{self.prefix}lease:{name}"
-        if self._redis is None:
-            return LocalLease(key)
-        return RedisLease(self._redis, key, self.ttl_s)
+        made: Lease = (
+            LocalLease(key) if self._redis is None else RedisLease(self._redis, key, self.ttl_s)
+        )
+        self.made.append(made)
+        return made
+
+    def held(self) -> dict[str, str]:
+        """The leases this process holds now: key -> holder token (`local` without Redis)."""
+        held: dict[str, str] = {}
+        for lease in self.made:
+            if isinstance(lease, RedisLease) and lease.held():
+                held[lease.key] = lease.token
+            elif isinstance(lease, LocalLease):
+                held[lease.key] = "local"
+        return held
 
     async def close(self) -> None:
         if self._redis is not None:

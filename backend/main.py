@@ -34,6 +34,8 @@ from backend.market.rulebook import symbol_rules
 from backend.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from backend.notifications.router import router as notifications_router
 from backend.notifications.sender import notification_outbox
+from backend.observability.router import router as observability_router
+from backend.observability.sampler import metric_sampler
 from backend.ratelimit import install_rate_limits
 from backend.realtime.lifespan import stream_hub
 from backend.realtime.router import router as realtime_router
@@ -77,6 +79,8 @@ PARTS: list[Part] = [
     Part("alerts.checker", alert_checker, _EVERYWHERE),  # lease: alerts.checker
     Part("jobs.scheduler", job_scheduler, _EVERYWHERE),  # lease: jobs.scheduler
     Part("forecasting.refresh", forecast_refresh, _EVERYWHERE),  # lease: forecasting.refresh
+    # every process writes its own minute sample (no lease): the dashboard and heartbeats
+    Part("observability.sampler", metric_sampler, frozenset(("api", "worker", "ingestor"))),
 ]
 
 
@@ -109,6 +113,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(notifications_router, prefix=API_PREFIX)
     app.include_router(alerts_router, prefix=API_PREFIX)
     app.include_router(telegram_router, prefix=API_PREFIX)
+    app.include_router(observability_router, prefix=API_PREFIX)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

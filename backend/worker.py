@@ -20,6 +20,7 @@ from backend.forecasting import tasks as forecasting_tasks
 from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
 from backend.logging import setup_logging
 from backend.market import tasks as market_tasks
+from backend.observability import tasks as observability_tasks
 from backend.tasks_admin.recorder import TaskRunRecorder
 from backend.trading import tasks as trading_tasks
 
@@ -31,6 +32,7 @@ JOB_SPECS: list[JobSpec] = [
     *trading_tasks.job_specs(),
     *market_tasks.job_specs(),
     *forecasting_tasks.job_specs(),
+    *observability_tasks.job_specs(),
     *backup_tasks.job_specs(),
 ]
 # Fired by the one scheduler of the deployment (backend/scheduler.py), not by arq's own crons.
@@ -39,6 +41,7 @@ CRONS: list[CronSpec] = [
     *trading_tasks.crons(),
     *market_tasks.crons(),
     *forecasting_tasks.crons(),
+    *observability_tasks.crons(),
     *backup_tasks.crons(),
 ]
 

@@ -23,6 +23,7 @@ from typing import Any
 from loguru import logger
 
 from backend.bus import Bus, Subscription
+from backend.metrics import WS_SLOW_DROPPED
 from backend.streams import raw_payload
 
 CLOSE_POLICY = 1008  # RFC 6455 "policy violation": Binance-like drops (rate, slow consumer)
@@ -113,6 +114,7 @@ class Client:
             return
         if len(self._pending) >= self._limit:
             self._pending.clear()  # nothing more goes out before the close frame
+            WS_SLOW_DROPPED.inc()
             self.request_close(CLOSE_POLICY, SLOW_CONSUMER)
             self._drop()
             return
