@@ -75,30 +75,3 @@ NOTIFICATION_DELIVERIES = Gauge(
     "Outbox deliveries in the database by channel and outcome (pending, sent, failed)",
     ["channel", "state"],
 )
-# --- observability (backend/observability: the minute sampler sets the gauges; prom.py) ---
-WS_CLIENTS = Gauge("cd_ws_clients", "/ws connections open in this process (last sample)")
-WS_SLOW_DROPPED = Counter(
-    "cd_ws_slow_clients_dropped_total", "/ws clients dropped because their send queue was full"
-)
-FEED_LAG = Gauge(
-    "cd_market_feed_lag_seconds",
-    "How far this process's newest ticker trails market time, by symbol (last sample)",
-    ["symbol"],
-)
-DB_POOL_IN_USE = Gauge("cd_db_pool_in_use", "Database connections checked out (last sample)")
-DB_POOL_SIZE = Gauge("cd_db_pool_size", "Database connection pool size of this process")
-LEASE_HELD = Gauge(
-    "cd_lease_held", "1 while this process holds the singleton lease (last sample)", ["lease"]
-)
-# Deployment-wide figures read from the database by each API process's sampler: every API
-# replica reports the same value, so aggregate them with max(), not sum().
-ORDERS = Gauge("cd_orders", "Orders in the database, by status", ["status"])
-FILLS = Gauge("cd_fills", "Fills (trades rows) in the database")
-FILL_VOLUME_1H = Gauge(
-    "cd_fill_volume_quote_1h", "Quote volume of the fills of the last hour, by symbol", ["symbol"]
-)
-NOTIFICATION_DELIVERIES = Gauge(
-    "cd_notification_deliveries",
-    "Outbox deliveries in the database by channel and outcome (pending, sent, failed)",
-    ["channel", "state"],
-)
