@@ -518,6 +518,8 @@ export const ru: LocaleTree = {
     allowBrowser: 'Показывать и уведомления браузера',
     unreadOnly: 'Только непрочитанные',
     showMore: 'Показать ещё',
+    unreadOnly: 'Только непрочитанные',
+    showMore: 'Показать ещё',
   },
   channels: {
     title: 'Каналы оповещений',

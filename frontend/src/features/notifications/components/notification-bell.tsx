@@ -1,25 +1,36 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import Badge from 'react-bootstrap/Badge';
 import Button from 'react-bootstrap/Button';
 import Dropdown from 'react-bootstrap/Dropdown';
+import Form from 'react-bootstrap/Form';
 import { useTranslation } from 'react-i18next';
 
 import { formatDateTime } from '@/lib/format';
 
-import { useMarkReadMutation, useNotifications } from '../api/notifications';
+import {
+  loadedItems,
+  unreadCount,
+  useMarkReadMutation,
+  useNotifications,
+} from '../api/notifications';
 
 function browserPermission(): NotificationPermission | 'unsupported' {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
 }
 
-/** The navbar bell: unread count (live via the user stream), the latest notifications. */
+/**
+ * The navbar bell: the unread count (live via the user stream) and the notifications, newest
+ * first, a page at a time ("show more" follows the cursor); all or unread only; mark read.
+ */
 export function NotificationBell() {
   const { t, i18n } = useTranslation();
-  const list = useNotifications(true);
+  const titleId = useId();
+  const [unreadOnly, setUnreadOnly] = useState(false);
+  const list = useNotifications(unreadOnly);
   const markRead = useMarkReadMutation();
   const [permission, setPermission] = useState(browserPermission);
-  const unread = list.data?.unread_count ?? 0;
-  const items = list.data?.items ?? [];
+  const unread = unreadCount(list.data);
+  const items = loadedItems(list.data);
   const askPermission = () => {
     void Notification.requestPermission().then(setPermission);
   };
@@ -40,7 +51,9 @@ export function NotificationBell() {
       </Dropdown.Toggle>
       <Dropdown.Menu className="notification-menu p-0" style={{ width: '22rem' }}>
         <div className="d-flex align-items-center justify-content-between px-3 py-2 border-bottom">
-          <h2 className="h6 m-0">{t('notifications.title')}</h2>
+          <h2 className="h6 m-0" id={titleId}>
+            {t('notifications.title')}
+          </h2>
           <Button
             variant="link"
             size="sm"
@@ -51,12 +64,30 @@ export function NotificationBell() {
             {t('notifications.readAll')}
           </Button>
         </div>
+        <div className="px-3 py-1 border-bottom">
+          <Form.Check
+            type="switch"
+            id={`${titleId}-unread`}
+            className="small mb-0"
+            label={t('notifications.unreadOnly')}
+            checked={unreadOnly}
+            onChange={(e) => setUnreadOnly(e.target.checked)}
+          />
+        </div>
         {items.length === 0 ? (
           <p className="px-3 py-2 m-0 text-body-secondary">
-            {list.isError ? t('notifications.loadFailed') : t('notifications.empty')}
+            {list.isError
+              ? t('notifications.loadFailed')
+              : list.isPending
+                ? t('app.loading')
+                : t('notifications.empty')}
           </p>
         ) : (
-          <ul className="list-unstyled m-0" style={{ maxHeight: '24rem', overflowY: 'auto' }}>
+          <ul
+            className="list-unstyled m-0"
+            aria-labelledby={titleId}
+            style={{ maxHeight: '24rem', overflowY: 'auto' }}
+          >
             {items.map((n) => (
               <li key={n.id} className="px-3 py-2 border-bottom">
                 <div className="d-flex justify-content-between gap-2">
@@ -81,6 +112,18 @@ export function NotificationBell() {
             ))}
           </ul>
         )}
+        {list.hasNextPage ? (
+          <div className="px-3 py-1 text-center border-bottom">
+            <Button
+              variant="link"
+              size="sm"
+              disabled={list.isFetchingNextPage}
+              onClick={() => void list.fetchNextPage()}
+            >
+              {list.isFetchingNextPage ? t('app.loading') : t('notifications.showMore')}
+            </Button>
+          </div>
+        ) : null}
         {permission === 'default' ? (
           <div className="px-3 py-2">
             <Button variant="outline-primary" size="sm" onClick={askPermission}>

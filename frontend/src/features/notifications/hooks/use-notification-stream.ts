@@ -4,8 +4,8 @@ import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from '
 import { getSession, subscribeSession } from '@/lib/auth-session';
 import { useStream, useWsStatus } from '@/lib/ws-context';
 
-import { notificationKeys } from '../api/notifications';
-import type { NotificationPage } from '../api/notifications';
+import { addLive, notificationKeys } from '../api/notifications';
+import type { NotificationPages } from '../api/notifications';
 import { parseNotificationEvent } from '../lib/notification-event';
 import type { NotificationEvent } from '../lib/notification-event';
 
@@ -43,25 +43,19 @@ export function useNotificationStream() {
   useStream(stream, (data) => {
     const event = parseNotificationEvent(data);
     if (!event) return;
-    queryClient.setQueryData<NotificationPage>(notificationKeys.list(), (old) =>
-      old && !old.items.some((n) => n.id === event.id)
-        ? {
-            ...old,
-            unread_count: old.unread_count + 1,
-            items: [
-              {
-                id: event.id,
-                kind: event.kind,
-                title: event.title,
-                body: event.body,
-                alert_id: event.alert_id,
-                data: null,
-                read_at: null,
-                created_at: new Date(event.E).toISOString(),
-              },
-              ...old.items,
-            ],
-          }
+    // on top of every loaded list (all, unread only): the count goes up before the refetch
+    queryClient.setQueriesData<NotificationPages>({ queryKey: notificationKeys.lists() }, (old) =>
+      old
+        ? addLive(old, {
+            id: event.id,
+            kind: event.kind,
+            title: event.title,
+            body: event.body,
+            alert_id: event.alert_id,
+            data: null,
+            read_at: null,
+            created_at: new Date(event.E).toISOString(),
+          })
         : old,
     );
     void queryClient.invalidateQueries({ queryKey: notificationKeys.all });
