@@ -511,8 +511,6 @@ export const en = {
     allowBrowser: 'Also show browser notifications',
     unreadOnly: 'Unread only',
     showMore: 'Show more',
-    unreadOnly: 'Unread only',
-    showMore: 'Show more',
   },
   channels: {
     title: 'Alert channels',

@@ -518,8 +518,6 @@ export const ru: LocaleTree = {
     allowBrowser: 'Показывать и уведомления браузера',
     unreadOnly: 'Только непрочитанные',
     showMore: 'Показать ещё',
-    unreadOnly: 'Только непрочитанные',
-    showMore: 'Показать ещё',
   },
   channels: {
     title: 'Каналы оповещений',
