@@ -181,6 +181,16 @@ class Settings(BaseSettings):
     backup_dir: Path = Path("var/backups")
     backup_keep: int = Field(default=7, ge=1)
 
+    # --- scheduled jobs (backend/maintenance, backend/reports, backend/tasks_admin) ---
+    # the nightly cleanup deletes 1m candles older than this (coarser intervals are kept),
+    # read notifications and finished deliveries older than notification_retention_days, and
+    # finished task runs older than task_run_retention_days
+    candle_1m_retention_days: int = Field(default=30, ge=1)
+    notification_retention_days: int = Field(default=30, ge=1)
+    task_run_retention_days: int = Field(default=30, ge=1)
+    # the daily report is sent at this local hour (users have no time zone yet: UTC)
+    daily_report_hour: int = Field(default=7, ge=0, le=23)
+
     # --- notifications (backend/notifications, README "Notifications") ---
     # Fernet keys for secrets at rest (webhook secrets, Telegram chat ids): the first encrypts,
     # all decrypt (rotation: put a new key first, keep the old ones until re-encrypted). Unset

@@ -19,8 +19,10 @@ from backend.config import Settings, get_settings
 from backend.forecasting import tasks as forecasting_tasks
 from backend.jobs import ArqJobs, CronSpec, InlineJobs, JobContext, Jobs, JobSpec, arq_function
 from backend.logging import setup_logging
+from backend.maintenance import tasks as maintenance_tasks
 from backend.market import tasks as market_tasks
 from backend.observability import tasks as observability_tasks
+from backend.reports import tasks as reports_tasks
 from backend.tasks_admin.recorder import TaskRunRecorder
 from backend.trading import tasks as trading_tasks
 
@@ -34,6 +36,8 @@ JOB_SPECS: list[JobSpec] = [
     *forecasting_tasks.job_specs(),
     *observability_tasks.job_specs(),
     *backup_tasks.job_specs(),
+    *maintenance_tasks.job_specs(),
+    *reports_tasks.job_specs(),
 ]
 # Fired by the one scheduler of the deployment (backend/scheduler.py), not by arq's own crons.
 CRONS: list[CronSpec] = [
@@ -43,6 +47,8 @@ CRONS: list[CronSpec] = [
     *forecasting_tasks.crons(),
     *observability_tasks.crons(),
     *backup_tasks.crons(),
+    *maintenance_tasks.crons(),
+    *reports_tasks.crons(),
 ]
 
 

@@ -1,10 +1,11 @@
 """Market background jobs, registered with the arq worker and InlineJobs (backend/worker.py).
 
-Nothing schedules them and no route starts them yet: code enqueues them by name through `Jobs`,
-and an operator runs the same work from the command line (`backend.cli backfill` / `import`).
+Code enqueues the first two by name through `Jobs`, and an operator runs the same work from the
+command line (`backend.cli backfill` / `import`); the scheduler fires the repair hourly.
 * `market.backfill` — closed candles from Binance REST (same path as `backend.cli backfill`).
 * `market.import` — the candle folder (`MARKET_REPLAY_DIR` unless `directory` is given).
-Both resumable and idempotent, so a retried or repeated job never duplicates a candle.
+* `market.repair` — gaps in the stored candles of the active symbols, backfilled (repair.py).
+All resumable and idempotent, so a retried or repeated job never duplicates a candle.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 from backend.config import Settings
 from backend.integrations.binance.client import BinanceRestClient
 from backend.jobs import CronSpec, JobContext, JobSpec
-from backend.market import history
+from backend.market import history, repair
 from backend.market.replay import parse_start
+
+REPAIR_JOB = "market.repair"
 
 
 async def backfill(
@@ -56,12 +59,19 @@ async def import_folder(ctx: JobContext, *, directory: str | None = None) -> dic
     return {"read": result.rows_read, "new": result.rows_new, "series": result.per_series}
 
 
+async def repair_gaps(ctx: JobContext, *, days: int = repair.DEFAULT_DAYS) -> dict[str, Any]:
+    """Find gaps in the stored candles of the active symbols and backfill them."""
+    result = await repair.repair(ctx["settings"], ctx["sessionmaker"], days=days)
+    return result.as_dict()
+
+
 def job_specs() -> list[JobSpec]:
     return [
         JobSpec("market.backfill", backfill, timeout_s=3600, max_tries=3),
         JobSpec("market.import", import_folder, timeout_s=3600, max_tries=2),
+        JobSpec(REPAIR_JOB, repair_gaps, timeout_s=3600, max_tries=2),
     ]
 
 
 def crons() -> list[CronSpec]:
-    return []
+    return [CronSpec(REPAIR_JOB, minute=frozenset({41}))]  # hourly, off the round minute

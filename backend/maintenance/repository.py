@@ -1,0 +1,44 @@
+"""The cleanup's deletes, one method per kind of expired row (returns how many went)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.market.models import Candle
+from backend.notifications.models import FAILED, SENT, Notification, NotificationDelivery
+from backend.telegram.models import TelegramLinkCode
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class CleanupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def expired_link_codes(self, now: datetime) -> int:
+        stmt = delete(TelegramLinkCode).where(TelegramLinkCode.expires_at < now)
+        return _count(await self.session.execute(stmt))
+
+    async def read_notifications(self, read_before: datetime) -> int:
+        """Read notifications (their deliveries and attempts go with them: ON DELETE CASCADE)."""
+        stmt = delete(Notification).where(
+            Notification.read_at.is_not(None), Notification.read_at < read_before
+        )
+        return _count(await self.session.execute(stmt))
+
+    async def finished_deliveries(self, finished_before: datetime) -> int:
+        stmt = delete(NotificationDelivery).where(
+            NotificationDelivery.state.in_((SENT, FAILED)),
+            NotificationDelivery.finished_at.is_not(None),
+            NotificationDelivery.finished_at < finished_before,
+        )
+        return _count(await self.session.execute(stmt))
+
+    async def candles_1m(self, opened_before_ms: int) -> int:
+        stmt = delete(Candle).where(Candle.interval == "1m", Candle.open_time < opened_before_ms)
+        return _count(await self.session.execute(stmt))
