@@ -10,6 +10,9 @@ multipart, the backend's sender JSON); answers `{"ok": true, "result": ...}` or
 - sendMessage: recorded per chat (`messages(chat_id)`, `wait_messages`); a Message back.
 - deleteWebhook, setMyCommands: true.
 - Faults: `fail_next(method, status, count, retry_after=...)`: 429 with `retry_after`, 5xx.
+  `stall_next(method, accepted=...)`: the next call hangs (a process killed meanwhile never gets
+  an answer): `accepted` after it took effect (a sendMessage recorded: Telegram took it and the
+  answer is lost), else before (it never took effect); `wait_stalled` awaits the hang.
 
 For a browser test driving it from outside the process (tests/fakes/run_telegram.py):
 `GET /_fake/chats/<chat_id>/messages` -> the bot's messages to that chat (JSON list of texts),
@@ -47,6 +50,9 @@ class FakeTelegram:
         self._next_message_id = 1
         self._sent: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._faults: dict[str, _Fault] = {}
+        self._stalls: dict[str, bool] = {}  # method -> accepted
+        self.stalled: list[str] = []  # methods of the calls that hung
+        self._release = asyncio.Event()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -66,6 +72,7 @@ class FakeTelegram:
         return self
 
     async def stop(self) -> None:
+        self._release.set()  # hung calls answer, so the server can close their connections
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -81,6 +88,24 @@ class FakeTelegram:
         self, method: str, status: int, count: int = 1, *, retry_after: int | None = None
     ) -> None:
         self._faults[method] = _Fault(status, count, retry_after)
+
+    def stall_next(self, method: str, *, accepted: bool) -> None:
+        self._stalls[method] = accepted
+
+    async def wait_stalled(self, count: int = 1, timeout_s: float = 60.0) -> None:
+        async with asyncio.timeout(timeout_s), self._changed:
+            await self._changed.wait_for(lambda: len(self.stalled) >= count)
+
+    async def _stall(self, method: str, params: dict[str, Any], accepted: bool) -> web.Response:
+        handler = getattr(self, f"_m_{method}")
+        result = await handler(params) if accepted else None
+        async with self._changed:
+            self.stalled.append(method)
+            self._changed.notify_all()
+        await self._release.wait()
+        if accepted:
+            return web.json_response({"ok": True, "result": result})
+        return self._error(504, "Gateway Timeout")
 
     async def user_sends(
         self,
@@ -176,6 +201,8 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(404, "Not Found")
+        if method in self._stalls:
+            return await self._stall(method, params, self._stalls.pop(method))
         result = await handler(params)
         return web.json_response({"ok": True, "result": result})
 
