@@ -126,16 +126,16 @@ def tail(
         path = log_dir / f"{source}.log"
         if not path.is_file():
             continue
-        taken = 0
+        newest_first: list[LogLine] = []
         for raw in _lines_backwards(path, max_scan_bytes):
-            if taken >= limit:
+            if len(newest_first) >= limit:
                 break
             # cheap pre-check on the raw bytes before parsing the JSON
             if flt.request_id is not None and flt.request_id.encode() not in raw:
                 continue
             line = _parse(source, raw)
             if line is not None and _matches(line, flt, min_level):
-                found.append(line)
-                taken += 1
-    found.sort(key=lambda line: line.time)
+                newest_first.append(line)
+        found.extend(reversed(newest_first))
+    found.sort(key=lambda line: line.time)  # stable: lines of one time keep the file's order
     return found[-limit:]
