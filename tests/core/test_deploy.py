@@ -24,7 +24,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 TEST_SECRET = "test-secret-key-for-compose-config-0123456789"
-EXPECTED_SERVICES = {"api", "worker", "ingestor", "web", "postgres", "redis", "migrate"}
+TEST_GRAFANA_PASSWORD = "test-grafana-admin-password"
+EXPECTED_SERVICES = {
+    "api", "worker", "ingestor", "bot", "web", "postgres", "redis", "migrate", "prometheus",
+    "grafana",
+}  # fmt: skip
 
 
 @cache
@@ -42,13 +46,15 @@ def compose_command() -> tuple[str, ...]:
     )
 
 
-def run_compose_config(tmp_path: Path, secret: str | None) -> subprocess.CompletedProcess[str]:
+def run_compose_config(
+    tmp_path: Path, secret: str | None, grafana_password: str | None = TEST_GRAFANA_PASSWORD
+) -> subprocess.CompletedProcess[str]:
     # An empty env file, so a developer's own .env cannot change what is checked.
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    if secret is not None:
-        env["SECRET_KEY"] = secret
+    required = {"SECRET_KEY": secret, "GRAFANA_ADMIN_PASSWORD": grafana_password}
+    env = {k: v for k, v in os.environ.items() if k not in required}
+    env.update({k: v for k, v in required.items() if v is not None})
     cmd = [
         *compose_command(),
         "--project-directory",
@@ -79,6 +85,12 @@ def test_compose_config_without_secret_key_is_refused(tmp_path: Path) -> None:
     result = run_compose_config(tmp_path, None)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_compose_config_without_a_grafana_password_is_refused(tmp_path: Path) -> None:
+    result = run_compose_config(tmp_path, TEST_SECRET, grafana_password=None)
+    assert result.returncode != 0
+    assert "GRAFANA_ADMIN_PASSWORD" in result.stderr
 
 
 def test_compose_has_every_service_with_production_env(compose: dict[str, Any]) -> None:
@@ -179,6 +191,126 @@ def test_compose_worker_sees_the_recorded_candles_it_imports(compose: dict[str, 
     worker_env = services["worker"]["environment"]
     kind, source, read_only = mounts(services["worker"])[worker_env["MARKET_REPLAY_DIR"]]
     assert (kind, source) == ingestor[:2] and read_only
+
+
+
+
+def test_compose_runs_two_api_replicas_behind_nginx_and_two_workers(
+    compose: dict[str, Any],
+) -> None:
+    """nginx's upstream names the compose service `api`, which Docker's DNS resolves to every
+    replica; /ws goes to the same upstream with the upgrade headers (the bus carries events
+    between replicas, so no stickiness is needed)."""
+    services = compose["services"]
+    assert services["api"]["deploy"]["replicas"] >= 2
+    assert services["worker"]["deploy"]["replicas"] >= 2
+    for name in ("ingestor", "bot"):  # singletons by lease / one poller per token
+        assert services[name].get("deploy", {}).get("replicas", 1) == 1, name
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream api \{(.*?)\}", conf, re.S)
+    assert upstream is not None
+    assert re.findall(r"server (\S+?)(?::\d+)?[ ;]", upstream.group(1)) == ["api"]
+    assert "container_name" not in services["api"]  # a fixed name forbids replicas
+    ws = re.search(r"location /ws \{(.*?)\}", conf, re.S)
+    assert ws is not None and "proxy_pass http://api;" in ws.group(1)
+
+
+def test_compose_every_server_has_a_healthcheck_on_a_real_endpoint(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    probes = {
+        "postgres": "pg_isready",
+        "redis": "redis-cli",
+        "api": "/health/live",
+        "web": "/nginx-health",
+        "prometheus": "/-/ready",
+        "grafana": "/api/health",
+    }
+    for name, probe in probes.items():
+        check = services[name]["healthcheck"]
+        assert not check.get("disable", False), name
+        assert probe in " ".join(check["test"]), name
+    assert "location = /nginx-health" in (ROOT / "deploy" / "nginx.conf").read_text()
+    # dependants wait for health, not for a container that merely started
+    assert services["web"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert services["grafana"]["depends_on"]["prometheus"]["condition"] == "service_healthy"
+
+
+def test_compose_app_services_start_after_the_one_migration(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    app = [
+        n for n, s in services.items() if s.get("build", {}).get("dockerfile") == "Dockerfile.api"
+    ]
+    assert set(app) >= {"api", "worker", "ingestor", "bot", "migrate"}
+    for name in set(app) - {"migrate"}:
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        ), name
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"].get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_compose_state_lives_in_named_volumes(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    expected = {
+        "postgres": "/var/lib/postgresql/data",
+        "redis": "/data",
+        "prometheus": "/prometheus",
+        "grafana": "/var/lib/grafana",
+    }
+    for name, target in expected.items():
+        kind, source, read_only = mounts(services[name])[target]
+        assert kind == "volume" and source in compose["volumes"] and not read_only, name
+
+
+def test_compose_workers_write_backups_to_a_named_volume_with_pg_dump_installed(
+    compose: dict[str, Any],
+) -> None:
+    worker = compose["services"]["worker"]
+    folder = worker["environment"]["BACKUP_DIR"]
+    kind, source, read_only = mounts(worker)[folder]
+    assert kind == "volume" and source in compose["volumes"] and not read_only
+    assert source == "backups"
+    # the folder exists in the image, owned by the app user (a new volume copies it)
+    runtime = " ".join(named_stages(ROOT / "Dockerfile.api")["runtime"])
+    assert re.search(rf"mkdir -p [^&]*{re.escape(folder)}\b", runtime)
+    assert re.search(rf"chown app:app [^&]*{re.escape(folder)}\b", runtime)
+    assert "apt-get install -y --no-install-recommends postgresql-client" in runtime
+    # the job that writes there is scheduled in every process's cron list
+    from backend.backup.tasks import BACKUP_JOB
+    from backend.worker import CRONS
+
+    assert BACKUP_JOB in {c.job for c in CRONS}
+
+
+def test_compose_prometheus_and_grafana_read_their_files_from_deploy(
+    compose: dict[str, Any],
+) -> None:
+    """Prometheus and Grafana: configuration from deploy/ (read-only), UIs on loopback only."""
+    services = compose["services"]
+    prom = mounts(services["prometheus"])["/etc/prometheus/prometheus.yml"]
+    assert prom[0] == "bind" and prom[2]
+    assert Path(prom[1]).resolve() == ROOT / "deploy" / "prometheus" / "prometheus.yml"
+    grafana = mounts(services["grafana"])
+    assert Path(grafana["/etc/grafana/provisioning"][1]).resolve() == (
+        ROOT / "deploy" / "grafana" / "provisioning"
+    )
+    assert grafana["/etc/grafana/provisioning"][2]
+    env = services["grafana"]["environment"]
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == TEST_GRAFANA_PASSWORD
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    for name in ("prometheus", "grafana"):
+        for port in services[name]["ports"]:
+            published = port if isinstance(port, str) else f"{port.get('host_ip')}:{port}"
+            assert published.startswith("127.0.0.1:"), (name, port)
+
+
+def test_env_example_lists_every_variable_compose_reads() -> None:
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    names = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", compose_text))
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert names <= listed, sorted(names - listed)
 
 
 # --- Dockerfiles -------------------------------------------------------------------------------
