@@ -38,6 +38,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description The audit log, newest first; `next_cursor` gives the following (older) page. Read-only:
+         *     entries cannot be changed or deleted through the API.
+         */
+        get: operations["admin-list-audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** System Health */
+        get: operations["admin-system-system-health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Logs */
+        get: operations["admin-system-read-logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/metrics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Metrics Summary */
+        get: operations["admin-system-metrics-summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tasks */
+        get: operations["admin-list-tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tasks/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Run */
+        get: operations["admin-get-run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/tasks/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run Task */
+        post: operations["admin-run-task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -62,7 +185,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get User
+         * @description Profile, demo account summary, alerts, Telegram link and recent security events.
+         */
+        get: operations["admin-get-user"];
         put?: never;
         post?: never;
         delete?: never;
@@ -70,6 +197,27 @@ export interface paths {
         head?: never;
         /** Update User */
         patch: operations["admin-update-user"];
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke Sessions
+         * @description Signs the user out everywhere: refresh tokens revoked, access tokens and open /ws user
+         *     streams ended at once.
+         */
+        post: operations["admin-revoke-sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/users/{user_id}/unlock": {
@@ -863,6 +1011,60 @@ export interface components {
              */
             period_started_at: string;
         };
+        /**
+         * AdminAccountOut
+         * @description The user's demo trading account (None on the user page when never opened).
+         */
+        AdminAccountOut: {
+            /** Balances */
+            balances: components["schemas"]["AdminBalanceOut"][];
+            /**
+             * Equity
+             * @example 0.00100000
+             */
+            equity: string;
+            /** Equity Asset */
+            equity_asset: string;
+            /** Period */
+            period: number;
+            /**
+             * Period Started At
+             * Format: date-time
+             */
+            period_started_at: string;
+        };
+        /** AdminAlertsOut */
+        AdminAlertsOut: {
+            /** Active */
+            active: number;
+            /** Total */
+            total: number;
+        };
+        /** AdminBalanceOut */
+        AdminBalanceOut: {
+            /** Asset */
+            asset: string;
+            /**
+             * Free
+             * @example 0.00100000
+             */
+            free: string;
+            /**
+             * Locked
+             * @example 0.00100000
+             */
+            locked: string;
+        };
+        /** AdminUserDetail */
+        AdminUserDetail: {
+            account: components["schemas"]["AdminAccountOut"] | null;
+            alerts: components["schemas"]["AdminAlertsOut"];
+            /** Recent Events */
+            recent_events: components["schemas"]["AuditEntryOut"][];
+            /** Telegram Linked */
+            telegram_linked: boolean;
+            user: components["schemas"]["AdminUserOut"];
+        };
         /** AdminUserOut */
         AdminUserOut: {
             /**
@@ -1018,6 +1220,56 @@ export interface components {
             /** Max Active */
             max_active: number;
         };
+        /** ApiFigures */
+        ApiFigures: {
+            /** P50 Ms */
+            p50_ms: number | null;
+            /** P50 Series */
+            p50_series: components["schemas"]["Point"][];
+            /** P99 Ms */
+            p99_ms: number | null;
+            /** P99 Series */
+            p99_series: components["schemas"]["Point"][];
+            /** Rate Series */
+            rate_series: components["schemas"]["Point"][];
+            /** Request Rate */
+            request_rate: number | null;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Actor Username */
+            actor_username: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Client Address */
+            client_address: string | null;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Request Id */
+            request_id: string | null;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Type */
+            target_type: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** BalanceOut */
         BalanceOut: {
             /** Asset */
@@ -1129,12 +1381,39 @@ export interface components {
              */
             volatility: string;
         };
+        /** ComponentOut */
+        ComponentOut: {
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Message */
+            message: string;
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "green" | "amber" | "red";
+        };
         /** CorrelationOut */
         CorrelationOut: {
             /** Matrix */
             matrix: (string | null)[][];
             /** Symbols */
             symbols: string[];
+        };
+        /** CountFigure */
+        CountFigure: {
+            /** Last 24H */
+            last_24h: number;
+            /** Last Hour */
+            last_hour: number;
+            /** Per Hour */
+            per_hour: components["schemas"]["Point"][];
         };
         /** EquityPointOut */
         EquityPointOut: {
@@ -1293,6 +1572,21 @@ export interface components {
             /** Upper95 */
             upper95: number;
         };
+        /** HealthOut */
+        HealthOut: {
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Components */
+            components: components["schemas"]["ComponentOut"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "green" | "amber" | "red";
+        };
         /**
          * HistoryImportOut
          * @description The background import of recorded candles (MARKET_HISTORY_IMPORT): `off` | `waiting` |
@@ -1401,6 +1695,15 @@ export interface components {
              * @enum {string}
              */
             state: "queued" | "running" | "succeeded" | "failed";
+        };
+        /** JobFigures */
+        JobFigures: {
+            /** Failures 24H */
+            failures_24h: number | null;
+            /** Failures Per Hour */
+            failures_per_hour: components["schemas"]["Point"][];
+            /** Queue Depth */
+            queue_depth: number | null;
         };
         /** JobOut */
         JobOut: {
@@ -1516,6 +1819,42 @@ export interface components {
              */
             url: string;
         };
+        /** LogLineOut */
+        LogLineOut: {
+            /** Exception */
+            exception: string | null;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /** Level */
+            level: string;
+            /** Message */
+            message: string;
+            /** Process */
+            process: string | null;
+            /** Request Id */
+            request_id: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "api" | "worker" | "security";
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+        };
+        /** LogPage */
+        LogPage: {
+            /** Lines */
+            lines: components["schemas"]["LogLineOut"][];
+            /** Log To File */
+            log_to_file: boolean;
+            /** Sources */
+            sources: string[];
+        };
         /**
          * LotSizeOut
          * @description LOT_SIZE or MARKET_LOT_SIZE (the latter for MARKET orders only); 0 = off.
@@ -1626,6 +1965,44 @@ export interface components {
              */
             zero_actuals: number;
         };
+        /** MetricsSummary */
+        MetricsSummary: {
+            /** Active Sessions */
+            active_sessions: number;
+            alerts_fired: components["schemas"]["CountFigure"];
+            api: components["schemas"]["ApiFigures"];
+            /** Bucket S */
+            bucket_s: number;
+            /** Database Bytes */
+            database_bytes: number;
+            /** Feed Lag Ms */
+            feed_lag_ms: {
+                [key: string]: number | null;
+            };
+            /** Feed Lag Series */
+            feed_lag_series: components["schemas"]["Series"][];
+            /** Fill Volume 24H */
+            fill_volume_24h: {
+                [key: string]: string;
+            };
+            fills: components["schemas"]["CountFigure"];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            jobs: components["schemas"]["JobFigures"];
+            notifications: components["schemas"]["NotificationFigures"];
+            orders: components["schemas"]["CountFigure"];
+            /** Processes */
+            processes: components["schemas"]["ProcessOut"][];
+            /** Users */
+            users: number;
+            /** Ws Connections */
+            ws_connections: number;
+            /** Ws Series */
+            ws_series: components["schemas"]["Point"][];
+        };
         /** ModelOut */
         ModelOut: {
             /**
@@ -1667,6 +2044,19 @@ export interface components {
             training: components["schemas"]["TrainingOut"];
             /** Weights Sha256 */
             weights_sha256: string;
+        };
+        /** NotificationFigures */
+        NotificationFigures: {
+            /** By Channel */
+            by_channel: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
         };
         /** NotificationOut */
         NotificationOut: {
@@ -1883,6 +2273,16 @@ export interface components {
             /** By Side */
             by_side: boolean;
         };
+        /** Point */
+        Point: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Value */
+            value: number | null;
+        };
         /** PortfolioOut */
         PortfolioOut: {
             /** Allocation */
@@ -1970,6 +2370,28 @@ export interface components {
              */
             tick_size: string;
         };
+        /** ProcessOut */
+        ProcessOut: {
+            /** Cpu Percent */
+            cpu_percent: number;
+            /** Cpu Series */
+            cpu_series: components["schemas"]["Point"][];
+            /** Db Pool In Use */
+            db_pool_in_use: number;
+            /** Instance */
+            instance: string;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Process */
+            process: string;
+            /** Rss Bytes */
+            rss_bytes: number;
+            /** Rss Series */
+            rss_series: components["schemas"]["Point"][];
+        };
         /** ProgressOut */
         ProgressOut: {
             /** Best Epoch */
@@ -2008,6 +2430,40 @@ export interface components {
          * @enum {string}
          */
         Role: "trader" | "analyst" | "admin";
+        /** RunQueued */
+        RunQueued: {
+            /** Run Id */
+            run_id: number;
+        };
+        /** ScheduleOut */
+        ScheduleOut: {
+            /**
+             * Cron
+             * @description minute hour day month weekday (UTC)
+             */
+            cron: string;
+            /**
+             * Hours
+             * @description null: every hour
+             */
+            hours: number[] | null;
+            /**
+             * Minutes
+             * @description null: every minute
+             */
+            minutes: number[] | null;
+            /** Seconds */
+            seconds: number[];
+            /** Words */
+            words: string;
+        };
+        /** Series */
+        Series: {
+            /** Name */
+            name: string;
+            /** Points */
+            points: components["schemas"]["Point"][];
+        };
         /**
          * Side
          * @enum {string}
@@ -2120,6 +2576,75 @@ export interface components {
             source: string | null;
             /** Symbols */
             symbols: components["schemas"]["SymbolOut"][];
+        };
+        /** TaskList */
+        TaskList: {
+            /** Items */
+            items: components["schemas"]["TaskOut"][];
+        };
+        /** TaskOut */
+        TaskOut: {
+            /** Description */
+            description: string;
+            /** Last Runs */
+            last_runs: components["schemas"]["TaskRunOut"][];
+            /** Name */
+            name: string;
+            /**
+             * Next Run At
+             * Format: date-time
+             */
+            next_run_at: string;
+            /** Running */
+            running: boolean;
+            schedule: components["schemas"]["ScheduleOut"];
+        };
+        /** TaskRunOut */
+        TaskRunOut: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: string | null;
+            /**
+             * Outcome
+             * @description queued | running | succeeded | failed | skipped
+             */
+            outcome: string;
+            /**
+             * Request Id
+             * @description X-Request-ID of the request that queued it
+             */
+            request_id: string | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Summary
+             * @description the job's return value, as short JSON
+             */
+            summary: string | null;
+            /** Task */
+            task: string;
+            /**
+             * Trigger
+             * @description cron | manual | job (queued by code)
+             */
+            trigger: string;
+            /**
+             * Triggered By
+             * @description the admin's user id for a manual run
+             */
+            triggered_by: number | null;
         };
         /** TickerOut */
         TickerOut: {
@@ -2591,6 +3116,682 @@ export interface operations {
             };
         };
     };
+    "admin-list-audit": {
+        parameters: {
+            query?: {
+                /** @description user id or username */
+                actor?: string | null;
+                /** @description exact, or a prefix: "auth" for auth.* */
+                action?: string | null;
+                /** @description "user:7", or an id */
+                target?: string | null;
+                since?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-system-system-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-system-read-logs": {
+        parameters: {
+            query?: {
+                /** @description repeatable; default api and worker */
+                source?: ("api" | "worker" | "security")[] | null;
+                /** @description this level and above */
+                level?: ("DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL") | null;
+                /** @description text in the message or a field */
+                q?: string | null;
+                request_id?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-system-metrics-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsSummary"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-list-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-get-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRunOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-run-task": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunQueued"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The task is running already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     "admin-list-users": {
         parameters: {
             query?: {
@@ -2691,6 +3892,100 @@ export interface operations {
             };
         };
     };
+    "admin-get-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserDetail"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     "admin-update-user": {
         parameters: {
             query?: never;
@@ -2705,6 +4000,100 @@ export interface operations {
                 "application/json": components["schemas"]["AdminUserUpdate"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation error: `details` lists `{loc, msg, type}` per field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests (`Retry-After` header) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Internal error (`details.request_id` only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Database or another dependency unavailable: retry (`Retry-After` header) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-revoke-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -3033,6 +4422,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too many active alerts */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Validation error: `details` lists `{loc, msg, type}` per field */
             422: {
                 headers: {
@@ -3317,6 +4715,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too many active alerts */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Validation error: `details` lists `{loc, msg, type}` per field */
             422: {
                 headers: {
@@ -3505,6 +4912,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Only an active alert can be paused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Validation error: `details` lists `{loc, msg, type}` per field */
             422: {
                 headers: {
@@ -3592,6 +5008,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Expired, or too many active alerts */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4374,6 +5799,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Email or username already taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Validation error: `details` lists `{loc, msg, type}` per field */
             422: {
                 headers: {
@@ -4472,6 +5906,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description the forecast failed (`details.job_id`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6454,6 +7897,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Telegram is not set up on this server */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Validation error: `details` lists `{loc, msg, type}` per field */
             422: {
                 headers: {
@@ -6821,6 +8273,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Email or username already taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
