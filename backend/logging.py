@@ -31,9 +31,18 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+_CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
 def current_request_id() -> str | None:
     """The X-Request-ID of the request (or job) being served: jobs.py carries it into jobs."""
     return _REQUEST_ID.get()
+
+
+def current_client_address() -> str | None:
+    """The client address of the request being served (after trusted-proxy rewriting); the
+    audit log (backend/audit) records it with every entry."""
+    return _CLIENT_ADDRESS.get()
 
 
 @contextmanager
@@ -155,6 +164,7 @@ class RequestContextMiddleware:
             await send(message)
 
         start = time.perf_counter()
+        client_token = _CLIENT_ADDRESS.set((scope.get("client") or (None, 0))[0])
         with request_context(request_id):
             try:
                 await self.app(scope, receive, send_wrapper)
@@ -181,6 +191,7 @@ class RequestContextMiddleware:
                         latency_ms=round((time.perf_counter() - start) * 1000, 3),
                         client=(scope.get("client") or ("", 0))[0],
                     )
+                _CLIENT_ADDRESS.reset(client_token)
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from backend.audit.schemas import AuditEntryOut
 from backend.security import Role
+from backend.trading.schemas import Amount
 from backend.users.schemas import UserOut
 
 
@@ -24,3 +26,32 @@ class AdminUserUpdate(BaseModel):
 
     role: Role | None = None
     is_active: bool | None = None
+
+
+class AdminBalanceOut(BaseModel):
+    asset: str
+    free: Amount
+    locked: Amount
+
+
+class AdminAccountOut(BaseModel):
+    """The user's demo trading account (None on the user page when never opened)."""
+
+    period: int
+    period_started_at: AwareDatetime
+    balances: list[AdminBalanceOut]
+    equity: Amount
+    equity_asset: str
+
+
+class AdminAlertsOut(BaseModel):
+    total: int
+    active: int
+
+
+class AdminUserDetail(BaseModel):
+    user: AdminUserOut
+    account: AdminAccountOut | None
+    alerts: AdminAlertsOut
+    telegram_linked: bool
+    recent_events: list[AuditEntryOut]

@@ -29,6 +29,7 @@ class LoginSlowed(RateLimited):
 
 
 class AccountDisabled(Forbidden):
+    keeps_writes: ClassVar[bool] = True  # its audit entry (nothing else is written before it)
     code = "account_disabled"
     message = "This account is disabled"
 

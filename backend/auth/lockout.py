@@ -29,6 +29,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from backend.audit import service as audit
 from backend.auth.repository import PAIR_SEP, LoginAttemptRepository
 from backend.config import Settings
 from backend.db import Tx
@@ -87,6 +88,22 @@ async def refusal(tx: Tx, account: str, pair: str, now: datetime) -> Refusal | N
     return None
 
 
+def _audit(
+    tx: Tx, action: str, account: str, ip: str | None, details: dict[str, object], now: datetime
+) -> None:
+    """The audit entry of a lock: its target is the user (u:<id>) or the hashed unknown name."""
+    known = account.startswith("u:") and account[2:].isdigit()
+    audit.record(
+        tx,
+        action,
+        target_type=audit.USER if known else "account",
+        target_id=account[2:] if known else account,
+        client_address=ip,
+        details=details,
+        at=now,
+    )
+
+
 async def record_failure(
     tx: Tx, settings: Settings, account: str, *, ip: str | None, now: datetime
 ) -> Refusal | None:
@@ -101,6 +118,7 @@ async def record_failure(
     if delay:
         await repo.set_lock(account, now + timedelta(seconds=delay), now)
         security_event("auth.slowdown", subject=account, ip=ip, delay_s=delay)
+        _audit(tx, "auth.slowdown", account, ip, {"delay_s": delay}, now)
     if await repo.count_failures_since(pair, window_start) < settings.lockout_threshold:
         return None
     until = now + timedelta(seconds=settings.lockout_duration_s)
@@ -108,6 +126,7 @@ async def record_failure(
     await repo.delete_failures(pair)  # after the lock ends this address's count starts again
     LOCKOUTS.inc()
     security_event("auth.lockout", subject=pair, ip=ip, until=until.isoformat())
+    _audit(tx, "auth.lockout", account, ip, {"until": until.isoformat()}, now)
     return Refusal(until, account_wide=False)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.audit import service as audit
 from backend.auth import lockout, sessions
 from backend.auth.errors import (
     AccountDisabled,
@@ -69,6 +70,14 @@ async def login(
     if not valid:
         LOGINS.labels(outcome="failure").inc()
         security_event("auth.login_failed", subject=account, ip=ip)
+        audit.record(
+            tx,
+            "auth.login_failed",
+            target_type=audit.USER if user else "account",
+            target_id=user.id if user else account,
+            client_address=ip,
+            at=now,
+        )
         locked = await lockout.record_failure(tx, settings, account, ip=ip, now=now)
         if locked is not None:
             raise _refused(locked, now)
@@ -77,10 +86,13 @@ async def login(
     if not user.is_active:
         LOGINS.labels(outcome="disabled").inc()
         security_event("auth.login_disabled", user_id=user.id, ip=ip)
+        audit.record_for_user(tx, "auth.login_disabled", user.id, client_address=ip, at=now)
         raise AccountDisabled()
     await lockout.clear(tx, pair)
     await users_service.record_login(tx, user, new_hash=new_hash, now=now)
     LOGINS.labels(outcome="success").inc()
+    security_event("auth.login_succeeded", user_id=user.id, ip=ip)
+    audit.record_for_user(tx, "auth.login_succeeded", user.id, client_address=ip, at=now)
     return await sessions.issue(tx, settings, user, now=now)
 
 
@@ -94,6 +106,8 @@ async def refresh(tx: Tx, settings: Settings, *, refresh_token: str, now: dateti
         await repo.revoke_family(row.family_id, now)
         REFRESH_REUSE.inc()
         security_event("auth.refresh_reuse", user_id=row.user_id, family=row.family_id)
+        details = {"family": row.family_id}
+        audit.record_for_user(tx, "auth.refresh_reuse", row.user_id, details=details, at=now)
         raise RefreshTokenReused()
     if row.expires_at <= now or row.family_expires_at <= now:
         raise TokenExpired("The refresh token has expired")
@@ -119,3 +133,4 @@ async def logout_all(tx: Tx, user: User, *, now: datetime) -> None:
     await users_service.end_all_sessions(tx, user, now=now)
     await sessions.revoke_all_for_user(tx, user.id, now)
     security_event("auth.logout_all", user_id=user.id)
+    audit.record_for_user(tx, "auth.logout_all", user.id, at=now)

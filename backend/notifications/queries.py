@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from typing import Literal, cast
+from urllib.parse import urlsplit
 
+from backend.audit import service as audit
 from backend.db import Tx
 from backend.errors import BadRequest, NotFound, Unavailable
+from backend.logging import security_event
 from backend.notifications.channels import Delivery, PermanentFailure, RetryLater
 from backend.notifications.models import Notification, NotificationSettings
 from backend.notifications.repository import NotificationRepository, SettingsRepository
@@ -137,6 +140,10 @@ async def set_webhook(tx: Tx, rt: Runtime, user_id: int, url: str) -> WebhookCre
     row.webhook_url = url
     row.webhook_secret = rt.cipher.encrypt(secret)
     row.updated_at = now
+    # the URL's host only: a path or query may carry the receiver's own token
+    host = urlsplit(url).hostname
+    security_event("webhook.set", user_id=user_id, host=host)
+    audit.record_for_user(tx, "webhook.set", user_id, details={"host": host}, at=now)
     return WebhookCreated(url=url, secret=secret)
 
 
@@ -147,6 +154,8 @@ async def delete_webhook(tx: Tx, user_id: int) -> None:
     row.webhook_url = None
     row.webhook_secret = None
     row.updated_at = datetime.now(UTC)
+    security_event("webhook.deleted", user_id=user_id)
+    audit.record_for_user(tx, "webhook.deleted", user_id, at=row.updated_at)
 
 
 async def test_webhook(tx: Tx, rt: Runtime, user_id: int) -> WebhookTestOut:

@@ -4,6 +4,12 @@
 sends `/start <code>` to the bot, which calls `link_chat` with the chat it came from. A chat id is
 stored encrypted (`FieldCipher`) and found by `chat_key`, an HMAC of it under SECRET_KEY, so a
 database dump reveals neither the chat nor a way to test guesses without the key.
+
+A used code is kept a while (its `expires_at` set to its link's `linked_at` - CODE_TTL, in the
+past, so it never works again): the bot confirms an update only after handling it
+(telegram_bot/app.py), so a bot killed mid-`/start` gets the same `/start <code>` again after a
+restart, and `link_chat` recognises the code that linked this very chat (same answer, nothing
+changed) instead of calling it invalid.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from backend.audit import service as audit
 from backend.crypto import FieldCipher
 from backend.db import Tx
+from backend.logging import security_event
 from backend.telegram.models import TelegramLink
 from backend.telegram.repository import LinkCodeRepository, LinkRepository
 
@@ -41,7 +49,7 @@ def chat_key(secret: str, chat_id: int) -> str:
 async def create_code(tx: Tx, user_id: int, now: datetime) -> LinkCode:
     """A new one-time code; the user's earlier codes stop working."""
     codes = LinkCodeRepository(tx.session)
-    await codes.drop_expired(now)
+    await codes.drop_expired(now - 2 * CODE_TTL)  # used ones: kept CODE_TTL after their use
     await codes.drop_for_user(user_id)
     code = secrets.token_urlsafe(24)  # [A-Za-z0-9_-], 32 chars: a valid deep-link parameter
     expires_at = now + CODE_TTL
@@ -59,12 +67,24 @@ async def link_chat(
     language: str | None,
     now: datetime,
 ) -> int | None:
-    """The user the code belonged to, now linked to this chat; None: unknown, used or expired."""
-    row = await LinkCodeRepository(tx.session).take(_code_hash(code))
-    if row is None or row.expires_at <= now:
-        return None
+    """The user the code belonged to, now linked to this chat; None: unknown, used or expired.
+    Idempotent: the same code again from the chat it linked returns that user, changing
+    nothing (a replayed update)."""
+    codes = LinkCodeRepository(tx.session)
     links = LinkRepository(tx.session)
     key = chat_key(secret, chat_id)
+    code_hash = _code_hash(code)
+    row = await codes.take(code_hash, now, used=now - CODE_TTL)
+    if row is None:
+        used = await codes.get(code_hash)
+        link = None if used is None else await links.for_chat(key)
+        replay = (
+            used is not None
+            and link is not None
+            and link.user_id == used.user_id
+            and link.linked_at - CODE_TTL == used.expires_at
+        )
+        return link.user_id if replay and link is not None else None
     await links.remove_user(row.user_id)  # a new chat replaces the old one
     await links.remove_chat(key)  # a chat belongs to one account
     await links.add(
@@ -76,12 +96,18 @@ async def link_chat(
             linked_at=now,
         )
     )
+    security_event("telegram.linked", user_id=row.user_id)
+    audit.record_for_user(tx, "telegram.linked", row.user_id, at=now)
     return row.user_id
 
 
 async def unlink_user(tx: Tx, user_id: int) -> bool:
     await LinkCodeRepository(tx.session).drop_for_user(user_id)
-    return await LinkRepository(tx.session).remove_user(user_id)
+    removed = await LinkRepository(tx.session).remove_user(user_id)
+    if removed:
+        security_event("telegram.unlinked", user_id=user_id, via="web")
+        audit.record_for_user(tx, "telegram.unlinked", user_id, details={"via": "web"})
+    return removed
 
 
 async def unlink_chat(tx: Tx, secret: str, chat_id: int) -> int | None:
@@ -90,6 +116,8 @@ async def unlink_chat(tx: Tx, secret: str, chat_id: int) -> int | None:
     if link is None:
         return None
     await LinkRepository(tx.session).remove_user(link.user_id)
+    security_event("telegram.unlinked", user_id=link.user_id, via="bot")
+    audit.record_for_user(tx, "telegram.unlinked", link.user_id, details={"via": "bot"})
     return link.user_id
 
 

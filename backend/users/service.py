@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from backend.audit import service as audit
 from backend.db import Tx
 from backend.errors import AppError, BadRequest, Conflict
 from backend.logging import security_event
@@ -33,6 +34,7 @@ class UsernameTaken(Conflict):
 
 
 class WrongPassword(BadRequest):
+    keeps_writes = True  # raised before any change: only its audit entry is committed
     code = "wrong_password"
     message = "The current password is not correct"
 
@@ -94,6 +96,7 @@ async def register(
         )
     )
     security_event("auth.registered", user_id=user.id, role=role.value)
+    audit.record_for_user(tx, "auth.registered", user.id, details={"role": role.value}, at=now)
     user_changed(tx, user.id)  # ids are not reused, but nothing may stay cached under one
 
     async def count() -> None:
@@ -134,10 +137,12 @@ async def update_profile(
         )
         if not valid:
             security_event("user.email_change_refused", user_id=user.id)
+            audit.record_for_user(tx, "user.email_change_refused", user.id, at=now)
             raise WrongPassword()
     await _ensure_free(repo, email=email, username=username, me=user.id)
     if email is not None and email != user.email:
         security_event("user.email_changed", user_id=user.id)
+        audit.record_for_user(tx, "user.email_changed", user.id, at=now)
         user.email = email
     if username is not None:
         user.username = username
@@ -159,11 +164,13 @@ async def change_password(
     """New password; every session of the user ends (refresh tokens and access tokens)."""
     if not await _password_ok(passwords, user, current):
         security_event("user.password_change_failed", user_id=user.id)
+        audit.record_for_user(tx, "user.password_change_failed", user.id, at=now)
         raise WrongPassword()
     check_password(new, username=user.username, email=user.email)
     user.password_hash = await passwords.hash(new)
     await end_all_sessions(tx, user, now=now)
     security_event("user.password_changed", user_id=user.id)
+    audit.record_for_user(tx, "user.password_changed", user.id, at=now)
 
 
 async def end_all_sessions(tx: Tx, user: User, *, now: datetime) -> None:
@@ -223,6 +230,8 @@ async def set_role(tx: Tx, user: User, role: Role, *, by: Actor, now: datetime) 
     if leaves:
         await _check_an_admin_is_left(tx)
     security_event("user.role_changed", user_id=user.id, by=by.id, old=old.value, new=role.value)
+    details = {"old": old.value, "new": role.value}
+    audit.record_for_user(tx, "user.role_changed", user.id, by=by.id, details=details, at=now)
     user_changed(tx, user.id)
 
 
@@ -239,7 +248,9 @@ async def set_active(tx: Tx, user: User, active: bool, *, by: Actor, now: dateti
     await tx.session.flush()
     if leaves:
         await _check_an_admin_is_left(tx)
-    security_event("user.blocked" if not active else "user.unblocked", user_id=user.id, by=by.id)
+    action = "user.blocked" if not active else "user.unblocked"
+    security_event(action, user_id=user.id, by=by.id)
+    audit.record_for_user(tx, action, user.id, by=by.id, at=now)
     user_changed(tx, user.id)
 
 
