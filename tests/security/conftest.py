@@ -19,6 +19,7 @@ from backend.main import create_app
 from backend.security import Role, encode_access_token
 from backend.users.models import User
 from tests.conftest import asgi_client, make_settings
+from tests.realtime.conftest import bus_kind, ws_settings  # noqa: F401 - the /ws fixtures, shared
 
 _ids = itertools.count(1)
 
