@@ -180,6 +180,9 @@ class Settings(BaseSettings):
     # keeps this many newest days (files taken by hand are never removed by it)
     backup_dir: Path = Path("var/backups")
     backup_keep: int = Field(default=7, ge=1)
+    # the scheduler's daily backup job; off where something else takes the daily backup (the
+    # Kubernetes CronJob runs `python -m backend.cli backup --daily` instead)
+    backup_in_app: bool = True
 
     # --- scheduled jobs (backend/maintenance, backend/reports, backend/tasks_admin) ---
     # the nightly cleanup deletes 1m candles older than this (coarser intervals are kept),

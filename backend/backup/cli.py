@@ -18,6 +18,12 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "backup", help="back up the database (pg_dump custom format, or a SQLite copy)"
     )
     p.add_argument("--dest", type=Path, help="folder to write to (default: $BACKUP_DIR)")
+    p.add_argument(
+        "--daily",
+        action="store_true",
+        help="the scheduled job's backup: this day's file unless it exists, then the "
+        "$BACKUP_KEEP newest days kept (for cron / a Kubernetes CronJob)",
+    )
     p.set_defaults(handler=_backup)
     p = subparsers.add_parser(
         "restore", help="restore a backup into the (empty) database at DATABASE_URL"
@@ -30,8 +36,15 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 def _backup(args: argparse.Namespace) -> int:
     settings = get_settings()
     dest: Path = args.dest or settings.backup_dir
+    now = datetime.now(UTC)
     try:
-        path = asyncio.run(service.backup(settings.database_url, dest, datetime.now(UTC)))
+        if args.daily:
+            result = asyncio.run(
+                service.scheduled_backup(settings.database_url, dest, settings.backup_keep, now)
+            )
+            path = result.path
+        else:
+            path = asyncio.run(service.backup(settings.database_url, dest, now))
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return 1

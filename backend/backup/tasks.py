@@ -17,6 +17,8 @@ async def backup_database(ctx: JobContext) -> dict[str, object]:
     """Idempotent per day: a second run (or a second process) finds the day's file and only
     applies the retention again."""
     settings: Settings = ctx["settings"]
+    if not settings.backup_in_app:
+        return {"skipped": "BACKUP_IN_APP is off: an external scheduler takes the backups"}
     result = await service.scheduled_backup(
         settings.database_url, settings.backup_dir, settings.backup_keep, datetime.now(UTC)
     )

@@ -72,9 +72,9 @@ async def test_concurrent_runs_of_a_day_publish_one_backup(tmp_path: Path) -> No
     assert [p.name for p in folder.iterdir()] == [results[0].path.name]  # no partial file left
 
 
-def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, url: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "BACKUP_"))}
-    env.update(DATABASE_URL=url, ENV="test", LOG_TO_FILE="false", PYTHONPATH=str(ROOT))
+    env.update(DATABASE_URL=url, ENV="test", LOG_TO_FILE="false", PYTHONPATH=str(ROOT), **extra)
     cmd = [sys.executable, "-m", "backend.cli", *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, check=False)
 
@@ -96,3 +96,29 @@ def test_backup_and_restore_commands(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "not empty" in refused.stderr
     forced = _cli("restore", str(backup), "--force", url=source, cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
+
+
+async def test_the_job_leaves_the_backup_to_an_external_scheduler_when_told(
+    tmp_path: Path,
+) -> None:
+    url = _sqlite_db(tmp_path / "app.db")
+    folder = tmp_path / "backups"
+    settings = make_settings(url, tmp_path, backup_dir=folder, backup_in_app=False)
+    result = await tasks.backup_database({"settings": settings})
+    assert "skipped" in result and not folder.exists()
+
+
+def test_daily_command_is_the_scheduled_backup(tmp_path: Path) -> None:
+    """`backup --daily` (the Kubernetes CronJob): one file a day, retention applied."""
+    url = _sqlite_db(tmp_path / "app.db")
+    out = tmp_path / "out"
+    out.mkdir()
+    for day in ("20240101", "20240102"):
+        (out / f"cryptodemo-{day}.sqlite3").write_bytes(b"SQLite format 3\x00old")
+    env_keep = {"BACKUP_KEEP": "2"}
+    runs = [_cli("backup", "--daily", "--dest", str(out), url=url, cwd=tmp_path, **env_keep)]
+    runs.append(_cli("backup", "--daily", "--dest", str(out), url=url, cwd=tmp_path, **env_keep))
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    assert runs[0].stdout == runs[1].stdout
+    today = Path(runs[0].stdout.strip())
+    assert sorted(p.name for p in out.iterdir()) == ["cryptodemo-20240102.sqlite3", today.name]
