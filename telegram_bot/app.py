@@ -43,8 +43,17 @@ async def run(
     async with open_context(settings) as ctx:
         bot = build_bot(settings)
         dp = build_dispatcher(ctx)
+        # One update at a time, each handled before the next getUpdates confirms it (its
+        # offset): a bot killed mid-update gets it again after a restart (at-least-once; the
+        # handlers are idempotent on a replay, service.link_chat). aiogram's default (a task
+        # per update) confirms an update before its handler ran: killed, it is lost.
         polling = asyncio.create_task(
-            dp.start_polling(bot, handle_signals=False, polling_timeout=polling_timeout_s)
+            dp.start_polling(
+                bot,
+                handle_signals=False,
+                polling_timeout=polling_timeout_s,
+                handle_as_tasks=False,
+            )
         )
         waiter = asyncio.create_task((stop or asyncio.Event()).wait())
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.telegram.models import TelegramLink, TelegramLinkCode
@@ -20,15 +20,22 @@ class LinkCodeRepository:
         )
         await self.session.flush()
 
-    async def take(self, code_hash: str) -> TelegramLinkCode | None:
-        """Delete the code and return what it was (one use only, even for two racing bots)."""
-        row = await self.session.get(TelegramLinkCode, code_hash)
-        if row is None:
-            return None
+    async def take(self, code_hash: str, now: datetime, used: datetime) -> TelegramLinkCode | None:
+        """Use a live code: its expires_at becomes `used` (in the past); what it was, or None
+        when unknown, used or expired (one use only, even for two racing bots: the row lock)."""
         result = await self.session.execute(
-            delete(TelegramLinkCode).where(TelegramLinkCode.code_hash == code_hash)
+            update(TelegramLinkCode)
+            .where(TelegramLinkCode.code_hash == code_hash, TelegramLinkCode.expires_at > now)
+            .values(expires_at=used)
+            .execution_options(synchronize_session=False)
         )
-        return row if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return await self.get(code_hash)
+
+    async def get(self, code_hash: str) -> TelegramLinkCode | None:
+        row = await self.session.get(TelegramLinkCode, code_hash, populate_existing=True)
+        return row
 
     async def drop_for_user(self, user_id: int) -> None:
         await self.session.execute(
@@ -36,6 +43,7 @@ class LinkCodeRepository:
         )
 
     async def drop_expired(self, now: datetime) -> None:
+        """Delete the codes that expired (or were used) at or before `now`."""
         await self.session.execute(
             delete(TelegramLinkCode).where(TelegramLinkCode.expires_at <= now)
         )

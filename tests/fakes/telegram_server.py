@@ -53,6 +53,7 @@ class FakeTelegram:
         self._stalls: dict[str, bool] = {}  # method -> accepted
         self.stalled: list[str] = []  # methods of the calls that hung
         self._release = asyncio.Event()
+        self._stopping = False
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
 
@@ -73,6 +74,9 @@ class FakeTelegram:
 
     async def stop(self) -> None:
         self._release.set()  # hung calls answer, so the server can close their connections
+        async with self._changed:  # and long polls (of a killed bot too) return now
+            self._stopping = True
+            self._changed.notify_all()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -225,7 +229,7 @@ class FakeTelegram:
             if not self._updates and timeout > 0:
                 try:
                     async with asyncio.timeout(timeout):
-                        await self._changed.wait_for(lambda: bool(self._updates))
+                        await self._changed.wait_for(lambda: bool(self._updates) or self._stopping)
                 except TimeoutError:
                     pass
             return self._updates[:limit]
