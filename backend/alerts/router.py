@@ -17,6 +17,7 @@ from backend.alerts.schemas import (
     window_text,
 )
 from backend.deps import BusDep, CurrentUser, RequireRole, SettingsDep, TxDep
+from backend.errors import ErrorOut
 from backend.security import Role
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], dependencies=[RequireRole(Role.TRADER)])
@@ -55,7 +56,12 @@ def _out(a: Alert, last: AlertFiring | None = None) -> AlertOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+TOO_MANY: dict[int | str, dict[str, object]] = {
+    409: {"model": ErrorOut, "description": "Too many active alerts"}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=TOO_MANY)
 async def create_alert(
     body: AlertIn, user: CurrentUser, tx: TxDep, bus: BusDep, settings: SettingsDep
 ) -> AlertOut:
@@ -79,7 +85,7 @@ async def get_alert(alert_id: AlertId, user: CurrentUser, tx: TxDep) -> AlertOut
     return _out(alert, (await service.last_firings(tx, [alert])).get(alert.id))
 
 
-@router.patch("/{alert_id}")
+@router.patch("/{alert_id}", responses=TOO_MANY)
 async def edit_alert(
     alert_id: AlertId,
     body: AlertPatch,
@@ -97,12 +103,18 @@ async def delete_alert(alert_id: AlertId, user: CurrentUser, tx: TxDep, bus: Bus
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{alert_id}/pause")
+@router.post(
+    "/{alert_id}/pause",
+    responses={409: {"model": ErrorOut, "description": "Only an active alert can be paused"}},
+)
 async def pause_alert(alert_id: AlertId, user: CurrentUser, tx: TxDep, bus: BusDep) -> AlertOut:
     return _out(await service.pause(tx, bus, user.id, alert_id))
 
 
-@router.post("/{alert_id}/resume")
+@router.post(
+    "/{alert_id}/resume",
+    responses={409: {"model": ErrorOut, "description": "Expired, or too many active alerts"}},
+)
 async def resume_alert(
     alert_id: AlertId, user: CurrentUser, tx: TxDep, bus: BusDep, settings: SettingsDep
 ) -> AlertOut:

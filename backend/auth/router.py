@@ -10,6 +10,7 @@ from backend.auth.forms import LoginForm
 from backend.auth.schemas import RefreshIn, TokenOut
 from backend.auth.sessions import TokenPair
 from backend.deps import CurrentUserRow, PasswordsDep, SettingsDep, TxDep
+from backend.errors import ErrorOut
 from backend.ratelimit import client_ip, route_limit
 from backend.security import TokenInvalid
 from backend.users import service as users_service
@@ -38,6 +39,7 @@ def _grant(response: Response, pair: TokenPair, *, in_cookie: bool) -> TokenOut:
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorOut, "description": "Email or username already taken"}},
     dependencies=[Depends(route_limit("register"))],
 )
 async def register(body: UserCreate, tx: TxDep, passwords: PasswordsDep) -> UserOut:

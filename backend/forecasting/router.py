@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import JSONResponse
 
 from backend.deps import CurrentUser, JobsDep, RequireRole, SessionmakerDep
+from backend.errors import ErrorOut
 from backend.fields import Interval, Symbol
 from backend.forecasting import queries
 from backend.forecasting.models import ForecastJob
@@ -67,7 +68,10 @@ async def list_models(
 @router.get(
     "",
     response_model=ForecastOut,
-    responses={202: {"model": JobAccepted, "description": "being computed: ask again"}},
+    responses={
+        202: {"model": JobAccepted, "description": "being computed: ask again"},
+        409: {"model": ErrorOut, "description": "the forecast failed (`details.job_id`)"},
+    },
 )
 async def get_forecast(
     user: CurrentUser,

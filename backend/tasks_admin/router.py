@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from backend.deps import AdminUser, JobsDep, RequireRole, TxDep
+from backend.errors import ErrorOut
 from backend.fields import RowId
 from backend.logging import current_request_id
 from backend.security import Role
@@ -25,7 +26,11 @@ async def list_tasks(tx: TxDep) -> TaskList:
     return await service.list_tasks(tx, catalog(), datetime.now(UTC))
 
 
-@router.post("/{name}/run", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{name}/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={409: {"model": ErrorOut, "description": "The task is running already"}},
+)
 async def run_task(name: TaskName, admin: AdminUser, tx: TxDep, jobs: JobsDep) -> RunQueued:
     run_id = await service.run_now(
         tx,

@@ -8,7 +8,7 @@ import httpx
 from fastapi import APIRouter, Response, status
 
 from backend.deps import CurrentUser, SettingsDep, TxDep
-from backend.errors import Conflict, Unavailable
+from backend.errors import Conflict, ErrorOut, Unavailable
 from backend.telegram import service
 from backend.telegram.botapi import BotApi, BotApiError, bot_username
 from backend.telegram.schemas import LinkCodeOut
@@ -16,7 +16,11 @@ from backend.telegram.schemas import LinkCodeOut
 router = APIRouter(prefix="/telegram", tags=["telegram"])
 
 
-@router.post("/link", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/link",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorOut, "description": "Telegram is not set up on this server"}},
+)
 async def create_link(user: CurrentUser, tx: TxDep, settings: SettingsDep) -> LinkCodeOut:
     """A one-time code (10 minutes) and the bot's deep link; earlier codes stop working.
     409 `telegram_disabled` without TELEGRAM_BOT_TOKEN."""

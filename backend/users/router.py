@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from backend.db import Tx
 from backend.deps import CurrentUser, CurrentUserRow, PasswordsDep, TxDep
+from backend.errors import ErrorOut
 from backend.users import links, service
 from backend.users.schemas import MeOut, PasswordChange, UserUpdate
 
@@ -23,7 +24,9 @@ async def read_me(user: CurrentUser, tx: TxDep) -> MeOut:
     return await _me(tx, user)
 
 
-@router.patch("/me")
+@router.patch(
+    "/me", responses={409: {"model": ErrorOut, "description": "Email or username already taken"}}
+)
 async def update_me(
     body: UserUpdate, user: CurrentUserRow, tx: TxDep, passwords: PasswordsDep
 ) -> MeOut:

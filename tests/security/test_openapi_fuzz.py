@@ -1,0 +1,126 @@
+"""schemathesis over the whole OpenAPI document, as trader, analyst and admin, on PostgreSQL and
+Redis (jobs are queued to arq and never run here: no torch training under the fuzzer).
+
+Every operation gets FUZZ_EXAMPLES schema-valid and as many schema-breaking requests per role
+(`make fuzz` raises it). Checks: never a 5xx but a 503 that says so (in the error shape, with
+Retry-After), statuses, content types and bodies as documented, every 4xx in the error shape.
+Each (operation, role) runs with a fresh user, so an operation that ends its caller's sessions
+(logout-all, an admin blocking someone) cannot turn the rest of the run into 401s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given
+from schemathesis import Case, CheckContext, GenerationMode, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from backend.security import Role
+from tests.conftest import REDIS_URL, make_settings
+from tests.realtime.conftest import serve
+from tests.security.conftest import make_user
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+ROLES = (Role.TRADER, Role.ANALYST, Role.ADMIN)
+
+
+def _header(response: Response, name: str) -> str | None:
+    values = response.headers.get(name.lower())
+    return values[0] if values else None
+
+
+def error_shape(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every 4xx/5xx is {"error": {"code", "message", "details"}}; a 503 or 429 says when."""
+    if response.status_code < 400:
+        return None
+    body = response.json()
+    assert isinstance(body, dict) and set(body) == {"error"}, f"not the error shape: {body!r}"
+    assert {"code", "message", "details"} <= set(body["error"]), body
+    if response.status_code in (429, 503):
+        assert _header(response, "Retry-After"), f"{response.status_code} without Retry-After"
+    return None
+
+
+def server_error_only_503(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    if response.status_code == 503:
+        return None  # a dependency really missing: error_shape checks Retry-After
+    return not_a_server_error(ctx, response, case)
+
+
+CHECKS: list[Callable[..., Any]] = [
+    server_error_only_503,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    error_shape,
+]
+
+
+def fuzz(schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str]]) -> list[str]:
+    """Run every operation as every role; the failures, one line each (empty: all passed)."""
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for role in ROLES:
+            headers = new_headers(role)
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @hypothesis.settings(
+                    max_examples=EXAMPLES,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+                )
+                @given(case=operation.as_strategy(generation_mode=mode))
+                def run(case: Case, headers: dict[str, str] = headers) -> None:
+                    response = case.call(base_url=base_url, headers=headers, timeout=30)
+                    case.validate_response(response, checks=CHECKS)
+
+                try:
+                    run()
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except hypothesis.errors.Unsatisfiable:
+                    continue  # no parameters to break: nothing negative to send
+                except BaseException as exc:  # a FailureGroup: reported, and the run goes on
+                    failures.append(f"{operation.label} as {role.value} ({mode.value}): {exc}")
+    return failures
+
+
+@pytest.mark.timeout(900)
+async def test_openapi_fuzz(db_url: str, tmp_path: Path, redis_prefix: str) -> None:
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        rate_limit_enabled=False,
+        redis_url=REDIS_URL,
+        redis_prefix=redis_prefix,
+        serve_worker="no",
+    )
+    async with serve(settings) as srv:
+        app: FastAPI = srv.app
+        loop = asyncio.get_running_loop()
+        base_url = srv.base.replace("ws://", "http://")
+        schema = schemathesis.openapi.from_dict(app.openapi())
+
+        def new_headers(role: Role) -> dict[str, str]:
+            return asyncio.run_coroutine_threadsafe(make_user(app, role), loop).result()[1]
+
+        failures = await asyncio.to_thread(fuzz, schema, base_url, new_headers)
+    assert not failures, "\n\n".join(failures)
