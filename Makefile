@@ -11,7 +11,7 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export MARKET_REPLAY_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help install lock web run worker ingestor bot migrate test pytest lint web-test e2e bench client dev-web clean
+.PHONY: help install lock web run worker ingestor bot migrate test pytest lint web-test e2e bench client dev-web clean fuzz audit
 
 help:
 	@echo "make run     install what is needed, migrate, build the web app and start everything"
@@ -20,6 +20,8 @@ help:
 	@echo "make worker | ingestor   more processes for scale-out (candidates for the singleton leases)"
 	@echo "make bot    the Telegram bot (TELEGRAM_BOT_TOKEN; without it the bot says it is off and exits)"
 	@echo "make bench | client | dev-web | migrate"
+	@echo "make fuzz    the API and /ws fuzzers with many more examples than make test runs"
+	@echo "make audit   pip-audit and npm audit of the locks (needs the advisory databases online)"
 	@echo "make lock    regenerate requirements.lock (dev extra) and requirements.prod.lock (same pins, no dev tools); LOCK_ARGS=--upgrade to upgrade"
 
 $(VENV)/.installed: requirements.lock requirements.bot.lock
@@ -65,6 +67,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check backend telegram_bot tests bench alembic
 	$(VENV)/bin/ruff format --check backend telegram_bot tests bench alembic
 	$(VENV)/bin/mypy
+	# medium and above; the two accepted findings are in the baseline (README "Security notes")
+	$(VENV)/bin/bandit -q -r backend telegram_bot -ll -b tests/security/bandit-baseline.json
 
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -n 2 --dist loadgroup -q
@@ -77,6 +81,19 @@ e2e: install web
 	$(NPM) run e2e
 
 test: install lint pytest web-test e2e
+
+# schemathesis with FUZZ_EXAMPLES valid and as many invalid requests per operation and role
+# (`make test` runs 6), and the /ws fuzz
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest -q -p no:randomly --timeout=3600 \
+		tests/security/test_openapi_fuzz.py tests/security/test_ws_fuzz.py
+
+# Known vulnerabilities in the pinned dependencies: PyPI's advisory data and npm's, so not part of
+# `make test` (CI may have no route to them).
+audit: install
+	$(VENV)/bin/pip-audit --no-deps --disable-pip -r requirements.prod.lock
+	$(VENV)/bin/pip-audit --no-deps --disable-pip -r requirements.lock
+	cd frontend && npm audit --package-lock-only
 
 bench: install web
 	$(PY) bench/run_all.py

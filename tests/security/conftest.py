@@ -4,6 +4,7 @@ with their bearer headers, and the app's routes read from `app.routes`."""
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ from tests.conftest import asgi_client, make_settings
 from tests.realtime.conftest import bus_kind, ws_settings  # noqa: F401 - the /ws fixtures, shared
 
 _ids = itertools.count(1)
+# Examples per operation, role and mode for schemathesis (and ten times that for the /ws frames);
+# `make fuzz` raises it.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 
 
 @pytest.fixture

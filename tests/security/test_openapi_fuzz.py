@@ -11,7 +11,6 @@ Each (operation, role) runs with a fresh user, so an operation that ends its cal
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from backend.security import Role
 from tests.conftest import REDIS_URL, make_settings
 from tests.realtime.conftest import serve
-from tests.security.conftest import make_user
+from tests.security.conftest import FUZZ_EXAMPLES, make_user
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ROLES = (Role.TRADER, Role.ANALYST, Role.ADMIN)
 
 
@@ -80,7 +78,7 @@ def fuzz(schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
                 @hypothesis.settings(
-                    max_examples=EXAMPLES,
+                    max_examples=FUZZ_EXAMPLES,
                     deadline=None,
                     database=None,
                     derandomize=True,
@@ -103,7 +101,7 @@ def fuzz(schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str
     return failures
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, 60 * FUZZ_EXAMPLES))
 async def test_openapi_fuzz(db_url: str, tmp_path: Path, redis_prefix: str) -> None:
     settings = make_settings(
         db_url,

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from backend import streams
 from tests.realtime.conftest import Server, WsSettings, call, serve, wait_until
+from tests.security.conftest import FUZZ_EXAMPLES
 
 # Close codes a fuzzed connection may end with: policy (rate, bad input), too big, server error
 # never (1011 would be a crash inside the handler).
@@ -82,7 +83,7 @@ async def fuzz_server(ws_settings: WsSettings) -> Any:
 
 
 @settings(  # both buses: bus_kind's own params
-    max_examples=60,
+    max_examples=10 * FUZZ_EXAMPLES,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
