@@ -52,6 +52,10 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/admin-users').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'admin/tasks',
+        lazy: () => import('@/routes/admin-tasks').then((m) => ({ Component: m.default })),
+      },
+      {
         path: '*',
         lazy: () => import('@/routes/not-found').then((m) => ({ Component: m.default })),
       },

@@ -280,6 +280,69 @@ export const en = {
     previous: 'Previous page',
     next: 'Next page',
   },
+  adminTasks: {
+    title: 'Scheduled tasks',
+    intro:
+      'Background jobs run by the scheduler (times in UTC). A task never runs twice at once: a run that finds it running is skipped.',
+    caption: 'Scheduled tasks, their schedule and last run',
+    task: 'Task',
+    scheduleCol: 'Schedule',
+    nextRun: 'Next run',
+    lastRun: 'Last run',
+    actions: 'Actions',
+    never: 'Not run yet',
+    runNow: 'Run now',
+    running: 'Running…',
+    runNowOf: 'Run {{task}} now',
+    showRunOf: 'Show run {{id}} of {{task}}',
+    schedule: {
+      everySecond: 'Every second',
+      everyMinute: 'Every minute',
+      hourly: 'Hourly at :{{minutes}}',
+      daily: 'Daily at {{times}} UTC',
+      cron: 'Cron {{cron}} (UTC)',
+    },
+    outcomes: {
+      queued: 'Queued',
+      running: 'Running',
+      succeeded: 'Succeeded',
+      failed: 'Failed',
+      skipped: 'Skipped',
+    },
+    triggers: {
+      cron: 'Schedule',
+      manual: 'Run by an admin',
+      job: 'Queued by the app',
+    },
+    run: {
+      title: 'Run #{{id}}',
+      close: 'Close',
+      trigger: 'Started by',
+      by: 'user #{{id}}',
+      started: 'Started',
+      finished: 'Finished',
+      duration: 'Duration',
+      seconds: '{{value}} s',
+      requestId: 'Request ID',
+      output: 'Output',
+      error: 'Error',
+    },
+    descriptions: {
+      auth_prune: 'Deletes old login failures, ended lockouts and expired refresh tokens.',
+      trading_snapshot_equity: "Records each demo account's equity for the portfolio chart.",
+      market_repair:
+        'Finds gaps in the stored candles of the active symbols and backfills them.',
+      forecast_retrain_all:
+        'Retrains every forecasting model on all closed candles, same settings.',
+      observability_health_check:
+        'Checks the platform parts and tells admins when one goes red or recovers.',
+      backup_database: 'Backs up the database and keeps the newest days.',
+      maintenance_cleanup:
+        'Deletes expired codes, old read notifications and deliveries, old 1m candles and task runs.',
+      reports_daily:
+        "Sends each user yesterday's PnL and alerts in the morning, and admins a system report.",
+    },
+  },
   trading: {
     ticketTitle: 'Trade {{symbol}}',
     side: 'Order side',
