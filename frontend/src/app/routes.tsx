@@ -52,6 +52,18 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/admin-users').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'admin/dashboard',
+        lazy: () => import('@/routes/admin-dashboard').then((m) => ({ Component: m.default })),
+      },
+      {
+        path: 'admin/health',
+        lazy: () => import('@/routes/admin-health').then((m) => ({ Component: m.default })),
+      },
+      {
+        path: 'admin/logs',
+        lazy: () => import('@/routes/admin-logs').then((m) => ({ Component: m.default })),
+      },
+      {
         path: 'admin/tasks',
         lazy: () => import('@/routes/admin-tasks').then((m) => ({ Component: m.default })),
       },
