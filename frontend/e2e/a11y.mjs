@@ -59,8 +59,9 @@ async function setLanguage(page, want) {
  * Audit the current page in light and dark, English and Russian (four runs without a reload),
  * then restore the theme and language it had. The navbar's theme button and language select
  * must be visible (a desktop-sized viewport). Returns the number of runs; throws on violations.
+ * `prepare` runs before each run: it brings back what the switch closed (e.g. an open menu).
  */
-export async function auditPage(page, name, log = console.log) {
+export async function auditPage(page, name, log = console.log, { prepare } = {}) {
   const before = { theme: await theme(page), lang: await lang(page) };
   // Price flashes fade a cell's background for 0.7 s; a snapshot taken mid-fade would judge a
   // colour nobody reads. With reduced motion (which the app honours) every colour is final.
@@ -71,6 +72,7 @@ export async function auditPage(page, name, log = console.log) {
     await setLanguage(page, l);
     for (const t of ['light', 'dark']) {
       await setTheme(page, t);
+      if (prepare) await prepare();
       // let charts redraw in the new colours and transitions settle
       await page.waitForTimeout(250);
       const violations = await axeViolations(page);

@@ -2,12 +2,15 @@
 // `npm run e2e`: start the real backend in replay mode on a fresh SQLite database, serving the
 // built SPA, then drive Debian's Chromium through the user journey (e2e/journey.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runAdminTasks } from './admin-tasks.mjs';
+import { runAlerts } from './alerts.mjs';
+import { runAdminSystem } from './admin-system.mjs';
 import { runAnalyst } from './analyst.mjs';
 import { launch } from './browser.mjs';
 import { runJourney } from './journey.mjs';
@@ -50,6 +53,38 @@ async function waitReady(base, server, timeoutMs = 90_000) {
   throw new Error('backend did not become ready');
 }
 
+/** The fake Telegram Bot API (tests/fakes/run_telegram.py) on a free port: its env and process. */
+async function startFakeTelegram(tmp, env) {
+  const portFile = join(tmp, 'fake-telegram.env');
+  const proc = spawn(python, ['-m', 'tests.fakes.run_telegram', '--port-file', portFile], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const until = Date.now() + 30_000;
+  while (!existsSync(portFile)) {
+    if (proc.exitCode !== null) throw new Error(`fake Telegram exited with ${proc.exitCode}`);
+    if (Date.now() > until) {
+      proc.kill('SIGTERM');
+      throw new Error('fake Telegram did not start');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const vars = Object.fromEntries(
+    readFileSync(portFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2)),
+  );
+  return { proc, env: vars, url: vars.TELEGRAM_API_URL };
+}
+
+async function stop(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+}
+
 async function main() {
   if (!existsSync(join(frontend, 'dist/index.html')) || process.env.E2E_BUILD === '1') {
     const build = spawnSync('npm', ['run', 'build'], { cwd: frontend, stdio: 'inherit' });
@@ -76,6 +111,13 @@ async function main() {
     ADMIN_PASSWORD: ADMIN_PASSWORD,
   };
   delete env.REDIS_URL;
+  // the alerts spec: the fake Bot API, and the backend (its telegram sender) and the real bot
+  // process (`python -m telegram_bot`, started with the server) pointed at it
+  const telegram =
+    process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'alerts'
+      ? await startFakeTelegram(tmp, env)
+      : null;
+  if (telegram) Object.assign(env, telegram.env);
   const migrate = spawnSync(python, ['-m', 'alembic', 'upgrade', 'head'], {
     cwd: repo,
     env,
@@ -105,6 +147,13 @@ async function main() {
     ],
     { cwd: repo, env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
+  const bot = telegram
+    ? spawn(python, ['-m', 'telegram_bot'], {
+        cwd: repo,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      })
+    : null;
   const base = `http://127.0.0.1:${port}`;
   let failed = false;
   try {
@@ -133,6 +182,14 @@ async function main() {
     if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'trading') {
       await runTrading({ base, artifacts, userDataDir: join(tmp, 'chromium-trading') });
     }
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'admin-system') {
+      await runAdminSystem({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium-admin-system'),
+        admin: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+    }
     if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'analyst') {
       await runAnalyst({
         base,
@@ -141,12 +198,31 @@ async function main() {
         admin: { username: 'admin', password: ADMIN_PASSWORD },
       });
     }
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'admin-tasks') {
+      await runAdminTasks({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium-admin-tasks'),
+        admin: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+    }
+    if (telegram) {
+      if (bot.exitCode !== null) throw new Error(`the Telegram bot exited with ${bot.exitCode}`);
+      await runAlerts({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium-alerts'),
+        telegram: { url: telegram.url },
+      });
+    }
   } catch (error) {
     failed = true;
     console.error(error);
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
+    await stop(bot);
+    await stop(telegram?.proc);
     rmSync(tmp, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);

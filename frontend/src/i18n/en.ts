@@ -568,7 +568,8 @@ export const en = {
     loadFailed: 'Notifications could not be loaded.',
     readAll: 'Mark all read',
     markRead: 'Mark read',
-    markReadOf: 'Mark “{{title}}” read',
+    // the visible text first: axe's label-content-name-mismatch (speech input says what it sees)
+    markReadOf: 'Mark read: {{title}}',
     dismiss: 'Dismiss',
     openAlerts: 'Open alerts',
     allowBrowser: 'Also show browser notifications',

@@ -153,7 +153,7 @@ describe('bell and toasts', { timeout: 20_000 }, () => {
     expect(menu).toBeInTheDocument();
     // the open menu and the toast pass axe's structural WCAG rules
     expect(await axeViolations(document.body)).toEqual([]);
-    await user.click(screen.getByRole('button', { name: 'Mark “BTCUSDT crossed 50,000” read' }));
+    await user.click(screen.getByRole('button', { name: 'Mark read: BTCUSDT crossed 50,000' }));
     expect(await screen.findByRole('button', { name: 'Notifications, unread: 1' })).toBe(bell);
     expect(
       api.calls.some((c) => c.method === 'POST' && c.path === '/api/v1/notifications/2/read'),

@@ -168,9 +168,9 @@ describe('notification paging', { timeout: 20_000 }, () => {
       rows = rows.map((r) => (r.id === 8 ? { ...r, read_at: '2026-01-02T00:00:00Z' } : r));
       return { status: 200, body: rows.find((r) => r.id === 8) };
     });
-    await user.click(screen.getByRole('button', { name: 'Mark “Alert number 8” read' }));
+    await user.click(screen.getByRole('button', { name: 'Mark read: Alert number 8' }));
     expect(await screen.findByRole('button', { name: 'Notifications, unread: 12' })).toBe(bell);
-    expect(screen.queryByRole('button', { name: 'Mark “Alert number 8” read' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Mark read: Alert number 8' })).toBeNull();
 
     api.respondWith('POST', '/api/v1/notifications/read-all', () => {
       rows = rows.map((r) => ({ ...r, read_at: r.read_at ?? '2026-01-02T00:00:00Z' }));
@@ -178,7 +178,7 @@ describe('notification paging', { timeout: 20_000 }, () => {
     });
     await user.click(screen.getByRole('button', { name: 'Mark all read' }));
     expect(await screen.findByRole('button', { name: 'Notifications, unread: 0' })).toBe(bell);
-    expect(screen.queryByRole('button', { name: /^Mark “/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: /^Mark read: / })).toBeNull();
   });
 
   it('unread only asks for unread=true and pages those with their own cursor', async () => {
