@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.fields import INT32_MAX, Interval, Symbol, UtcDatetime
 
@@ -16,6 +16,8 @@ VerdictName = Literal["beats", "no_better", "worse"]
 
 
 class TrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never ignored
+
     symbol: Symbol
     interval: Interval = "1h"
     train_end: UtcDatetime | None = Field(
@@ -29,6 +31,8 @@ class TrainIn(BaseModel):
 
 
 class EvaluationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never ignored
+
     model_id: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")
     start: UtcDatetime
     end: UtcDatetime

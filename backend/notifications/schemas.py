@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class NotificationOut(BaseModel):
@@ -43,11 +43,15 @@ class NotificationSettingsOut(BaseModel):
 
 
 class NotificationSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never ignored
+
     language: Literal["en", "ru"] | None = None
     email_enabled: bool | None = None
 
 
 class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never ignored
+
     url: str = Field(min_length=1, max_length=2000)
 
 
