@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from backend.market.models import Candle
 from backend.notifications.models import FAILED, SENT, Notification, NotificationDelivery
@@ -39,6 +40,14 @@ class CleanupRepository:
         )
         return _count(await self.session.execute(stmt))
 
-    async def candles_1m(self, opened_before_ms: int) -> int:
-        stmt = delete(Candle).where(Candle.interval == "1m", Candle.open_time < opened_before_ms)
+    async def candles_1m(self, keep_ms: int) -> int:
+        """1m candles opened more than `keep_ms` before their symbol's newest 1m candle (the
+        market's clock, not the wall clock: a replay's candles are months old by the calendar)."""
+        newer = aliased(Candle)
+        newest = (
+            select(func.max(newer.open_time))
+            .where(newer.symbol == Candle.symbol, newer.interval == "1m")
+            .scalar_subquery()
+        )
+        stmt = delete(Candle).where(Candle.interval == "1m", Candle.open_time < newest - keep_ms)
         return _count(await self.session.execute(stmt))

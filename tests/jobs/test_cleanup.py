@@ -35,11 +35,11 @@ async def sm(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     await engine.dispose()
 
 
-def candle(interval: str, at: datetime) -> Candle:
+def candle(interval: str, at: datetime, symbol: str = "BTCUSDT") -> Candle:
     ms = int(at.timestamp() * 1000) // 60_000 * 60_000
     one = Decimal(1)
     return Candle(
-        symbol="BTCUSDT", interval=interval, open_time=ms, close_time=ms + 59_999, open=one,
+        symbol=symbol, interval=interval, open_time=ms, close_time=ms + 59_999, open=one,
         high=one, low=one, close=one, volume=one, quote_volume=one, trades=1,
         taker_buy_base=one, taker_buy_quote=one, source="binance",
     )  # fmt: skip
@@ -107,6 +107,10 @@ async def populate(sm: async_sessionmaker[AsyncSession]) -> None:
                 candle("1m", NOW - 40 * DAY),
                 candle("1m", NOW - 2 * DAY),
                 candle("5m", NOW - 40 * DAY),
+                # a replay's candles: old by the calendar, recent on the market's clock
+                candle("1m", NOW - 400 * DAY, "ETHUSDT"),
+                candle("1m", NOW - 420 * DAY, "ETHUSDT"),
+                candle("1m", NOW - 440 * DAY, "ETHUSDT"),
                 run("auth.prune", NOW - 40 * DAY, "succeeded"),
                 run("auth.prune", NOW - 2 * DAY, "failed"),
                 run("reports.daily", None, "running"),
@@ -125,7 +129,7 @@ async def state(sm: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
             "notifications": await all_of(Notification.dedupe_key),
             "deliveries": await all_of(NotificationDelivery.idempotency_key),
             "attempts": await all_of(NotificationAttempt.id),
-            "candles": await all_of(Candle.interval, Candle.open_time),
+            "candles": await all_of(Candle.symbol, Candle.open_time, Candle.interval),
             "runs": await all_of(TaskRun.task, TaskRun.outcome),
         }
 
@@ -138,14 +142,17 @@ async def test_cleanup_removes_what_passed_retention_once(
     ctx = {"settings": make_settings(db_url, tmp_path), "sessionmaker": sm}
     first = await cleanup_job(ctx)
     assert first == {
-        "link_codes": 1, "notifications": 1, "deliveries": 1, "candles_1m": 1, "task_runs": 1,
+        "link_codes": 1, "notifications": 1, "deliveries": 1, "candles_1m": 2, "task_runs": 1,
     }  # fmt: skip
     after = await state(sm)
     assert after["codes"] == [("valid",)]
     assert after["notifications"] == [("new-read",), ("old-unread",)]
     assert after["deliveries"] == [("new-read:webhook",)]  # pending stays, sent ones went
     assert after["attempts"] == []  # went with their delivery
-    assert len(after["candles"]) == 2 and ("5m", before["candles"][-1][1]) in after["candles"]
+    btc = [c for c in before["candles"] if c[0] == "BTCUSDT"]
+    eth = [c for c in before["candles"] if c[0] == "ETHUSDT"]
+    assert [c for c in after["candles"] if c[0] == "BTCUSDT"] == btc[1:]  # 40 days: gone
+    assert [c for c in after["candles"] if c[0] == "ETHUSDT"] == eth[1:]  # 40 days before -400
     assert after["runs"] == [("auth.prune", "failed"), ("reports.daily", "running")]
     second = await cleanup_job(ctx)
     assert set(second.values()) == {0}
