@@ -293,8 +293,7 @@ export const en = {
     never: 'Not run yet',
     runNow: 'Run now',
     running: 'Running…',
-    runNowOf: 'Run {{task}} now',
-    showRunOf: 'Show run {{id}} of {{task}}',
+    showRunOf: 'run #{{id}} details',
     schedule: {
       everySecond: 'Every second',
       everyMinute: 'Every minute',

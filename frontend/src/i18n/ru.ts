@@ -299,8 +299,7 @@ export const ru: LocaleTree = {
     never: 'Ещё не запускалась',
     runNow: 'Запустить',
     running: 'Выполняется…',
-    runNowOf: 'Запустить {{task}} сейчас',
-    showRunOf: 'Показать запуск {{id}} задачи {{task}}',
+    showRunOf: 'подробности запуска №{{id}}',
     schedule: {
       everySecond: 'Каждую секунду',
       everyMinute: 'Каждую минуту',

@@ -121,13 +121,15 @@ function renderPage(lang: 'en' | 'ru' = 'en', initialPath = '/admin/tasks') {
 describe('AdminTasksView', () => {
   it('lists each task with its schedule in words, next run and last outcome', async () => {
     renderPage();
-    const row = (await screen.findByText('auth.prune')).closest('tr');
+    const row = (await screen.findByText('auth.prune', { selector: 'code' })).closest('tr');
     expect(row).not.toBeNull();
     const cells = within(row as HTMLElement);
     expect(cells.getByText('Hourly at :17')).toBeInTheDocument();
     expect(cells.getByText('Failed')).toHaveAttribute('data-outcome', 'failed');
     expect(cells.getByText(/Deletes old login failures, ended lockouts/)).toBeInTheDocument();
-    const cleanup = within(screen.getByText('maintenance.cleanup').closest('tr') as HTMLElement);
+    const cleanup = within(
+      screen.getByText('maintenance.cleanup', { selector: 'code' }).closest('tr') as HTMLElement,
+    );
     expect(cleanup.getByText('Daily at 03:10 UTC')).toBeInTheDocument();
     expect(cleanup.getByText('Not run yet')).toBeInTheDocument();
   });
@@ -135,7 +137,7 @@ describe('AdminTasksView', () => {
   it('runs a task now and follows its run until it has finished', async () => {
     const { router } = renderPage();
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Run maintenance.cleanup now' }),
+      await screen.findByRole('button', { name: 'Run now maintenance.cleanup' }),
     );
     expect(
       api.calls.some((c) => c.method === 'POST' && c.path.endsWith('/maintenance.cleanup/run')),
@@ -157,16 +159,16 @@ describe('AdminTasksView', () => {
 
   it("shows a finished run's error, and a refused run's reason", async () => {
     renderPage();
-    await userEvent.click(await screen.findByRole('button', { name: 'Show run 3 of auth.prune' }));
+    await userEvent.click(await screen.findByRole('button', { name: /run #3 details/ }));
     const detail = await screen.findByRole('region', { name: 'Run #3' });
     expect(await within(detail).findByText("ValueError('disk on fire')")).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Run auth.prune now' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Run now auth.prune' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('This task is running now');
   });
 
   it.each(['en', 'ru'] as const)('has no axe violations with a run open (%s)', async (lang) => {
     const { container } = renderPage(lang, '/admin/tasks?run=3');
-    await screen.findByText('auth.prune');
+    await screen.findByText('auth.prune', { selector: 'code' });
     await screen.findByText("ValueError('disk on fire')");
     if (lang === 'ru') expect(screen.getByText('Каждый час в :17')).toBeInTheDocument();
     expect(await axeViolations(container)).toEqual([]);

@@ -35,7 +35,7 @@ export function RunDetail({
         <h2 id="run-detail-title" className="h5 mb-0 me-auto">
           {t('adminTasks.run.title', { id: runId })}
         </h2>
-        <Button variant="outline-secondary" size="sm" onClick={onClose}>
+        <Button variant="secondary" size="sm" onClick={onClose}>
           {t('adminTasks.run.close')}
         </Button>
       </Card.Header>

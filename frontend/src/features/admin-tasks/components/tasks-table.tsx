@@ -61,13 +61,15 @@ export function TasksTable({ tasks, starting, onRun, onShowRun }: TasksTableProp
                       size="sm"
                       className="p-0 align-baseline"
                       onClick={() => onShowRun(last.id)}
-                      aria-label={t('adminTasks.showRunOf', { id: last.id, task: task.name })}
                     >
                       {formatDateTime(
                         Date.parse(last.started_at ?? last.created_at),
                         i18n.language,
                         DT,
-                      )}
+                      )}{' '}
+                      <span className="visually-hidden">
+                        {t('adminTasks.showRunOf', { id: last.id })}
+                      </span>
                     </Button>
                   </>
                 ) : (
@@ -80,9 +82,9 @@ export function TasksTable({ tasks, starting, onRun, onShowRun }: TasksTableProp
                   variant="primary"
                   disabled={busy || starting === task.name}
                   onClick={() => onRun(task.name)}
-                  aria-label={t('adminTasks.runNowOf', { task: task.name })}
                 >
-                  {busy ? t('adminTasks.running') : t('adminTasks.runNow')}
+                  {busy ? t('adminTasks.running') : t('adminTasks.runNow')}{' '}
+                  <span className="visually-hidden">{task.name}</span>
                 </Button>
               </td>
             </tr>
