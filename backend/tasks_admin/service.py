@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.audit import service as audit
 from backend.auth.principals import Principal
 from backend.db import Tx
 from backend.errors import Conflict, NotFound
@@ -92,6 +93,15 @@ async def run_now(
     job_id = manual_job_id(run.id)
     run.job_id = job_id
     await tx.session.flush()
+    audit.record(
+        tx,
+        "task.run_requested",
+        actor_id=admin.id,
+        target_type="task",
+        target_id=name,
+        details={"run_id": run.id},
+        at=now,
+    )
 
     async def enqueue() -> None:
         await jobs.enqueue(name, job_id=job_id)

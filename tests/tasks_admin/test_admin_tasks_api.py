@@ -123,6 +123,15 @@ async def test_manual_run_is_recorded_with_outcome_and_request_id(
     listed = (await ac.get(TASKS, headers=admin_headers)).json()["items"]
     prune = next(t for t in listed if t["name"] == "auth.prune")
     assert [r["id"] for r in prune["last_runs"]] == [run["id"]]
+    audit = (
+        await ac.get(
+            "/api/v1/admin/audit", params={"action": "task.run_requested"}, headers=admin_headers
+        )
+    ).json()["items"]
+    assert [(e["actor_id"], e["target_type"], e["target_id"], e["request_id"]) for e in audit] == [
+        (me["id"], "task", "auth.prune", "req-tasks-0001")
+    ]
+    assert audit[0]["details"] == {"run_id": run["id"]}
 
 
 async def test_a_running_task_is_not_started_again(

@@ -116,7 +116,7 @@ async def test_two_processes_firing_the_same_cron_run_it_once(
         await one.close()
         await two.close()
     job_id = f"cron:test.slow:{int(at.timestamp())}"
-    assert CALLS == [job_id]
+    assert [job_id] == CALLS
     rows = await runs(sm, "test.slow")
     assert [r.outcome for r in rows if r.outcome == "succeeded"] == ["succeeded"]
     assert all(r.job_id == job_id and r.trigger == "cron" for r in rows)
@@ -159,7 +159,7 @@ async def test_two_arq_workers_on_redis_run_one_firing_once(
         for w in workers:
             await w.close()
         await jobs.close()
-    assert CALLS == [f"cron:test.slow:{int(at.timestamp())}"]
+    assert [f"cron:test.slow:{int(at.timestamp())}"] == CALLS
     assert [r.outcome for r in await runs(sm, "test.slow")] == ["succeeded"]
 
 
