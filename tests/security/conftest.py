@@ -36,7 +36,10 @@ def db_backend() -> str:
 
 @pytest.fixture
 async def sec_app(db_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    application = create_app(make_settings(db_url, tmp_path, rate_limit_enabled=False))
+    settings = make_settings(
+        db_url, tmp_path, rate_limit_enabled=False, webhook_allow_private=True
+    )  # webhooks to loopback listeners, as in tests/notifications
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
 
