@@ -14,7 +14,9 @@ BACKUP_MINUTE = 41
 
 
 async def backup_database(ctx: JobContext) -> dict[str, object]:
-    """Idempotent per day: a second run (or a second process) finds the day's file and only
+    """Backs up the database into BACKUP_DIR once a day and keeps the BACKUP_KEEP newest days.
+
+    Idempotent per day: a second run (or a second process) finds the day's file and only
     applies the retention again."""
     settings: Settings = ctx["settings"]
     if not settings.backup_in_app:
