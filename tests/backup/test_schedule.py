@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -122,3 +123,47 @@ def test_daily_command_is_the_scheduled_backup(tmp_path: Path) -> None:
     assert runs[0].stdout == runs[1].stdout
     today = Path(runs[0].stdout.strip())
     assert sorted(p.name for p in out.iterdir()) == ["cryptodemo-20240102.sqlite3", today.name]
+
+
+async def test_sqlite_backup_is_consistent_while_the_app_writes(tmp_path: Path) -> None:
+    """The online backup API copies one committed state: every row a transaction wrote, or none
+    of them, while another connection keeps committing pairs of rows."""
+    path = tmp_path / "busy.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE pair (id INTEGER PRIMARY KEY, half INTEGER, n INTEGER)")
+    stop = asyncio.Event()
+
+    def write() -> int:
+        n = 0
+        with closing(sqlite3.connect(path)) as conn:
+            while not stop.is_set():
+                n += 1
+                with conn:  # one transaction: both halves or neither
+                    conn.execute("INSERT INTO pair (half, n) VALUES (0, ?)", (n,))
+                    conn.execute("INSERT INTO pair (half, n) VALUES (1, ?)", (n,))
+        return n
+
+    writer = asyncio.create_task(asyncio.to_thread(write))
+    backups = []
+    for i in range(5):
+        await asyncio.sleep(0.05)
+        backups.append(
+            await service.backup(
+                f"sqlite+aiosqlite:///{path}",
+                tmp_path / "b",
+                datetime(2026, 1, 1, 0, 0, i, tzinfo=UTC),
+            )
+        )
+    stop.set()
+    written = await writer
+    counts = []
+    for backup in backups:
+        with closing(sqlite3.connect(backup)) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            halves = conn.execute(
+                "SELECT half, count(*), max(n) FROM pair GROUP BY half"
+            ).fetchall()
+            assert len(halves) in (0, 2) and (not halves or halves[0][1:] == halves[1][1:])
+            counts.append(halves[0][1] if halves else 0)
+    assert counts == sorted(counts) and 0 < counts[-1] <= written
