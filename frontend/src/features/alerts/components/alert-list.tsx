@@ -19,9 +19,11 @@ const STATE_BG: Record<AlertState, string> = {
   expired: 'dark',
 };
 
-function describe(alert: Alert, t: ReturnType<typeof useTranslation>['t']): string {
+/** "Price crosses 50000", "Moves by at least 5% (1h)": `condition` is the condition's label (a
+ * `t` passed in as a parameter with a template key grew too deep for tsc as i18n grew). */
+function describe(alert: Alert, condition: string): string {
   const extra = alert.interval ?? alert.window;
-  return `${t(`alerts.conditions.${alert.condition}`)} ${alert.value}${
+  return `${condition} ${alert.value}${
     alert.condition === 'change_pct' ? '%' : ''
   }${extra ? ` (${extra})` : ''}`;
 }
@@ -62,7 +64,7 @@ export function AlertList() {
               <tr>
                 <th scope="row">{a.symbol}</th>
                 <td>
-                  {describe(a, t)}
+                  {describe(a, t(`alerts.conditions.${a.condition}`))}
                   {a.recurring ? ` · ${t('alerts.recurringShort')}` : ''}
                   {a.note ? <div className="small text-body-secondary">{a.note}</div> : null}
                 </td>
