@@ -104,7 +104,9 @@ export function NotificationBell() {
                     </Button>
                   ) : null}
                 </div>
-                <div className="small">{n.body}</div>
+                <div className="small" style={{ whiteSpace: 'pre-line' }}>
+                  {n.body}
+                </div>
                 <div className="small text-body-secondary">
                   {formatDateTime(Date.parse(n.created_at), i18n.language)}
                 </div>

@@ -22,7 +22,10 @@ export function NotificationToasts({
             <strong className="me-auto">{toast.title}</strong>
           </Toast.Header>
           <Toast.Body>
-            <p className="mb-1">{toast.body}</p>
+            {/* the body's lines (price, the alert's note) as sent */}
+            <p className="mb-1" style={{ whiteSpace: 'pre-line' }}>
+              {toast.body}
+            </p>
             {toast.alert_id !== null ? (
               <Link to="/alerts" onClick={() => onDismiss(toast.id)}>
                 {t('notifications.openAlerts')}
