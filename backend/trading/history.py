@@ -100,12 +100,16 @@ async def equity_history(
 
 
 async def snapshot_equity(tx: Tx, engine: TradingEngine, now: datetime) -> int:
-    """One equity point per account at the last known prices (the equity curve's cron job)."""
+    """One equity point per account at the last known prices (the equity curve's cron job).
+    Idempotent per `now`: an account that already has a point at that moment gets no second."""
     prices = await MarkRepository(tx.session).all_prices()
     equity_repo = EquityRepository(tx.session)
     balances = BalanceRepository(tx.session)
+    taken = await equity_repo.users_with_snapshot_at(now)
     n = 0
     for account in await AccountRepository(tx.session).all_accounts():
+        if account.user_id in taken:
+            continue
         rows = list(await balances.for_account(account.id))
         await equity_repo.add(account.user_id, account.period, equity_of(engine, rows, prices), now)
         n += 1

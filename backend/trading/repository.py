@@ -329,6 +329,10 @@ class EquityRepository:
         self.session.add(EquitySnapshot(user_id=user_id, period=period, equity=equity, at=at))
         await self.session.flush()
 
+    async def users_with_snapshot_at(self, at: datetime) -> set[int]:
+        stmt = select(EquitySnapshot.user_id).where(EquitySnapshot.at == at)
+        return set((await self.session.execute(stmt)).scalars().all())
+
     async def history(self, user_id: int, period: int, limit: int) -> Sequence[EquitySnapshot]:
         stmt = (
             select(EquitySnapshot)

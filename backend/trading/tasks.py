@@ -17,7 +17,8 @@ async def snapshot_equity(ctx: JobContext, *, force: bool = False) -> int:
     """Cron: one equity point per account every TRADING_SNAPSHOT_MINUTES (the cron ticks each
     minute because the cron list is built before settings exist; the cadence is checked here)."""
     settings: Settings = ctx["settings"]
-    now = datetime.now(UTC)
+    # the slot's minute, not the clock's second: a second run in that minute adds nothing
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
     every = max(1, settings.trading_snapshot_minutes)
     if not force and (now.hour * 60 + now.minute) % every != 0:
         return 0
