@@ -3,12 +3,13 @@ figures of the day (all for a half-open UTC window [start, end))."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.alerts.models import ACTIVE, Alert, AlertFiring
 from backend.notifications.models import FAILED, NotificationDelivery
@@ -53,7 +54,7 @@ class ReportRepository:
         before = await self._edge(after=None, before=start, newest=True)
         return {u: (before.get(u), first_in.get(u), p) for u, p in last_in.items()}
 
-    async def _per_user(self, stmt: Select[tuple[int, int]]) -> dict[int, int]:
+    async def _per_user(self, stmt: Select[int, int]) -> dict[int, int]:
         return {int(u): int(n) for u, n in (await self.session.execute(stmt)).all()}
 
     async def alerts_fired(self, start: datetime, end: datetime) -> dict[int, int]:
@@ -77,36 +78,36 @@ class ReportRepository:
         )
         return await self._per_user(stmt)
 
-    async def _count(self, stmt: Select[tuple[int]]) -> int:
+    async def _count(self, stmt: Select[int]) -> int:
         return int((await self.session.execute(stmt)).scalar_one())
 
     async def system_figures(self, start: datetime, end: datetime) -> dict[str, int]:
-        def window(col: object) -> Sequence[object]:
-            return (col >= start, col < end)  # type: ignore[operator]
+        def window(col: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+            return and_(col >= start, col < end)
 
         return {
             "users_total": await self._count(select(func.count(User.id))),
             "users_new": await self._count(
-                select(func.count(User.id)).where(*window(User.created_at))
+                select(func.count(User.id)).where(window(User.created_at))
             ),
             "orders": await self._count(
-                select(func.count(Order.id)).where(*window(Order.created_at))
+                select(func.count(Order.id)).where(window(Order.created_at))
             ),
             "trades": await self._count(
-                select(func.count(Trade.id)).where(*window(Trade.created_at))
+                select(func.count(Trade.id)).where(window(Trade.created_at))
             ),
             "alerts_fired": await self._count(
-                select(func.count(AlertFiring.id)).where(*window(AlertFiring.fired_at))
+                select(func.count(AlertFiring.id)).where(window(AlertFiring.fired_at))
             ),
             "deliveries_failed": await self._count(
                 select(func.count(NotificationDelivery.id)).where(
                     NotificationDelivery.state == FAILED,
-                    *window(NotificationDelivery.finished_at),
+                    window(NotificationDelivery.finished_at),
                 )
             ),
             "task_runs_failed": await self._count(
                 select(func.count(TaskRun.id)).where(
-                    TaskRun.outcome == RUN_FAILED, *window(TaskRun.created_at)
+                    TaskRun.outcome == RUN_FAILED, window(TaskRun.created_at)
                 )
             ),
         }
