@@ -24,7 +24,13 @@ from sqlalchemy import text
 from backend.db import Tx
 from backend.observability.models import MetricSample
 from backend.observability.repository import SampleRepository, SummaryRepository
-from backend.observability.sampler import SAMPLE_EVERY_S, feed_lags_ms, instance_name, lease_name
+from backend.observability.sampler import (
+    SAMPLE_EVERY_S,
+    feed_lags_ms,
+    feed_live,
+    instance_name,
+    lease_name,
+)
 from backend.runtime import Runtime
 
 Status = Literal["green", "amber", "red"]
@@ -90,12 +96,17 @@ async def redis_component(redis_url: str | None) -> Component:
     return await _bounded("redis", check)
 
 
-def feeds(lags: Mapping[str, int | None], source: str | None) -> list[Component]:
+def feeds(lags: Mapping[str, int | None], source: str | None, *, live: bool) -> list[Component]:
+    """Each symbol's freshness. Before the feed has delivered anything (`live` false: a process
+    starting, a feed connecting) a symbol without a ticker is amber, so a restart does not page
+    the admins; once the feed runs, a symbol that still has none is red."""
     out = []
     for symbol, lag in lags.items():
         name = f"feed:{symbol}"
         details = {"lag_ms": lag, "source": source}
-        if lag is None:
+        if lag is None and not live:
+            out.append(Component(name, "amber", "starting", "the feed has not started", details))
+        elif lag is None:
             out.append(Component(name, "red", "no_data", "no ticker seen yet", details))
         elif lag >= FEED_RED_MS:
             out.append(
@@ -258,16 +269,17 @@ async def check_all(
     newest = latest_per_instance(samples)
     follows = rt.process == "api" if live_feed is None else live_feed
     if follows:
-        lags = feed_lags_ms(rt)
+        lags, live = feed_lags_ms(rt), feed_live(rt)
     else:
         api = [s for s in newest.values() if s.process == "api"]
         latest = max(api, key=lambda s: s.at, default=None)
         lags = dict(latest.data.get("feed_lag_ms", {})) if latest else {}
         lags = {sym: lags.get(sym) for sym in rt.settings.market_symbols}
+        live = bool(latest.data.get("feed_live", True)) if latest else False
     core = await asyncio.gather(database(rt), redis_component(rt.settings.redis_url))
     return [
         *core,
-        *feeds(lags, rt.market.status.source),
+        *feeds(lags, rt.market.status.source, live=live),
         *processes(newest, now),
         *await leases(rt, newest, now),
         await telegram(rt, tx, now),

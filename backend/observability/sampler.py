@@ -53,6 +53,12 @@ def feed_lags_ms(rt: Runtime) -> dict[str, int | None]:
     return lags
 
 
+def feed_live(rt: Runtime) -> bool:
+    """Whether this process's feed has delivered anything yet (until then a symbol without a
+    ticker is starting, not failing)."""
+    return rt.market.status.last_event_ms is not None
+
+
 def lease_name(key: str, prefix: str) -> str:
     return key.removeprefix(f"{prefix}lease:")
 
@@ -88,6 +94,7 @@ class Sampler:
             "db_pool_in_use": pool_in_use(self.rt),
             "data": {
                 "feed_lag_ms": feed_lags_ms(self.rt),
+                "feed_live": feed_live(self.rt),
                 "leases": {
                     lease_name(k, prefix): token for k, token in self.rt.leases.held().items()
                 },

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.db import transaction
 from backend.notifications.models import Notification
+from backend.observability.health import FEED_AMBER_MS, FEED_RED_MS, feeds
 from backend.observability.models import HealthState
 from backend.observability.sampler import Sampler, instance_name
 from backend.observability.tasks import KIND, run_health_check
@@ -34,12 +35,13 @@ async def test_health_embedded_reports_each_component(db_url: str, tmp_path: Pat
     assert (parts["redis"]["status"], parts["redis"]["reason"]) == ("green", "not_used")
     assert parts["process:api"]["status"] == "green"
     assert parts["process:api"]["details"]["instances"][0]["instance"] == instance_name()
-    # the replay source without data: no ticker was ever seen
-    assert (parts["feed:BTCUSDT"]["status"], parts["feed:BTCUSDT"]["reason"]) == ("red", "no_data")
+    # the replay source without data: the feed never delivered, so it is starting, not failing
+    feed = parts["feed:BTCUSDT"]
+    assert (feed["status"], feed["reason"]) == ("amber", "starting")
     assert parts["telegram"]["reason"] == "not_configured"
     assert parts["mail"]["reason"] == "not_configured"
     assert {"disk:data", "disk:logs"} <= set(parts)
-    assert body["status"] == "red"  # the worst component
+    assert body["status"] == "amber"  # the worst component
 
 
 async def _notifications(rt: Runtime) -> list[Notification]:
@@ -101,3 +103,16 @@ async def test_redis_stopped_is_red_and_admins_hear_once_per_transition(
             assert await _state(rt, "redis") == "green"
     finally:
         redis.stop()
+
+
+def test_feed_states_by_lag_and_whether_the_feed_runs() -> None:
+    lags = {"A": None, "B": 1_000, "C": FEED_AMBER_MS, "D": FEED_RED_MS}
+    running = {c.name: (c.status, c.reason) for c in feeds(lags, "replay", live=True)}
+    assert running == {
+        "feed:A": ("red", "no_data"),
+        "feed:B": ("green", "ok"),
+        "feed:C": ("amber", "stale"),
+        "feed:D": ("red", "stale"),
+    }
+    starting = feeds({"A": None}, None, live=False)
+    assert [(c.status, c.reason) for c in starting] == [("amber", "starting")]

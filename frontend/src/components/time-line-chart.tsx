@@ -42,6 +42,8 @@ export interface TimeLine {
   readonly fillColor?: string;
   /** A thin line without tooltip entries (bands' edges, guides). */
   readonly quiet?: boolean;
+  /** Draw each point as a dot (a sparse series: a lone value has no line to show it). */
+  readonly dots?: boolean;
 }
 
 const DAY_LABELS_FROM_MS = 36 * 3_600_000;
@@ -124,7 +126,7 @@ export function TimeLineChart({
             backgroundColor: l.fillColor ?? l.color,
             borderWidth: l.quiet ? 0.75 : 1.5,
             borderDash: l.dashed ? [4, 3] : [],
-            pointRadius: 0,
+            pointRadius: l.dots ? 2.5 : 0,
             pointHoverRadius: l.quiet ? 0 : 3,
             spanGaps: false,
             fill: l.fillTo ?? false,

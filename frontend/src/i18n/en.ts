@@ -753,6 +753,7 @@ export const en = {
       unreachable: 'Unreachable',
       timeout: 'No answer in time',
       no_data: 'No data yet',
+      starting: 'Starting',
       stale: 'Data is late',
       silent: 'No heartbeat',
       late: 'Heartbeat late',

@@ -775,6 +775,7 @@ export const ru: LocaleTree = {
       unreachable: 'Недоступен',
       timeout: 'Нет ответа вовремя',
       no_data: 'Данных пока нет',
+      starting: 'Запускается',
       stale: 'Данные запаздывают',
       silent: 'Нет сигнала',
       late: 'Сигнал запаздывает',

@@ -56,6 +56,7 @@ export function DashboardCharts({ summary }: { readonly summary: MetricsSummary 
           points: summary.ws_series,
         },
       ],
+      formatY: (v) => f.decimal(v, 1),
     },
     {
       key: 'feedLag',

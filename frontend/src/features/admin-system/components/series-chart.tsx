@@ -12,6 +12,9 @@ export interface SeriesLine {
   readonly points: readonly Point[];
 }
 
+/** Fewer values than this: each is drawn as a dot (a line needs two neighbours). */
+const SPARSE = 12;
+
 export const SERIES_COLORS = ['#0d6efd', '#d63384', '#198754', '#fd7e14', '#6f42c1', '#20c997'];
 
 /** A titled chart of 24 h series; says so in words when there is nothing to draw yet. */
@@ -30,6 +33,7 @@ export function SeriesChart({
     label: l.label,
     color: l.color,
     points: l.points.map((p) => ({ x: Date.parse(p.at), y: p.value ?? null })),
+    dots: l.points.filter((p) => p.value !== null).length < SPARSE,
   }));
   const hasData = lines.some((l) => l.points.some((p) => p.value !== null && p.value !== 0));
   return (
