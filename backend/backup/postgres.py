@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -87,6 +88,8 @@ async def is_empty(url: str) -> bool:
     try:
         async with engine.connect() as conn:
             count = (await conn.execute(text(_USER_TABLES))).scalar_one()
+    except (DBAPIError, OSError) as exc:  # no such database, refused, wrong password, ...
+        raise BackupError(f"cannot reach the target database: {exc}") from exc
     finally:
         await engine.dispose()
     return int(count) == 0

@@ -199,4 +199,7 @@ async def test_restore_refuses_another_databases_kind_and_foreign_files(
     junk.write_bytes(b"not a backup at all")
     with pytest.raises(BackupError, match="neither"):
         await service.restore(db_url, junk)
+    if not db_url.startswith("sqlite"):  # a database that does not exist: said, no traceback
+        with pytest.raises(BackupError, match="cannot reach"):
+            await service.restore(_pg_url(f"missing_{uuid.uuid4().hex[:8]}"), backup)
     assert not await asyncio.to_thread((tmp_path / "x.db").exists)
