@@ -52,6 +52,14 @@ export const routes: RouteObject[] = [
         lazy: () => import('@/routes/admin-users').then((m) => ({ Component: m.default })),
       },
       {
+        path: 'admin/users/:id',
+        lazy: () => import('@/routes/admin-user').then((m) => ({ Component: m.default })),
+      },
+      {
+        path: 'admin/audit',
+        lazy: () => import('@/routes/admin-audit').then((m) => ({ Component: m.default })),
+      },
+      {
         path: 'admin/dashboard',
         lazy: () => import('@/routes/admin-dashboard').then((m) => ({ Component: m.default })),
       },

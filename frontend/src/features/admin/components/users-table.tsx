@@ -2,6 +2,7 @@ import Button from 'react-bootstrap/Button';
 import Form from 'react-bootstrap/Form';
 import Table from 'react-bootstrap/Table';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 
 import { ErrorAlert } from '@/components/error-alert';
 import { formatDateTime, formatIsoDate } from '@/lib/format';
@@ -48,7 +49,7 @@ export function UsersTable({
             <tr key={user.id}>
               <td>{user.id}</td>
               <th scope="row">
-                {user.username}
+                <Link to={`/admin/users/${user.id}`}>{user.username}</Link>
                 <div className="small text-body-secondary fw-normal">{user.email}</div>
               </th>
               <td>
