@@ -1,3 +1,4 @@
+import type { CSSProperties } from 'react';
 import Container from 'react-bootstrap/Container';
 import Nav from 'react-bootstrap/Nav';
 import Navbar from 'react-bootstrap/Navbar';
@@ -13,6 +14,10 @@ import { hasRole } from '@/lib/roles';
 import { ConnectionBadge } from './connection-badge';
 import { LanguageSelect, ThemeToggle } from './preferences';
 
+/** Links 0.375rem apart each side instead of 0.5rem: an admin's navbar in Russian wrapped at
+ * 1280 px (the longest case: Alerts, Analysis, Admin, the bell and the account menu). */
+const COMPACT_LINKS = { '--bs-navbar-nav-link-padding-x': '0.375rem' } as CSSProperties;
+
 /** Sections appear only for the roles that may open them (the routes are guarded as well). */
 export function AppNavbar() {
   const { t } = useTranslation();
@@ -27,7 +32,12 @@ export function AppNavbar() {
   };
 
   return (
-    <Navbar expand="md" className="border-bottom bg-body-tertiary" sticky="top">
+    <Navbar
+      expand="md"
+      className="border-bottom bg-body-tertiary"
+      sticky="top"
+      style={COMPACT_LINKS}
+    >
       <Container fluid="xl">
         <Navbar.Brand as={NavLink} to="/market" className="fw-bold">
           {t('app.name')}

@@ -35,16 +35,26 @@ export function NotificationBell() {
     void Notification.requestPermission().then(setPermission);
   };
   return (
-    <Dropdown align="end">
+    // compact, one width whatever the count (the navbar must fit 1280 px): no caret (a prefix
+    // other than dropdown-toggle), the count on the button's corner; margin for the badge's half
+    <Dropdown align="end" className="me-1">
       <Dropdown.Toggle
+        bsPrefix="notification-bell"
         variant="outline-secondary"
         size="sm"
+        className="position-relative"
         id="notification-bell"
         aria-label={t('notifications.bell', { count: unread })}
       >
         <BellIcon />
         {unread > 0 ? (
-          <Badge bg="danger" pill className="ms-1" aria-hidden="true" data-testid="unread-count">
+          <Badge
+            bg="danger"
+            pill
+            className="position-absolute top-0 start-100 translate-middle"
+            aria-hidden="true"
+            data-testid="unread-count"
+          >
             {unread > 99 ? '99+' : unread}
           </Badge>
         ) : null}
