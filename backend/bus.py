@@ -187,9 +187,10 @@ class RedisBus(_HandlerRegistry):
                 self._wake.clear()
                 await self._wake.wait()
             try:
-                if not self._pubsub.subscribed:
+                missing = self._missing_channels()
+                if missing:
                     async with self._lock:
-                        await self._pubsub.subscribe(*(self._key(c) for c in self._subs))
+                        await self._pubsub.subscribe(*missing)
                 message = await self._pubsub.get_message(timeout=1.0)
                 self.connected = True
                 backoff = 0.2
@@ -206,6 +207,13 @@ class RedisBus(_HandlerRegistry):
                 continue
             channel = message["channel"].decode()[plen:]
             self._dispatch(channel, message["data"])
+
+    def _missing_channels(self) -> list[bytes]:
+        """Channels in use that the current pubsub is not subscribed to. After a reset the
+        fresh pubsub knows none; a `subscribe` that reached it meanwhile made one of them known
+        (so `pubsub.subscribed` alone would skip the rest): compare the whole set."""
+        known = self._pubsub.channels
+        return [key for c in self._subs if (key := self._key(c).encode()) not in known]
 
     async def _reset_pubsub(self) -> None:
         async with self._lock:

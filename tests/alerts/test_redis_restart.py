@@ -23,14 +23,10 @@ from tests.notifications.receiver import receiver
 from tests.trading.conftest import make_user, trade_frame, trading_settings
 
 
-# backend/bus.py (RedisBus): a `subscribe` to a new channel while the reader's pubsub has just
-# been reset (Redis down, between reconnect tries) subscribes that one channel on the fresh
-# pubsub, whose `subscribed` is then True, so the reader never re-subscribes the others: after
-# the restart no trade reaches the checker. Passes once the reader re-subscribes everything
-# after each reset (reported; bus.py is not this area's file).
-@pytest.mark.xfail(
-    strict=True, reason="RedisBus loses its other subscriptions after a reconnect race"
-)
+# A `subscribe` to a new channel while the bus reader's pubsub has just been reset (Redis down,
+# between reconnect tries) once made the fresh pubsub look subscribed, so the reader never
+# re-subscribed the others and after the restart no trade reached the checker (bus.py now
+# compares the whole set of channels in use; this test failed before).
 @pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
 async def test_redis_restart_loses_and_doubles_nothing(
     db_url: str, tmp_path: Path, redis_prefix: str
