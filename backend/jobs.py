@@ -276,8 +276,10 @@ def arq_function(spec: JobSpec) -> Function:
             raise
 
     run.__qualname__ = run.__name__ = spec.name
-    # arq's own timeout only as a backstop: run_job's fires first and records the run's end
-    return func(run, name=spec.name, timeout=spec.timeout_s + 30, max_tries=spec.max_tries)
+    # arq's own timeout only as a backstop: run_job's fires first and records the run's end.
+    # A small margin: a killed worker's job is re-delivered once this (its lock) has passed.
+    backstop = spec.timeout_s + min(30.0, max(1.0, spec.timeout_s / 10))
+    return func(run, name=spec.name, timeout=backstop, max_tries=spec.max_tries)
 
 
 class ArqJobs:
