@@ -3,7 +3,7 @@ import type { QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ReactNode } from 'react';
 
-import { subscribeSession, getSession } from '@/lib/auth-session';
+import { refreshAccessToken, subscribeSession, getSession } from '@/lib/auth-session';
 import type { WsClient } from '@/lib/ws-client';
 import { WsClientProvider } from '@/lib/ws-context';
 
@@ -12,7 +12,11 @@ function SessionSync({ client, queryClient }: { client: WsClient; queryClient: Q
   useEffect(() => {
     let previous = getSession();
     client.setAuthToken(previous.accessToken);
-    return subscribeSession(() => {
+    // the server ended the socket's identity (revoked or expired): renew, or end the session
+    const stopAuthLost = client.onAuthLost(() => {
+      if (getSession().status === 'authenticated') void refreshAccessToken();
+    });
+    const stopSession = subscribeSession(() => {
       const next = getSession();
       client.setAuthToken(next.accessToken);
       if (previous.status === 'authenticated' && next.status === 'anonymous') {
@@ -21,6 +25,10 @@ function SessionSync({ client, queryClient }: { client: WsClient; queryClient: Q
       }
       previous = next;
     });
+    return () => {
+      stopAuthLost();
+      stopSession();
+    };
   }, [client, queryClient]);
   return null;
 }

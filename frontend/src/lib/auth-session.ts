@@ -113,7 +113,9 @@ async function doRefresh(): Promise<boolean> {
   } catch {
     // network error: treated like a refused refresh
   }
-  // a session that existed and could not be renewed has expired; a first visit simply has none
+  // a session that existed and could not be renewed has expired; a first visit simply has none;
+  // one ended meanwhile (a password change signing out) keeps the reason it ended with
+  if (state.status === 'anonymous') return false;
   clearSession(state.status === 'authenticated' ? 'expired' : null);
   return false;
 }

@@ -98,6 +98,7 @@ export class WsClient {
   private sent = new Set<string>();
   private readonly pending = new Map<number, Pending>();
   private readonly statusListeners = new Set<() => void>();
+  private readonly authLostListeners = new Set<() => void>();
   private socket: SocketLike | null = null;
   private nextId = 1;
   private nextListenerId = 1;
@@ -169,6 +170,16 @@ export class WsClient {
   /** Number of listeners holding a stream (0 when not subscribed). */
   refCount(stream: string): number {
     return this.listeners.get(stream)?.size ?? 0;
+  }
+
+  /**
+   * Called when the server ends this connection's identity on its own (code 6 with no request
+   * id): the token expired, or it was revoked (blocked, signed out everywhere, password changed).
+   * The app answers with a refresh, which fails when the session is gone (then: login page).
+   */
+  onAuthLost(listener: () => void): () => void {
+    this.authLostListeners.add(listener);
+    return () => this.authLostListeners.delete(listener);
   }
 
   /** Token for the private `user` stream; sent now if connected, and after every reconnect. */
@@ -335,8 +346,10 @@ export class WsClient {
       return;
     }
     if (frame.id === null && isRecord(frame.error) && frame.error.code === CODE_UNAUTHORIZED) {
-      // The token expired and the server dropped `user`: the next AUTH subscribes it again.
+      // The token expired or was revoked and the server dropped `user`: the next AUTH
+      // subscribes it again.
       this.sent.delete(USER_STREAM);
+      this.authLostListeners.forEach((listener) => listener());
       return;
     }
     if (typeof frame.id === 'number') {
