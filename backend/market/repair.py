@@ -4,7 +4,8 @@ symbols and backfill them.
 A gap is two consecutive stored candles of a series further apart than one interval, within the
 last `days` before the series' newest candle (the live edge is the feed's catch-up, not a gap).
 Missing candles come from the replay folder in replay mode (rolled up from the coarsest file
-that divides the interval, as the history import does), else from Binance REST. The store
+that divides the interval, as the history import does), else from Binance REST (live mode only;
+a replay without its folder has nothing to fill from). The store
 skips candles it has, so a second run finds nothing left to fill and changes nothing
 (a gap the source cannot fill, e.g. an exchange outage, stays and is reported as `unfilled`).
 """
@@ -128,6 +129,11 @@ def use_replay(settings: Settings) -> bool:
     return settings.market_replay_dir is not None and settings.market_source != "binance"
 
 
+def use_rest(settings: Settings) -> bool:
+    """Binance REST only where the market is Binance's (never from a replay deployment)."""
+    return not use_replay(settings) and settings.market_source in ("binance", "auto")
+
+
 async def repair(
     settings: Settings,
     sm: async_sessionmaker[AsyncSession],
@@ -158,6 +164,8 @@ async def repair(
                 missing = sum(g.count(step) for g in gaps)
                 filled = 0
                 for gap in gaps:
+                    if replay is None and not use_rest(settings):
+                        break  # nothing to fill from: reported as unfilled
                     if replay is not None:
                         rows = [
                             candle_row(k, "backfill") for k in replay.klines(symbol, interval, gap)

@@ -6,7 +6,8 @@ DAILY_REPORT_HOUR, the report of the previous UTC day is due. The job runs hourl
 notification's dedupe key (`daily-report:<user>:<day>`) makes every run after the first one of
 the day change nothing, and a user who joins later that morning still gets it on the next run.
 
-PnL is the change of equity over the day (equity snapshots of the account's current period:
+Only users who existed that day get its report (one who signed up this morning has no
+yesterday). PnL is the change of equity over the day (equity snapshots of the account's current period:
 a reset during the day starts the measure at the reset).
 """
 
@@ -106,7 +107,7 @@ async def send_daily_reports(
     sent = admins = 0
     async with transaction(sm) as tx:
         repo = ReportRepository(tx.session)
-        users = await repo.active_users()
+        users = await repo.active_users(created_before=end)  # who had that day
         edges = await repo.equity_edges(start, end)
         fired = await repo.alerts_fired(start, end)
         active = await repo.active_alerts()

@@ -26,8 +26,12 @@ class ReportRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def active_users(self) -> list[tuple[int, Role]]:
-        stmt = select(User.id, User.role).where(User.is_active.is_(True)).order_by(User.id)
+    async def active_users(self, created_before: datetime) -> list[tuple[int, Role]]:
+        stmt = (
+            select(User.id, User.role)
+            .where(User.is_active.is_(True), User.created_at < created_before)
+            .order_by(User.id)
+        )
         return [(int(i), r) for i, r in (await self.session.execute(stmt)).all()]
 
     async def _edge(
@@ -86,7 +90,9 @@ class ReportRepository:
             return and_(col >= start, col < end)
 
         return {
-            "users_total": await self._count(select(func.count(User.id))),
+            "users_total": await self._count(
+                select(func.count(User.id)).where(User.created_at < end)
+            ),
             "users_new": await self._count(
                 select(func.count(User.id)).where(window(User.created_at))
             ),

@@ -53,7 +53,8 @@ async def populate(sm: async_sessionmaker[AsyncSession]) -> tuple[int, int, int]
         trader = user("ivan", Role.TRADER, YESTERDAY - 10 * H)
         admin = user("root", Role.ADMIN, YESTERDAY + 3 * H)
         idle = user("idle", Role.TRADER, YESTERDAY + 4 * H)
-        s.add_all([trader, admin, idle])
+        newcomer = user("newcomer", Role.ADMIN, TODAY_8 - H)  # no yesterday to report
+        s.add_all([trader, admin, idle, newcomer])
         await s.flush()
         s.add(NotificationSettings(user_id=trader.id, language="ru", updated_at=YESTERDAY))
         s.add_all(
@@ -112,6 +113,7 @@ async def test_daily_reports_once_per_day_in_each_users_language(
     assert title == "System report for 2026-12-05"
     assert body.startswith("Users: 3 (2 new).") and "Alerts fired: 2." in body
     assert (trader, "system_report") not in by
+    assert {u for u, _ in by} == {trader, admin, idle}  # not the one who joined today
 
     after = await notes(sm)
     second = await send_daily_reports(sm, None, now=TODAY_8 + 3 * H, hour=7)

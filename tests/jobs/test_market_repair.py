@@ -111,3 +111,25 @@ async def test_gaps_are_backfilled_from_binance_in_live_mode(
     assert await state(sm) == complete
     starts = sorted(int(p["startTime"]) for path, p in fake.requests if path == "/api/v3/klines")
     assert t0 + 3 * HOUR in starts and t0 + 20 * HOUR in starts
+
+
+async def test_a_replay_without_its_folder_fills_nothing_and_asks_no_one(
+    sm: async_sessionmaker[AsyncSession], db_url: str, tmp_path: Path
+) -> None:
+    t0 = 1_704_067_200_000
+    rows = [kline_row(t0 + i * HOUR, "1h", "42000", "42100", "41900", "42050") for i in range(6)]
+    async with FakeBinance() as fake:
+        fake.add_klines("BTCUSDT", "1h", rows)
+        from backend.integrations.binance.client import BinanceRestClient
+
+        async with BinanceRestClient(fake.rest_url) as rest:
+            await history.backfill(sm, rest, ["BTCUSDT"], "1h", t0, show_progress=False)
+        await drop(sm, "1h", [t0 + 2 * HOUR])
+        asked = len(fake.requests)
+        settings = make_settings(
+            db_url, tmp_path, market_source="replay", market_replay_dir=None,
+            binance_rest_url=fake.rest_url, market_symbols=["BTCUSDT"], market_intervals=["1h"],
+        )  # fmt: skip
+        result = await repair_gaps({"settings": settings, "sessionmaker": sm})
+        assert len(fake.requests) == asked
+    assert result["gaps"] == 1 and result["filled"] == 0 and result["unfilled"] == 1
