@@ -80,6 +80,7 @@ export function TasksTable({ tasks, starting, onRun, onShowRun }: TasksTableProp
                 <Button
                   size="sm"
                   variant="primary"
+                  className="text-nowrap"
                   disabled={busy || starting === task.name}
                   onClick={() => onRun(task.name)}
                 >
