@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     log_dir: Path = Path("var/log")
     log_to_file: bool = True
     log_access: bool = True
+    # optional error reports to Sentry (backend/observability/sentry.py); unset: off
+    sentry_dsn: SecretStr | None = None
+    # share of requests traced for Sentry's performance view (0: errors only)
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
 
     # --- web app ---
     web_dist_dir: Path = Path("frontend/dist")
@@ -243,10 +247,10 @@ class Settings(BaseSettings):
                 ) from exc
         return value
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "sentry_dsn", mode="before")
     @classmethod
     def _no_empty_token(cls, value: object) -> object:
-        return None if value == "" else value  # TELEGRAM_BOT_TOKEN= (empty): Telegram off
+        return None if value == "" else value  # an empty TELEGRAM_BOT_TOKEN or SENTRY_DSN: off
 
     @field_validator("market_depth_levels")
     @classmethod

@@ -36,6 +36,7 @@ from backend.notifications.router import router as notifications_router
 from backend.notifications.sender import notification_outbox
 from backend.observability.router import router as observability_router
 from backend.observability.sampler import metric_sampler
+from backend.observability.sentry import sentry_reporting
 from backend.ratelimit import install_rate_limits
 from backend.realtime.lifespan import stream_hub
 from backend.realtime.router import router as realtime_router
@@ -62,6 +63,8 @@ _EVERYWHERE: frozenset[Process] = frozenset({"api", "worker"})
 # in the processes it names; the singletons (ingestor, matcher, scheduler) hold a lease, so each
 # is active in exactly one process of the deployment (runtime.py, leases.py).
 PARTS: list[Part] = [
+    # first: errors of every later part reach Sentry (only when SENTRY_DSN is set)
+    Part("observability.sentry", sentry_reporting, frozenset(("api", "worker", "ingestor"))),
     Part("auth.principal_cache", principal_cache, _SERVE),
     Part("users.admin_bootstrap", admin_bootstrap, _SERVE),
     Part("market.feed", market_feed, frozenset(("api", "ingestor"))),  # lease: market.ingestor
