@@ -7,6 +7,7 @@ event can be forwarded byte-compatible (str(Decimal) keeps the original text, e.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -35,23 +36,36 @@ INTERVAL_MS: dict[str, int] = {
     "1w": 604_800_000,
 }
 INTERVALS: tuple[str, ...] = (*INTERVAL_MS, "1M")
+# What the store can hold: BIGINT ids and times, NUMERIC(36, 18) money (18 integer digits). A
+# value past these is no real Binance figure, and one such row would fail every later batch insert
+# of the market pipeline (it keeps a failed batch for the next flush): refuse it here.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+DECIMAL_LIMIT = Decimal(10) ** 18
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?", re.ASCII)
 
 
 def dec(value: object) -> Decimal:
-    if not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ProtocolError(f"expected a decimal string, got {type(value).__name__}")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        # Decimal() also takes " 1 ", any Unicode digit and "NaN": Binance sends none of them
+        raise ProtocolError(f"bad decimal {value!r}")
     try:
         result = Decimal(value)
     except InvalidOperation as exc:
         raise ProtocolError(f"bad decimal {value!r}") from exc
     if not result.is_finite():
         raise ProtocolError(f"non-finite decimal {value!r}")
+    if abs(result) >= DECIMAL_LIMIT:
+        raise ProtocolError(f"decimal out of range {value!r}")
     return result
 
 
 def num(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ProtocolError(f"expected an integer, got {value!r}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ProtocolError(f"integer out of range {value!r}")
     return value
 
 
@@ -202,7 +216,23 @@ def parse_kline_event(data: Mapping[str, object]) -> KlineEvent:
         last_trade_id=num(k.get("L", -1)),
         closed=flag(field(k, "x")),
     )
+    _check_kline(kline)
     return KlineEvent(event_time=num(field(data, "E")), kline=kline)
+
+
+def _check_kline(k: Kline) -> None:
+    """A well-typed event can still describe no candle; stored, it would stay (and a far-future
+    open time would make the candle builder drop every later real minute as a re-delivery)."""
+    step = INTERVAL_MS.get(k.interval)
+    if step is None and k.interval != "1M":
+        raise ProtocolError(f"unknown interval {k.interval!r}")
+    if k.open_time < 0 or k.close_time <= k.open_time:
+        raise ProtocolError(f"bad kline times {k.open_time}..{k.close_time}")
+    if step is not None and step <= INTERVAL_MS["1d"] and k.open_time % step:
+        raise ProtocolError(f"kline open time {k.open_time} is not on a {k.interval} boundary")
+    figures = (k.open, k.high, k.low, k.close, k.volume, k.quote_volume)
+    if any(x < 0 for x in (*figures, k.taker_buy_base, k.taker_buy_quote)):
+        raise ProtocolError("negative kline price or volume")
 
 
 @dataclass(frozen=True, slots=True)
