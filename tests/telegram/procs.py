@@ -22,7 +22,9 @@ from tests.conftest import REDIS_URL, ROOT
 from tests.fakes.telegram_server import TOKEN
 
 
-def child_env(database_url: str, redis_prefix: str, telegram_url: str) -> dict[str, str]:
+def child_env(
+    database_url: str, redis_prefix: str, telegram_url: str, **extra: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
     env.update(
         ENV="test",
@@ -39,6 +41,7 @@ def child_env(database_url: str, redis_prefix: str, telegram_url: str) -> dict[s
         LOG_TO_FILE="false",
         LOG_LEVEL="WARNING",
     )
+    env.update(extra)
     return env
 
 
