@@ -313,3 +313,59 @@ async def test_the_request_id_reaches_the_jobs_log_lines_and_its_run(
     [run] = await runs(sm, "test.hello")
     assert run.request_id == "req-into-job-42" and run.outcome == "succeeded"
     assert run.trigger == "job"
+
+
+FLAKY: dict[str, int] = {}
+
+
+async def flaky(ctx: JobContext) -> str:
+    FLAKY[ctx["job_id"]] = FLAKY.get(ctx["job_id"], 0) + 1
+    if FLAKY[ctx["job_id"]] == 1:
+        raise RuntimeError("first try fails")
+    return "second try"
+
+
+async def test_a_manual_run_is_retried_on_its_row_and_runs_once_when_delivered_twice(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    from backend.tasks_admin.recorder import manual_job_id
+
+    FLAKY.clear()
+    specs = [JobSpec("test.flaky", flaky, max_tries=2)]
+
+    def runner() -> InlineJobs:
+        async def context() -> JobContext:
+            return {"task_runs": TaskRunRecorder(sm, {"test.flaky"})}
+
+        return InlineJobs(specs, context_factory=context)
+
+    async with transaction(sm) as tx:
+        queued = TaskRun(
+            task="test.flaky", trigger="manual", triggered_by=1, request_id="req-m",
+            attempt=0, outcome="queued", created_at=datetime.now(UTC),
+        )  # fmt: skip
+        tx.session.add(queued)
+        await tx.session.flush()
+        run_id = queued.id
+    job_id = manual_job_id(run_id)
+    for _ in range(2):  # the second: the same job delivered again after it succeeded
+        jobs = runner()
+        await jobs.start()
+        try:
+            await jobs.enqueue("test.flaky", job_id=job_id)
+
+            async def done(j: InlineJobs = jobs) -> bool:
+                return (await j.info(job_id)).state in ("complete", "failed")
+
+            await until(done)
+        finally:
+            await jobs.close()
+    assert FLAKY[job_id] == 2  # one failed attempt, one success, nothing on the redelivery
+    [run] = await runs(sm, "test.flaky")
+    assert (run.id, run.outcome, run.attempt, run.summary) == (
+        run_id,
+        "succeeded",
+        2,
+        '"second try"',
+    )
+    assert run.error is None and run.request_id == "req-m"
