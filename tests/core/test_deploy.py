@@ -295,6 +295,22 @@ def test_compose_prometheus_and_grafana_read_their_files_from_deploy(
         ROOT / "deploy" / "grafana" / "provisioning"
     )
     assert grafana["/etc/grafana/provisioning"][2]
+    # the files are there and agree with the compose file: every api replica scraped on the
+    # API's port, Grafana's dashboards where the provider looks, its datasource the service
+    scrape = yaml.safe_load(Path(prom[1]).read_text())
+    (api_job,) = [j for j in scrape["scrape_configs"] if j["job_name"] == "api"]
+    (dns,) = api_job["dns_sd_configs"]
+    assert dns["names"] == ["api"] and dns["type"] == "A" and dns["port"] == 8000
+    provisioning = Path(grafana["/etc/grafana/provisioning"][1])
+    (provider,) = yaml.safe_load((provisioning / "dashboards" / "dashboards.yml").read_text())[
+        "providers"
+    ]
+    dashboards = grafana[provider["options"]["path"]]
+    assert dashboards[0] == "bind" and list(Path(dashboards[1]).glob("*.json"))
+    (source,) = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())[
+        "datasources"
+    ]
+    assert source["url"] == "http://prometheus:9090"
     env = services["grafana"]["environment"]
     assert env["GF_SECURITY_ADMIN_PASSWORD"] == TEST_GRAFANA_PASSWORD
     assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
