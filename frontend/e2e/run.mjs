@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runAdmin } from './admin.mjs';
 import { runAdminTasks } from './admin-tasks.mjs';
 import { runAlerts } from './alerts.mjs';
 import { runAdminSystem } from './admin-system.mjs';
@@ -189,6 +190,14 @@ async function main() {
         base,
         artifacts,
         userDataDir: join(tmp, 'chromium-analyst'),
+        admin: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+    }
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'admin') {
+      await runAdmin({
+        base,
+        artifacts,
+        userDataDir: join(tmp, 'chromium-admin'),
         admin: { username: 'admin', password: ADMIN_PASSWORD },
       });
     }

@@ -151,6 +151,8 @@ describe('admin user page', () => {
     // the page refetches: the badge and the action flip
     expect(await screen.findByRole('button', { name: 'Unblock' })).toBeInTheDocument();
     expect(screen.getByText('Disabled')).toBeInTheDocument();
+    // the unblock button does not inherit the block dialog's open state
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   });
 
   it('changes the role, revokes sessions and unlocks, each confirmed', async () => {

@@ -59,8 +59,10 @@ export function UserActions({ user, self }: { readonly user: AdminUser; readonly
           onConfirm={run({ kind: 'role', body: { role } })}
           {...common}
         />
+        {/* keyed: without keys React would keep the block dialog's open state for unblock */}
         {user.is_active ? (
           <ConfirmAction
+            key="block"
             id="confirm-block"
             label={t('adminUser.block')}
             title={t('adminUser.blockTitle', { name })}
@@ -72,6 +74,7 @@ export function UserActions({ user, self }: { readonly user: AdminUser; readonly
           />
         ) : (
           <ConfirmAction
+            key="unblock"
             id="confirm-unblock"
             variant="outline-success"
             label={t('adminUser.unblock')}
