@@ -1,0 +1,86 @@
+"""One request id followed from the API into the job it enqueued, run by a real arq worker
+process writing its own log file: `GET /admin/logs?request_id=` finds both files' lines."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.observability.helpers import LOGS, admin_app, admin_headers, asgi_client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start_worker(db_url: str, redis_prefix: str, log_dir: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_PREFIX": redis_prefix,
+        "LOG_TO_FILE": "true",
+        "LOG_DIR": str(log_dir),
+        "LOG_LEVEL": "INFO",
+        "MARKET_SOURCE": "replay",
+        "MARKET_HISTORY_IMPORT": "no",
+        "RUN_INGESTOR": "no",
+    }
+    env.pop("MARKET_REPLAY_DIR", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "backend.worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _lines(ac: httpx.AsyncClient, headers: dict[str, str], rid: str) -> list[dict]:  # type: ignore[type-arg]
+    resp = await ac.get(LOGS, params={"request_id": rid}, headers=headers)
+    assert resp.status_code == 200, resp.text
+    return list(resp.json()["lines"])
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+async def test_a_request_id_is_followed_into_the_worker_log(
+    db_url: str, tmp_path: Path, redis_prefix: str
+) -> None:
+    log_dir = tmp_path / "log"
+    worker = _start_worker(db_url, redis_prefix, log_dir)
+    try:
+        async with admin_app(
+            db_url, tmp_path, redis_url="redis://127.0.0.1:6379/0", redis_prefix=redis_prefix,
+            log_to_file=True, log_dir=log_dir, log_level="INFO", log_access=True,
+            jobs_inline=False, rate_limit_enabled=False,
+        ) as app, asgi_client(app) as ac:  # fmt: skip
+            admin = await admin_headers(ac)
+            rid = "follow-me-7f3a"
+            queued = await ac.post(
+                "/api/v1/admin/tasks/observability.health_check/run",
+                headers={**admin, "X-Request-ID": rid},
+            )
+            assert queued.status_code == 202, queued.text
+            lines: list[dict] = []  # type: ignore[type-arg]
+            for _ in range(240):  # the worker starts, then runs the job (bounded wait)
+                lines = await _lines(ac, admin, rid)
+                if any(x["source"] == "worker" and x["message"] == "health.checked" for x in lines):
+                    break
+                await asyncio.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    sources = {(x["source"], x["process"]) for x in lines}
+    assert ("api", "api") in sources, lines
+    assert ("worker", "worker") in sources, lines
+    assert all(x["request_id"] == rid for x in lines)
+    api_access = [x for x in lines if x["source"] == "api" and x["message"] == "http.access"]
+    assert api_access and api_access[0]["fields"]["path"].endswith("/run")
+    worker_lines = [x for x in lines if x["source"] == "worker"]
+    assert any(x["message"] == "health.checked" for x in worker_lines)
+    assert api_access[0]["time"] <= worker_lines[-1]["time"]  # newest last, across the files
