@@ -3,6 +3,7 @@ admins notified once per transition."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,22 @@ def test_feed_states_by_lag_and_whether_the_feed_runs() -> None:
     }
     starting = feeds({"A": None}, None, live=False)
     assert [(c.status, c.reason) for c in starting] == [("amber", "starting")]
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_mail_is_green_while_smtp_answers_and_red_once_it_is_gone(
+    db_url: str, tmp_path: Path
+) -> None:
+    server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with (
+        admin_app(db_url, tmp_path, smtp_url=f"smtp://127.0.0.1:{port}") as app,
+        asgi_client(app) as ac,
+    ):
+        admin = await admin_headers(ac)
+        up = _by_name((await ac.get(HEALTH, headers=admin)).json())["mail"]
+        assert (up["status"], up["reason"]) == ("green", "ok")
+        server.close()
+        await server.wait_closed()
+        down = _by_name((await ac.get(HEALTH, headers=admin)).json())["mail"]
+        assert (down["status"], down["reason"]) == ("red", "unreachable")
