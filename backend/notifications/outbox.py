@@ -4,7 +4,12 @@ One delivery per transaction: it is claimed (`FOR UPDATE SKIP LOCKED` on Postgre
 number of senders in any number of processes share the work and never take the same row),
 handed to its channel, and marked `sent` in that same transaction only after the channel
 accepted it. A crash or a lost commit after the channel accepted leaves the row pending: it is
-sent again with the same idempotency key, which the receiver uses to drop the repeat. A retry
+sent again with the same idempotency key, which the receiver uses to drop the repeat. So the
+guarantee is at-least-once with dedupe by key: a process killed mid-send loses nothing (its
+transaction rolls back, leaving no attempt row, and the row is due at once for any sender), and
+repeats only what a channel took before the kill (a webhook's receiver drops it by key; the
+Telegram Bot API takes no key, so there it shows twice). Tests: tests/telegram/
+test_sender_killed.py, tests/notifications/test_webhook_killed.py. A retry
 waits an exponential backoff with jitter (or the channel's own `retry_after`); after
 NOTIFY_MAX_ATTEMPTS tries, or a permanent failure, the delivery is `failed`. Every try is a
 `notification_attempts` row.
