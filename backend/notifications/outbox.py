@@ -8,8 +8,8 @@ sent again with the same idempotency key, which the receiver uses to drop the re
 guarantee is at-least-once with dedupe by key: a process killed mid-send loses nothing (its
 transaction rolls back, leaving no attempt row, and the row is due at once for any sender), and
 repeats only what a channel took before the kill (a webhook's receiver drops it by key; the
-Telegram Bot API takes no key, so there it shows twice). Tests: tests/telegram/
-test_sender_killed.py, tests/notifications/test_webhook_killed.py. A retry
+Telegram Bot API takes no key, so there it shows twice); tests/telegram/test_sender_killed.py
+and tests/notifications/test_webhook_killed.py kill a worker mid-send. A retry
 waits an exponential backoff with jitter (or the channel's own `retry_after`); after
 NOTIFY_MAX_ATTEMPTS tries, or a permanent failure, the delivery is `failed`. Every try is a
 `notification_attempts` row.
