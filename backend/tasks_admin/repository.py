@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.tasks_admin.models import FAILED, RUNNING, TaskRun
+from backend.tasks_admin.models import FAILED, QUEUED, RUNNING, TaskRun
 
 
 async def add(session: AsyncSession, run: TaskRun) -> TaskRun:
@@ -50,6 +50,20 @@ async def fail_abandoned(
             TaskRun.started_at < started_before,
         )
         .values(outcome=FAILED, finished_at=now, error="abandoned: the process running it ended")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)
+
+
+async def fail_stale_queued(
+    session: AsyncSession, task: str, created_before: datetime, now: datetime
+) -> int:
+    """A manual run still `queued` long after it was asked for was never picked up (its
+    enqueue failed, or the queue lost it)."""
+    stmt = (
+        update(TaskRun)
+        .where(TaskRun.task == task, TaskRun.outcome == QUEUED, TaskRun.created_at < created_before)
+        .values(outcome=FAILED, finished_at=now, error="never started: the job was not picked up")
         .execution_options(synchronize_session=False)
     )
     return int(getattr(await session.execute(stmt), "rowcount", 0) or 0)

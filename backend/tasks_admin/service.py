@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from backend.audit import service as audit
 from backend.auth.principals import Principal
@@ -12,10 +12,11 @@ from backend.jobs import Jobs
 from backend.tasks_admin import repository as repo
 from backend.tasks_admin.catalog import Task, cron_expression, schedule_words
 from backend.tasks_admin.models import MANUAL, QUEUED, RUNNING, TaskRun
-from backend.tasks_admin.recorder import manual_job_id
+from backend.tasks_admin.recorder import ABANDON_GRACE, manual_job_id
 from backend.tasks_admin.schemas import ScheduleOut, TaskList, TaskOut, TaskRunOut
 
 LAST_RUNS = 5
+QUEUED_STALE = timedelta(minutes=10)
 
 
 class TaskNotFound(NotFound):
@@ -75,6 +76,13 @@ async def run_now(
     """Queue a manual run (after the commit); its `task_runs` row exists from now on."""
     if name not in tasks:
         raise TaskNotFound(details={"task": name})
+    # a run left behind by a dead process, or a queued one nobody picked up, does not block
+    job = tasks[name].job
+    timeout_s = job.timeout_s if job is not None else 3600.0
+    await repo.fail_abandoned(
+        tx.session, name, now - timedelta(seconds=timeout_s) - ABANDON_GRACE, now
+    )
+    await repo.fail_stale_queued(tx.session, name, now - QUEUED_STALE, now)
     recent = await repo.recent_for_tasks(tx.session, [name], 1)
     if any(r.outcome in (RUNNING, QUEUED) for r in recent[name]):
         raise TaskAlreadyRunning(details={"task": name, "run_id": recent[name][0].id})

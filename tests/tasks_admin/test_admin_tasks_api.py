@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from backend.db import transaction
 from backend.main import create_app
@@ -166,3 +167,31 @@ async def test_unknown_task_and_run_are_404(
     assert resp.status_code == 404 and error_code(resp) == "task_run_not_found"
     resp = await ac.post(f"{TASKS}/Bad Name/run", headers=admin_headers)
     assert resp.status_code == 422
+
+
+async def test_runs_left_behind_do_not_block_a_manual_run(
+    admin_app: FastAPI, ac: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """A `running` row older than the job's timeout (its process died) and a `queued` one nobody
+    picked up are closed as failed when an admin asks for a run; the run then goes ahead."""
+    rt: Runtime = admin_app.state.runtime
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    async with transaction(rt.sessionmaker) as tx:
+        tx.session.add_all(
+            [
+                TaskRun(task="auth.prune", trigger="cron", job_id="cron:auth.prune:1", attempt=1,
+                        outcome=RUNNING, created_at=long_ago, started_at=long_ago),
+                TaskRun(task="auth.prune", trigger="manual", job_id="task-run:x", attempt=0,
+                        outcome="queued", created_at=long_ago),
+            ]
+        )  # fmt: skip
+    queued = await ac.post(f"{TASKS}/auth.prune/run", headers=admin_headers)
+    assert queued.status_code == 202, queued.text
+    run = await _wait_run(ac, admin_headers, queued.json()["run_id"])
+    assert run["outcome"] == "succeeded"
+    async with rt.sessionmaker() as s:
+        old = (await s.execute(select(TaskRun).where(TaskRun.id < run["id"]))).scalars().all()
+    assert sorted((r.outcome, (r.error or "").split(":")[0]) for r in old) == [
+        ("failed", "abandoned"),
+        ("failed", "never started"),
+    ]
