@@ -68,6 +68,25 @@ CHECKS: list[Callable[..., Any]] = [
 ]
 
 
+def _property(operation: Any, mode: GenerationMode, base_url: str, headers: dict[str, str]) -> Any:
+    """One hypothesis test: FUZZ_EXAMPLES requests of `mode` to `operation` with `headers`."""
+
+    @hypothesis.settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Case) -> None:
+        response = case.call(base_url=base_url, headers=headers, timeout=30)
+        case.validate_response(response, checks=CHECKS)
+
+    return run
+
+
 def fuzz(schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str]]) -> list[str]:
     """Run every operation as every role; the failures, one line each (empty: all passed)."""
     failures: list[str] = []
@@ -76,28 +95,52 @@ def fuzz(schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str
         for role in ROLES:
             headers = new_headers(role)
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-                @hypothesis.settings(
-                    max_examples=FUZZ_EXAMPLES,
-                    deadline=None,
-                    database=None,
-                    derandomize=True,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-                )
-                @given(case=operation.as_strategy(generation_mode=mode))
-                def run(case: Case, headers: dict[str, str] = headers) -> None:
-                    response = case.call(base_url=base_url, headers=headers, timeout=30)
-                    case.validate_response(response, checks=CHECKS)
-
                 try:
-                    run()
+                    _property(operation, mode, base_url, headers)()
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except hypothesis.errors.Unsatisfiable:
                     continue  # no parameters to break: nothing negative to send
                 except BaseException as exc:  # a FailureGroup: reported, and the run goes on
                     failures.append(f"{operation.label} as {role.value} ({mode.value}): {exc}")
+    return failures
+
+
+def fuzz_stateful(
+    schema: Any, base_url: str, new_headers: Callable[[Role], dict[str, str]]
+) -> list[str]:
+    """Sequences of calls chained by the links schemathesis infers (an id a POST returned, used
+    by the GET/PATCH/DELETE that take it), as each role; a fresh user per scenario."""
+    base = schema.as_state_machine()
+    failures: list[str] = []
+    for role in ROLES:
+
+        class Machine(base):  # type: ignore[misc,valid-type]
+            def setup(self) -> None:
+                self.headers = new_headers(role)  # noqa: B023 - run before the loop moves on
+
+            def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+                return {"base_url": base_url, "headers": self.headers, "timeout": 30}
+
+            def validate_response(self, response: Response, case: Case, **_: Any) -> None:
+                case.validate_response(response, checks=CHECKS)
+
+        try:
+            Machine.run(
+                settings=hypothesis.settings(
+                    max_examples=FUZZ_EXAMPLES * 3,
+                    stateful_step_count=8,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+                )
+            )
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a FailureGroup: reported, and the run goes on
+            failures.append(f"stateful as {role.value}: {exc}")
     return failures
 
 
@@ -121,4 +164,5 @@ async def test_openapi_fuzz(db_url: str, tmp_path: Path, redis_prefix: str) -> N
             return asyncio.run_coroutine_threadsafe(make_user(app, role), loop).result()[1]
 
         failures = await asyncio.to_thread(fuzz, schema, base_url, new_headers)
+        failures += await asyncio.to_thread(fuzz_stateful, schema, base_url, new_headers)
     assert not failures, "\n\n".join(failures)
