@@ -42,3 +42,56 @@ export async function launch(userDataDir, viewport) {
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
   return { context, page, consoleErrors };
 }
+
+/** The failed loads a page is allowed by default: the session probe's 401 before logging in (or
+ * after logging out), on /auth/refresh or /users/me. */
+export function expectedProbe(url, status) {
+  return status === 401 && /\/api\/v1\/(auth\/refresh|users\/me)$/.test(new URL(url).pathname);
+}
+
+/**
+ * Record every failed load of `page`: an HTTP status >= 400 (500s included) and a request that
+ * failed outright, except `expectedProbe` and what `allow(url, status)` accepts (both get the
+ * absolute URL; `status` is 0 for a request that got no response). Requests the page aborted
+ * itself (a navigation or refetch superseded by a newer one, net::ERR_ABORTED) are not failures.
+ * `expect(status, pathRe)` allows more while a step that provokes them runs (e.g. a 403 page);
+ * `check(consoleErrors)` throws when a load failed or the console logged an error other than
+ * Chrome's own "Failed to load resource" line for a load already judged here.
+ */
+export function watchFailures(page, allow = () => false) {
+  const failures = [];
+  const extra = [];
+  const allowed = (url, status) =>
+    expectedProbe(url, status) ||
+    allow(url, status) ||
+    extra.some((e) => e.status === status && e.pathRe.test(new URL(url).pathname));
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !allowed(res.url(), res.status()))
+      failures.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+  });
+  page.on('requestfailed', (req) => {
+    const reason = req.failure()?.errorText ?? '';
+    if (reason !== 'net::ERR_ABORTED' && !allowed(req.url(), 0))
+      failures.push(`${reason} ${req.method()} ${req.url()}`);
+  });
+  return {
+    failures,
+    /** Allow `status` on paths matching `pathRe` until the returned function is called. */
+    expect(status, pathRe) {
+      const entry = { status, pathRe };
+      extra.push(entry);
+      return () => {
+        const at = extra.indexOf(entry);
+        if (at >= 0) extra.splice(at, 1);
+      };
+    },
+    check(consoleErrors) {
+      const unexpected = consoleErrors.filter((e) => !/^Failed to load resource: /.test(e));
+      if (unexpected.length || failures.length)
+        throw new Error(
+          `browser console errors: ${JSON.stringify(unexpected)}; ` +
+            `failed loads: ${JSON.stringify(failures)}`,
+        );
+    },
+  };
+}

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
  * A local HTTP server that answers the auth/users endpoints the way API.md describes
  * (error shape, X-Client header, Retry-After), so the real client, session and forms run
  * against real HTTP in tests. Scripted answers override a route once (`failNext`).
+ * Its errors are the backend's own (status, code and message: backend/auth/errors.py,
+ * backend/security.py, backend/users/service.py); e2e/refresh.mjs checks the real backend.
  */
 export interface FakeUser {
   id: number;
@@ -37,6 +39,8 @@ export class FakeApiServer {
   refreshCount = 0;
   refreshFails = false;
   private validToken: string | null = null;
+  /** Tokens `expireAccessToken` retired: 401 token_expired (any other stale one: token_invalid). */
+  private readonly expiredTokens = new Set<string>();
   private tokenSeq = 0;
   private readonly scripted = new Map<string, Scripted>();
   private readonly fixed = new Map<string, Scripted>();
@@ -85,6 +89,7 @@ export class FakeApiServer {
 
   /** The current access token stops working (as if it expired). */
   expireAccessToken(): void {
+    if (this.validToken) this.expiredTokens.add(this.validToken);
     this.validToken = null;
   }
 
@@ -144,6 +149,15 @@ export class FakeApiServer {
     return this.users[0];
   }
 
+  /** The backend's 401 for a request without a usable access token (backend/auth/deps.py). */
+  private unauthenticated(req: IncomingMessage, res: ServerResponse): void {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return this.error(res, 401, 'not_authenticated', 'Authentication required');
+    if (this.expiredTokens.has(token))
+      return this.error(res, 401, 'token_expired', 'The access token has expired');
+    this.error(res, 401, 'token_invalid', 'The token is not valid');
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -166,7 +180,7 @@ export class FakeApiServer {
       case 'POST /api/v1/auth/register': {
         const body = JSON.parse(raw) as Omit<FakeUser, 'id' | 'role'>;
         if (this.users.some((u) => u.email === body.email)) {
-          this.error(res, 409, 'email_taken', 'Email already registered');
+          this.error(res, 409, 'email_taken', 'An account with this email already exists');
           return;
         }
         const user = this.addUser({ ...body, role: 'trader' });
@@ -179,14 +193,21 @@ export class FakeApiServer {
         return;
       }
       case 'POST /api/v1/auth/login': {
-        if (!webClient) return this.error(res, 400, 'bad_request', 'X-Client header missing');
         const form = new URLSearchParams(raw);
         const user = this.users.find(
           (u) =>
             (u.username === form.get('username') || u.email === form.get('username')) &&
             u.password === form.get('password'),
         );
-        if (!user) return this.error(res, 401, 'invalid_credentials', 'Invalid credentials');
+        if (!user)
+          return this.error(
+            res,
+            401,
+            'invalid_credentials',
+            'Incorrect username/email or password',
+          );
+        // without X-Client: web the refresh token comes in the body, not as a cookie
+        if (!webClient) return this.send(res, 200, { ...this.grant(), refresh_token: 'r' });
         this.send(res, 200, this.grant(), {
           'Set-Cookie': 'refresh_token=r; HttpOnly; Path=/api/v1/auth; SameSite=Strict',
         });
@@ -194,9 +215,15 @@ export class FakeApiServer {
       }
       case 'POST /api/v1/auth/refresh': {
         this.refreshCount += 1;
-        if (!webClient) return this.error(res, 400, 'bad_request', 'X-Client header missing');
+        if (!webClient)
+          return this.error(
+            res,
+            403,
+            'csrf_required',
+            'Cookie-based auth calls need the header X-Client: web',
+          );
         if (this.refreshFails)
-          return this.error(res, 401, 'invalid_refresh_token', 'Refresh token invalid');
+          return this.error(res, 401, 'token_invalid', 'The token is not valid');
         this.send(res, 200, this.grant());
         return;
       }
@@ -206,8 +233,7 @@ export class FakeApiServer {
         return;
       case 'POST /api/v1/auth/logout-all': {
         // every session of the user ends: the access token and the refresh cookie
-        if (!this.currentUser(req))
-          return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        if (!this.currentUser(req)) return this.unauthenticated(req, res);
         this.validToken = null;
         this.refreshFails = true;
         this.send(res, 204);
@@ -215,7 +241,7 @@ export class FakeApiServer {
       }
       case 'PATCH /api/v1/users/me': {
         const user = this.currentUser(req);
-        if (!user) return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        if (!user) return this.unauthenticated(req, res);
         const body = JSON.parse(raw) as {
           email?: string;
           username?: string;
@@ -232,7 +258,7 @@ export class FakeApiServer {
       }
       case 'GET /api/v1/users/me': {
         const user = this.currentUser(req);
-        if (!user) return this.error(res, 401, 'unauthorized', 'Not authenticated');
+        if (!user) return this.unauthenticated(req, res);
         this.send(res, 200, this.userOut(user));
         return;
       }
