@@ -77,6 +77,28 @@ export async function runAdminTasks({ base, artifacts, userDataDir, admin }) {
     await poll('the list to show the run', async () =>
       /Succeeded/.test(await row.innerText()) ? true : null,
     );
+
+    step('run it again: the cleanup is idempotent, and the first run is listed as an earlier one');
+    const again = page.waitForResponse(
+      (r) =>
+        r.url().endsWith('/api/v1/admin/tasks/maintenance.cleanup/run') &&
+        r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Run now maintenance.cleanup' }).click();
+    const { run_id: secondId } = await (await again).json();
+    const second = page.getByRole('region', { name: `Run #${secondId}` });
+    await poll(
+      'the second run to finish',
+      async () => (/Succeeded/.test(await second.getByRole('status').innerText()) ? true : null),
+      60_000,
+    );
+    const summary = await second.getByText(/"candles_1m"/).innerText();
+    const counts = Object.values(JSON.parse(summary));
+    assert.ok(
+      counts.every((n) => n === 0),
+      `a second cleanup deleted nothing: ${summary}`,
+    );
+    await row.getByRole('button', { name: `Succeeded run #${runId} details` }).waitFor();
     await shot('run');
     await auditPage(page, 'admin tasks with a run open');
     const unexpected = consoleErrors.filter((e) => !/401|Failed to load/.test(e));

@@ -39,7 +39,11 @@ const TASKS: Task[] = [
     },
     next_run_at: '2026-12-06T21:17:00Z',
     running: false,
-    last_runs: [FINISHED],
+    last_runs: [
+      FINISHED,
+      { ...FINISHED, id: 2, outcome: 'succeeded', error: null, summary: '{"tokens": 1}' },
+      { ...FINISHED, id: 1, outcome: 'skipped', error: 'skipped: the task was already running' },
+    ],
   },
   {
     name: 'maintenance.cleanup',
@@ -132,6 +136,12 @@ describe('AdminTasksView', () => {
     );
     expect(cleanup.getByText('Daily at 03:10 UTC')).toBeInTheDocument();
     expect(cleanup.getByText('Not run yet')).toBeInTheDocument();
+    // the earlier runs, newest first, each opening its detail
+    const earlier = within(cells.getByTestId('earlier-runs')).getAllByRole('button');
+    expect(earlier.map((b) => b.textContent)).toEqual([
+      'Succeeded run #2 details',
+      'Skipped run #1 details',
+    ]);
   });
 
   it('runs a task now and follows its run until it has finished', async () => {

@@ -71,6 +71,24 @@ export function TasksTable({ tasks, starting, onRun, onShowRun }: TasksTableProp
                         {t('adminTasks.showRunOf', { id: last.id })}
                       </span>
                     </Button>
+                    {task.last_runs.length > 1 ? (
+                      <div className="d-flex flex-wrap gap-1 mt-1" data-testid="earlier-runs">
+                        {task.last_runs.slice(1).map((run) => (
+                          <Button
+                            key={run.id}
+                            variant="link"
+                            size="sm"
+                            className="p-0 lh-1"
+                            onClick={() => onShowRun(run.id)}
+                          >
+                            <OutcomeBadge outcome={run.outcome} />{' '}
+                            <span className="visually-hidden">
+                              {t('adminTasks.showRunOf', { id: run.id })}
+                            </span>
+                          </Button>
+                        ))}
+                      </div>
+                    ) : null}
                   </>
                 ) : (
                   <span className="text-body-secondary">{t('adminTasks.never')}</span>
