@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll as pollFor } from './browser.mjs';
+import { launch, poll as pollFor, watchFailures } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
@@ -48,6 +48,7 @@ async function createAnalyst(base, admin, username, password) {
 
 export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
   const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 900 });
+  const loads = watchFailures(page);
   const shot = async (name) => {
     for (const theme of ['light', 'dark']) {
       const now = await page.evaluate(() => document.documentElement.dataset.bsTheme);
@@ -142,12 +143,19 @@ export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
     await shot('forecast');
     await auditPage(page, 'forecast');
 
-    const unexpected = consoleErrors.filter((e) => !/401|Failed to load/.test(e));
-    assert.deepEqual(unexpected, [], 'browser console errors');
+    loads.check(consoleErrors);
   } catch (error) {
     await page
       .screenshot({ path: join(artifacts, 'analyst-failure.png'), fullPage: true })
       .catch(() => undefined);
+    console.error(
+      'console errors:',
+      consoleErrors,
+      'failed loads:',
+      loads.failures,
+      'at',
+      page.url(),
+    );
     throw error;
   } finally {
     await context.close();

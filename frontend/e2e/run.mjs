@@ -15,6 +15,7 @@ import { runAdminSystem } from './admin-system.mjs';
 import { runAnalyst } from './analyst.mjs';
 import { launch } from './browser.mjs';
 import { runJourney } from './journey.mjs';
+import { runRefresh } from './refresh.mjs';
 import { runStartup, waitAnswering } from './startup.mjs';
 import { runTrading } from './trading.mjs';
 
@@ -176,6 +177,17 @@ async function main() {
     }
     if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'trading') {
       await runTrading({ base, artifacts, userDataDir: join(tmp, 'chromium-trading') });
+    }
+    if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'refresh') {
+      // its own backend process (4 s access tokens) on its own database, stopped at its end
+      await runRefresh({
+        artifacts,
+        userDataDir: join(tmp, 'chromium-refresh'),
+        env,
+        python,
+        repo,
+        tmp,
+      });
     }
     if (process.env.E2E_ONLY === undefined || process.env.E2E_ONLY === 'admin-system') {
       await runAdminSystem({
