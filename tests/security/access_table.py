@@ -19,7 +19,7 @@ ACCESS: dict[tuple[str, str], Level] = {
     ("GET", "/docs"): "public",
     ("GET", "/docs/oauth2-redirect"): "public",
     ("GET", "/redoc"): "public",
-    ("GET", "/metrics"): "public",  # Prometheus scrape; the network keeps it internal
+    ("GET", "/metrics"): "public",  # Prometheus scrape: deploy/nginx.conf does not proxy it
     ("GET", "/health/live"): "public",
     ("GET", "/health/ready"): "public",
     # accounts
