@@ -184,3 +184,16 @@ async def test_the_database_refuses_update_and_delete(
     assert await audit_entries(ac, admin_headers) == before
     assert before and before[-1]["action"] == "auth.registered"
     assert ADMIN_EMAIL  # the start-up admin's registration is the first entry
+
+
+async def test_the_client_address_is_the_one_behind_a_trusted_proxy(
+    ac: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The entry takes the address backend/client_address.py resolved (the test client's peer,
+    127.0.0.1, is a trusted proxy by default), not the proxy's."""
+    uid = int((await signup(ac, "frank"))["user"]["id"])
+    forwarded = {**admin_headers, "X-Forwarded-For": "198.51.100.23"}  # a header, no traffic
+    resp = await ac.post(f"{USERS}/{uid}/unlock", headers=forwarded)
+    assert resp.status_code == 200
+    [entry] = await audit_entries(ac, admin_headers, action="auth.unlocked")
+    assert entry["client_address"] == "198.51.100.23"
