@@ -1,9 +1,11 @@
 """The sorted index of price alerts, per symbol (pure: no I/O).
 
-Three sorted lists of `(level, alert id)` per symbol: `above` (fires at price >= level: a
-prefix), `below` (price <= level: a suffix) and `crosses` (levels between the previous price
-and this one). A tick costs two bisections plus the alerts that fire, not a scan of all; a
-price that jumps over levels between two ticks fires all of them.
+Three sorted sides per symbol: `above` (fires at price >= level: a prefix), `below` (price <=
+level: a suffix) and `crosses` (levels between the previous price and this one). A tick costs
+four bisections plus the alerts that fire, not a scan of all; a price that jumps over levels
+between two ticks fires all of them. Each side keeps its levels and alert ids in two parallel
+lists, ordered by (level, id): a bisection then compares bare Decimals, about twice as fast as
+`(level, id)` tuples (bench/alerts.py: 1,000,000 alerts, none firing).
 
 An alert that fires leaves the index (`remove`); a recurring one comes back after its cooldown
 (`suspend` ... `wake`), so a held condition costs nothing between firings.
@@ -12,11 +14,9 @@ An alert that fires leaves the index (`remove`); a recurring one comes back afte
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-_MAX_ID = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +31,33 @@ class Entry:
 
 
 @dataclass(slots=True)
-class _Book:
-    above: list[tuple[Decimal, int]] = field(default_factory=list)
-    below: list[tuple[Decimal, int]] = field(default_factory=list)
-    crosses: list[tuple[Decimal, int]] = field(default_factory=list)
+class _Side:
+    levels: list[Decimal] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # ids[i] is the alert at levels[i]
 
-    def side(self, condition: str) -> list[tuple[Decimal, int]]:
+    def _at(self, level: Decimal, alert_id: int) -> int:
+        lo, hi = bisect_left(self.levels, level), bisect_right(self.levels, level)
+        return bisect_left(self.ids, alert_id, lo, hi)  # ids ascend within one level
+
+    def insert(self, level: Decimal, alert_id: int) -> None:
+        i = self._at(level, alert_id)
+        self.levels.insert(i, level)
+        self.ids.insert(i, alert_id)
+
+    def delete(self, level: Decimal, alert_id: int) -> None:
+        i = self._at(level, alert_id)
+        if i < len(self.ids) and self.ids[i] == alert_id and self.levels[i] == level:
+            del self.levels[i]
+            del self.ids[i]
+
+
+@dataclass(slots=True)
+class _Book:
+    above: _Side = field(default_factory=_Side)
+    below: _Side = field(default_factory=_Side)
+    crosses: _Side = field(default_factory=_Side)
+
+    def side(self, condition: str) -> _Side:
         if condition == "price_above":
             return self.above
         if condition == "price_below":
@@ -60,7 +81,7 @@ class PriceIndex:
         """Index an alert (an edit replaces its earlier entry, awake or asleep)."""
         self.remove(entry.id)
         book = self._books.setdefault(entry.symbol, _Book())
-        insort(book.side(entry.condition), (entry.level, entry.id))
+        book.side(entry.condition).insert(entry.level, entry.id)
         self.entries[entry.id] = entry
 
     def remove(self, alert_id: int) -> Entry | None:
@@ -68,11 +89,7 @@ class PriceIndex:
         entry = self.entries.pop(alert_id, None)
         if entry is None:
             return None
-        side = self._books[entry.symbol].side(entry.condition)
-        key = (entry.level, entry.id)
-        i = bisect_left(side, key)
-        if i < len(side) and side[i] == key:
-            del side[i]
+        self._books[entry.symbol].side(entry.condition).delete(entry.level, entry.id)
         return entry
 
     def suspend(self, entry: Entry, until: float) -> None:
@@ -102,19 +119,14 @@ class PriceIndex:
         book = self._books.get(symbol)
         if book is None:
             return []
-        ids: list[int] = []
-        above = book.above
-        ids += [i for _, i in above[: bisect_right(above, (price, _MAX_ID))]]
-        below = book.below
-        ids += [i for _, i in below[bisect_left(below, (price, -1)) :]]
+        above, below = book.above, book.below
+        ids = above.ids[: bisect_right(above.levels, price)]  # level <= price
+        ids += below.ids[bisect_left(below.levels, price) :]  # level >= price
         if prev is not None and prev != price:
-            crosses = book.crosses
+            levels = book.crosses.levels
             if price > prev:  # prev < level <= price
-                lo, hi = (
-                    bisect_right(crosses, (prev, _MAX_ID)),
-                    bisect_right(crosses, (price, _MAX_ID)),
-                )
+                lo, hi = bisect_right(levels, prev), bisect_right(levels, price)
             else:  # price <= level < prev
-                lo, hi = bisect_left(crosses, (price, -1)), bisect_left(crosses, (prev, -1))
-            ids += [i for _, i in crosses[lo:hi]]
+                lo, hi = bisect_left(levels, price), bisect_left(levels, prev)
+            ids += book.crosses.ids[lo:hi]
         return [self.entries[i] for i in ids]
