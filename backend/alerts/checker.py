@@ -115,7 +115,8 @@ class AlertChecker:
         async with transaction(self.sessionmaker) as tx:
             rows = await AlertRepository(tx.session).active(self.symbols)
             points = await CheckpointRepository(tx.session).all()
-        for row in rows:
+        # in level order, each index insert appends (no list shifting: O(n log n) in all)
+        for row in sorted(rows, key=lambda r: (r.value, r.id)):
             self.track(row)
         for symbol, (checked_ms, price) in points.items():
             self.checked[symbol] = checked_ms
