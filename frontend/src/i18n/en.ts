@@ -292,8 +292,7 @@ export const en = {
   },
   adminAudit: {
     title: 'Audit log',
-    intro:
-      'Security and admin events, newest first. Entries cannot be changed or deleted.',
+    intro: 'Security and admin events, newest first. Entries cannot be changed or deleted.',
     caption: 'Audit entries',
     at: 'Time',
     action: 'Event',
