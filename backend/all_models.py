@@ -9,8 +9,8 @@ from backend.db import Base
 from backend.forecasting import models as forecasting_models
 from backend.market import models as market_models
 from backend.notifications import models as notifications_models
-from backend.tasks_admin import models as tasks_admin_models
 from backend.observability import models as observability_models
+from backend.tasks_admin import models as tasks_admin_models
 from backend.telegram import models as telegram_models
 from backend.trading import models as trading_models
 from backend.users import models as users_models
@@ -25,8 +25,8 @@ __all__ = [
     "market_models",
     "metadata",
     "notifications_models",
-    "tasks_admin_models",
     "observability_models",
+    "tasks_admin_models",
     "telegram_models",
     "trading_models",
     "users_models",
