@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 
 from backend import metrics
 from backend.admin.router import router as admin_router
-from backend.alerts.checker import alert_checker
+from backend.alerts.part import alert_checker
 from backend.alerts.router import router as alerts_router
 from backend.analysis.router import router as analysis_router
 from backend.auth.principals import principal_cache
