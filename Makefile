@@ -11,7 +11,7 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export MARKET_REPLAY_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help install lock web run worker ingestor bot migrate test pytest lint web-test e2e bench client dev-web clean fuzz audit
+.PHONY: help install lock web run worker ingestor bot migrate test pytest lint web-test e2e bench client dev-web clean fuzz audit mutate
 
 help:
 	@echo "make run     install what is needed, migrate, build the web app and start everything"
@@ -87,6 +87,24 @@ test: install lint pytest web-test e2e
 fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(PY) -m pytest -q -p no:randomly --timeout=3600 \
 		tests/security/test_openapi_fuzz.py tests/security/test_ws_fuzz.py
+
+# Mutation testing (mutmut) of the pure modules and the tests that cover them, outside CI's time
+# (README "Reliability" > "Test strength"). Runs in a scratch copy (.mutate/) so the tree is never
+# mutated; MUTATE_MODULES / MUTATE_TESTS narrow it (paths, space-separated).
+# (trading/pricing.py and portfolio.py have no unit tests of their own yet: only API tests reach
+# them, too slow to run per mutant)
+MUTATE_MODULES ?= backend/trading/rules.py backend/trading/matching.py backend/trading/ledger.py \
+	backend/market/candles.py backend/alerts/index.py backend/forecasting/metrics.py
+MUTATE_TESTS ?= tests/trading/test_rules.py tests/trading/test_matching.py \
+	tests/trading/test_ledger.py tests/trading/test_triggers.py::test_trigger_direction_table \
+	tests/market/test_candles.py tests/alerts/test_index.py tests/forecasting/test_metrics.py
+mutate: $(VENV)/.installed
+	rm -rf .mutate && mkdir .mutate
+	cp -r backend tests alembic alembic.ini pyproject.toml .mutate/
+	ln -s $(abspath ..)/shared .mutate/shared
+	printf '\n[tool.mutmut]\nsource_paths = [%s]\nalso_copy = ["backend", "tests", "alembic", "alembic.ini"]\npytest_add_cli_args = ["-p", "no:randomly", "-q"]\npytest_add_cli_args_test_selection = [%s]\n' \
+		"$$(printf '"%s", ' $(MUTATE_MODULES))" "$$(printf '"%s", ' $(MUTATE_TESTS))" >> .mutate/pyproject.toml
+	cd .mutate && ../$(VENV)/bin/mutmut run --max-children 2; ../$(VENV)/bin/mutmut results
 
 # Known vulnerabilities in the pinned dependencies: PyPI's advisory data and npm's, so not part of
 # `make test` (CI may have no route to them).
