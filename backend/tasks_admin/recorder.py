@@ -1,7 +1,7 @@
 """The `RunRecorder` of backend/jobs.py: every run of a scheduled task lands in `task_runs`.
 
 * A cron firing (`cron:<task>:<epoch>`) or any other queued run of a task inserts a `running`
-  row; a manual run (`task-run:<id>`, queued by the admin service) moves its `queued` row to
+  row; a manual run (`task-run:<id>:<nonce>`, queued by the admin service) moves its `queued` row to
   `running`. Either way the partial unique index lets one run per task be `running`: a second
   one (another firing while a long run goes on, or the same job picked up by two processes)
   is recorded as `skipped` and its job does not run.
@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -37,14 +38,17 @@ ALREADY_RUNNING = "skipped: the task was already running"
 
 
 def manual_job_id(run_id: int) -> str:
-    return f"{MANUAL_PREFIX}{run_id}"
+    """`task-run:<run id>:<nonce>`: arq keeps job and result keys by id outside our prefix, and a
+    fresh or restored database hands out run ids again; without the nonce such a run would
+    match an old job's key and never be queued."""
+    return f"{MANUAL_PREFIX}{run_id}:{secrets.token_hex(6)}"
 
 
 def manual_run_id(job_id: str) -> int | None:
     if not job_id.startswith(MANUAL_PREFIX):
         return None
-    tail = job_id[len(MANUAL_PREFIX) :]
-    return int(tail) if tail.isdigit() else None
+    run_id = job_id[len(MANUAL_PREFIX) :].split(":", 1)[0]
+    return int(run_id) if run_id.isdigit() else None
 
 
 def trigger_of(job_id: str) -> str:

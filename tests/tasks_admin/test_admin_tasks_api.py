@@ -117,7 +117,7 @@ async def test_manual_run_is_recorded_with_outcome_and_request_id(
     assert run["outcome"] == "succeeded", run
     assert run["task"] == "auth.prune" and run["trigger"] == "manual"
     assert run["request_id"] == "req-tasks-0001"
-    assert run["job_id"] == f"task-run:{run['id']}" and run["attempt"] == 1
+    assert run["job_id"].startswith(f"task-run:{run['id']}:") and run["attempt"] == 1
     assert run["started_at"] and run["finished_at"] and run["finished_at"] >= run["started_at"]
     assert run["summary"] and "tokens" in run["summary"]  # auth.prune's counts
     me = (await ac.get("/api/v1/users/me", headers=admin_headers)).json()
