@@ -75,3 +75,36 @@ def test_fill_quantity_is_capped_by_the_trade_and_the_step() -> None:
     assert fill_quantity(D("1"), D("0.123456"), D("0.00001")) == D("0.12345")
     assert fill_quantity(D("0.1"), D("5"), D("0.00001")) == D("0.1")
     assert fill_quantity(D("0.1"), None, D("0.00001")) == D("0.1")
+
+
+def test_each_book_at_its_boundary() -> None:
+    """Limits fill only from a trade strictly beyond their price; stops trigger at it (PROTOCOL.md
+    §5.5). The linear scan shares `_crossed`, so the equivalence test above cannot see this."""
+    levels = {Book.BUY_LIMIT: D("100"), Book.SELL_LIMIT: D("100"), Book.STOP_BELOW: D("100"),
+              Book.STOP_ABOVE: D("100")}  # fmt: skip
+    expect = {
+        D("99.99"): {Book.BUY_LIMIT, Book.STOP_BELOW},
+        D("100"): {Book.STOP_BELOW, Book.STOP_ABOVE},
+        D("100.01"): {Book.SELL_LIMIT, Book.STOP_ABOVE},
+    }
+    for price, books in expect.items():
+        index = OrderIndex()
+        for oid, (book, level) in enumerate(levels.items()):
+            index.add("BTCUSDT", oid, book, level)
+        hits = index.hits("BTCUSDT", price)
+        assert {h.book for h in hits} == books, price
+        assert {h.order_id for h in hits} == {list(levels).index(b) for b in books}
+        assert all(h.price == D("100") for h in hits)
+        assert len(index) == 4 - len(books)  # what was hit left the index; the rest stays
+        for h in hits:
+            assert h.order_id not in index and index.entry(h.order_id) is None
+
+
+def test_moving_an_order_replaces_its_entry() -> None:
+    index = OrderIndex()
+    index.add("BTCUSDT", 1, Book.BUY_LIMIT, D("100"))
+    index.add("BTCUSDT", 1, Book.BUY_LIMIT, D("90"))  # moved down: the old level is gone
+    assert len(index) == 1 and index.entry(1) == ("BTCUSDT", Book.BUY_LIMIT, D("90"))
+    assert index.hits("BTCUSDT", D("95")) == []
+    assert [h.order_id for h in index.hits("BTCUSDT", D("89"))] == [1]
+    assert index.hits("BTCUSDT", D("1")) == []  # popped once, never twice

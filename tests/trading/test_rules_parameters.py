@@ -19,6 +19,7 @@ from backend.trading.rules import (
     SymbolRules,
     TimeInForce,
     check_parameters,
+    quantity_for_quote,
 )
 from tests.trading.conftest import real_rules
 
@@ -77,6 +78,8 @@ CASES: list[tuple[str, SymbolRules, OrderRequest, tuple[int, str]]] = [
      time_in_force=GTC), _extra("stopPrice")),
     ("zero quantity", BTC, OrderRequest(Side.BUY, LIM, D(0), price=P, time_in_force=GTC),
      (-2010, "Price * QTY is zero or less.")),
+    ("zero price", BTC, OrderRequest(Side.SELL, MAKER, Q, price=D(0)),
+     (-2010, "Price * QTY is zero or less.")),
     ("negative price", BTC, OrderRequest(Side.BUY, MAKER, Q, price=D("-1")),
      (-2010, "Price * QTY is zero or less.")),
 ]  # fmt: skip
@@ -107,3 +110,9 @@ def test_each_parameter_error_has_its_code_and_message(
 )
 def test_complete_requests_pass(req: OrderRequest) -> None:
     check_parameters(BTC, req)
+
+
+def test_quantity_for_quote_without_a_price_is_zero() -> None:
+    assert quantity_for_quote(D("100"), D(0), BTC.lot_size.step_size) == 0
+    assert quantity_for_quote(D("100"), D("-1"), BTC.lot_size.step_size) == 0
+    assert quantity_for_quote(D("100"), D("30000"), D("0.001")) == D("0.003")
