@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from loguru import logger
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend import streams
@@ -35,6 +37,15 @@ from backend.market.filters import SymbolRules
 from backend.market.repository import CandleRepository, SymbolRepository, candle_row
 from backend.market.rulebook import RULES_CHANNEL, rules_message
 from backend.market.state import STATUS_CHANNEL, MarketState
+
+
+def _refused(exc: Exception) -> bool:
+    """The database refused the data (a value out of range, a constraint), as opposed to being
+    unreachable or losing the connection (then the rows wait for the next flush)."""
+    if isinstance(exc, OperationalError | SATimeoutError):
+        return False
+    return isinstance(exc, DBAPIError) and not exc.connection_invalidated
+
 
 SLOW_DEPTH_EVERY_S = 1.0  # `<symbol>@depth<N>` (no @100ms): Binance updates it every 1000 ms
 
@@ -158,12 +169,35 @@ class Pipeline:
             try:
                 async with transaction(self.sessionmaker) as tx:
                     new = await CandleRepository(tx.session).insert_candles(rows)
-            except Exception:
+            except Exception as exc:
+                if len(rows) > 1 and _refused(exc):
+                    return await self._store_each(rows)
                 self._pending[:0] = rows  # keep them for the next flush
                 logger.opt(exception=True).bind(rows=len(rows)).error("market.store_failed")
                 return 0
             self.stored += new
             return new
+
+    async def _store_each(self, rows: list[dict[str, Any]]) -> int:
+        """The database refused the batch (not an outage): one bad row must not hold back the
+        others for good, so store each alone and drop the ones it refuses."""
+        new = 0
+        for i, row in enumerate(rows):
+            try:
+                async with transaction(self.sessionmaker) as tx:
+                    new += await CandleRepository(tx.session).insert_candles([row])
+            except Exception as exc:
+                if not _refused(exc):  # the database went away meanwhile: retry the rest later
+                    self._pending[:0] = rows[i:]
+                    logger.opt(exception=True).bind(rows=len(rows) - i).error("market.store_failed")
+                    break
+                logger.opt(exception=True).bind(
+                    symbol=row.get("symbol"),
+                    interval=row.get("interval"),
+                    open_time=row.get("open_time"),
+                ).error("market.candle_refused")
+        self.stored += new
+        return new
 
     async def publish_minis(self) -> None:
         """`!miniTicker@arr`: only the symbols that changed since the last call (Binance: 1 s)."""

@@ -8,6 +8,7 @@ candle was stored; the parser now refuses them (integrations/binance/schemas.py)
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator
@@ -21,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.bus import MemoryBus
 from backend.db import make_engine, make_sessionmaker, transaction
 from backend.integrations.binance.errors import ProtocolError
-from backend.integrations.binance.schemas import parse_kline_event
+from backend.integrations.binance.schemas import Kline, parse_kline_event, parse_rest_kline
 from backend.market.candles import MINUTE_MS, floor_open
+from backend.market.pipeline import Pipeline
 from backend.market.repository import CandleRepository, candle_row
+from backend.market.state import MarketState
 from tests.fakes.binance_events import kline_event, kline_row, trade_event
 from tests.fakes.binance_server import FakeBinance
 from tests.market.test_ingest_binance import Feed, eventually, feed_settings
@@ -184,3 +187,28 @@ def test_each_mutation_is_refused_or_changes_nothing_stored() -> None:
                 got_row.pop(column), true_row.pop(column)
         assert got_row == true_row, bad
     assert refused > 2500
+
+
+async def test_a_row_the_database_refuses_does_not_stall_the_candle_store(
+    sm: async_sessionmaker[AsyncSession],
+) -> None:
+    """Past the parser's guard (a candle built in code): the batch with a row the database
+    refuses is stored row by row, the bad row dropped, and later batches go through."""
+    state = MarketState(["BTCUSDT"], ["1m"])
+    pipeline = Pipeline(
+        source="binance", symbols=["BTCUSDT"], intervals=["1m"], state=state,
+        bus=MemoryBus(), sessionmaker=sm,
+    )  # fmt: skip
+    base = floor_open(int(time.time() * 1000), "1m") - 10 * MINUTE_MS
+
+    def minute(i: int) -> Kline:
+        row = kline_row(base + i * MINUTE_MS, "1m", "100", "101", "99", "100")
+        return parse_rest_kline("BTCUSDT", "1m", row)
+
+    bad = dataclasses.replace(minute(1), trades=10**19)  # past BIGINT
+    for k in (minute(0), bad, minute(2)):
+        await pipeline.on_kline_1m(k, 0, publish=False)
+    assert await pipeline.flush() == 2
+    await pipeline.on_kline_1m(minute(3), 0, publish=False)
+    assert await pipeline.flush() == 1
+    assert sorted(await candles(sm)) == [base, base + 2 * MINUTE_MS, base + 3 * MINUTE_MS]
