@@ -401,8 +401,7 @@ export const en = {
     descriptions: {
       auth_prune: 'Deletes old login failures, ended lockouts and expired refresh tokens.',
       trading_snapshot_equity: "Records each demo account's equity for the portfolio chart.",
-      market_repair:
-        'Finds gaps in the stored candles of the active symbols and backfills them.',
+      market_repair: 'Finds gaps in the stored candles of the active symbols and backfills them.',
       forecast_retrain_all:
         'Retrains every forecasting model on all closed candles, same settings.',
       observability_health_check:
