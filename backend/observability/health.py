@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 
 from backend.db import Tx
+from backend.market.replay import candle_files
 from backend.observability.models import MetricSample
 from backend.observability.repository import SampleRepository, SummaryRepository
 from backend.observability.sampler import (
@@ -96,15 +97,26 @@ async def redis_component(redis_url: str | None) -> Component:
     return await _bounded("redis", check)
 
 
-def feeds(lags: Mapping[str, int | None], source: str | None, *, live: bool) -> list[Component]:
+def feeds(
+    lags: Mapping[str, int | None],
+    source: str | None,
+    *,
+    live: bool,
+    recorded: Collection[str] | None = None,
+) -> list[Component]:
     """Each symbol's freshness. Before the feed has delivered anything (`live` false: a process
     starting, a feed connecting) a symbol without a ticker is amber, so a restart does not page
-    the admins; once the feed runs, a symbol that still has none is red."""
+    the admins; once the feed runs, a symbol that still has none is red. While replaying, a
+    configured symbol the recording has no candles for (`recorded`: the symbols it has) can
+    never tick: green `not_recorded`, not a failure."""
     out = []
     for symbol, lag in lags.items():
         name = f"feed:{symbol}"
         details = {"lag_ms": lag, "source": source}
-        if lag is None and not live:
+        if lag is None and source == "replay" and recorded is not None and symbol not in recorded:
+            msg = "the replay has no recorded candles for it"
+            out.append(Component(name, "green", "not_recorded", msg, details))
+        elif lag is None and not live:
             out.append(Component(name, "amber", "starting", "the feed has not started", details))
         elif lag is None:
             out.append(Component(name, "red", "no_data", "no ticker seen yet", details))
@@ -253,6 +265,14 @@ def disks(paths: Mapping[str, Path]) -> list[Component]:
     return out
 
 
+def recorded_symbols(rt: Runtime) -> set[str] | None:
+    """The symbols the replay folder has candles for (None when not replaying from a folder)."""
+    folder = rt.settings.market_replay_dir
+    if rt.market.status.source != "replay" or folder is None:
+        return None
+    return set(candle_files(folder))
+
+
 def data_dir(rt: Runtime) -> Path:
     url = rt.settings.database_url
     if rt.settings.is_sqlite:
@@ -279,7 +299,7 @@ async def check_all(
     core = await asyncio.gather(database(rt), redis_component(rt.settings.redis_url))
     return [
         *core,
-        *feeds(lags, rt.market.status.source, live=live),
+        *feeds(lags, rt.market.status.source, live=live, recorded=recorded_symbols(rt)),
         *processes(newest, now),
         *await leases(rt, newest, now),
         await telegram(rt, tx, now),

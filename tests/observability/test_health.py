@@ -117,6 +117,14 @@ def test_feed_states_by_lag_and_whether_the_feed_runs() -> None:
     }
     starting = feeds({"A": None}, None, live=False)
     assert [(c.status, c.reason) for c in starting] == [("amber", "starting")]
+    # replaying: a configured symbol the recording has no candles for can never tick
+    replayed = feeds({"A": None, "B": None}, "replay", live=True, recorded={"A"})
+    assert [(c.status, c.reason) for c in replayed] == [
+        ("red", "no_data"),
+        ("green", "not_recorded"),
+    ]
+    live_binance = feeds({"B": None}, "binance", live=True, recorded={"A"})
+    assert [(c.status, c.reason) for c in live_binance] == [("red", "no_data")]
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)

@@ -824,6 +824,7 @@ export const en = {
       unreachable: 'Unreachable',
       timeout: 'No answer in time',
       no_data: 'No data yet',
+      not_recorded: 'Not in the recording',
       starting: 'Starting',
       stale: 'Data is late',
       silent: 'No heartbeat',

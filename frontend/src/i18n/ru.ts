@@ -850,6 +850,7 @@ export const ru: LocaleTree = {
       unreachable: 'Недоступен',
       timeout: 'Нет ответа вовремя',
       no_data: 'Данных пока нет',
+      not_recorded: 'Нет в записи',
       starting: 'Запускается',
       stale: 'Данные запаздывают',
       silent: 'Нет сигнала',
