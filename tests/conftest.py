@@ -30,6 +30,7 @@ from alembic import command
 from backend.all_models import metadata
 from backend.config import Settings
 from backend.main import create_app
+from tests.admin_app import admin_bearer, open_admin_app
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,3 +176,21 @@ def asgi_client(application: FastAPI, **kwargs: object) -> httpx.AsyncClient:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app) as c:
         yield c
+
+
+@pytest.fixture
+async def admin_app(db_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    """An app started with a first admin (tests/admin_app.py)."""
+    async with open_admin_app(db_url, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture
+async def ac(admin_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(admin_app) as c:
+        yield c
+
+
+@pytest.fixture
+async def admin_headers(ac: httpx.AsyncClient) -> dict[str, str]:
+    return await admin_bearer(ac)

@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from backend.main import create_app
+from tests.admin_app import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.auth.helpers import ME, REFRESH, bearer, error_code, login, login_resp, register, signup
 from tests.conftest import asgi_client, make_settings
 
-ADMIN_EMAIL = "root@example.com"
-ADMIN_PASSWORD = "Sturdy-Gate-Keeper-71"
 USERS = "/api/v1/admin/users"
-
-
-@pytest.fixture
-async def admin_app(db_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = make_settings(
-        db_url,
-        tmp_path,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_username="root",
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def ac(admin_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(admin_app) as client:
-        yield client
-
-
-@pytest.fixture
-async def admin_headers(ac: httpx.AsyncClient) -> dict[str, str]:
-    grant = await login(ac, ADMIN_EMAIL, ADMIN_PASSWORD)
-    return bearer(grant["access_token"])
 
 
 async def _promote(

@@ -13,7 +13,8 @@ import sqlalchemy.exc
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.admin.conftest import ADMIN_EMAIL, AUDIT, USERS, audit_entries
+from tests.admin.conftest import AUDIT, USERS, audit_entries
+from tests.admin_app import ADMIN_EMAIL
 from tests.auth.helpers import (
     PASSWORD,
     REFRESH,

@@ -11,12 +11,9 @@ import httpx
 
 from backend.backup import files
 from backend.backup.tasks import BACKUP_JOB
-from backend.main import create_app
-from tests.auth.helpers import bearer, login
-from tests.conftest import asgi_client, make_settings
+from tests.admin_app import admin_bearer, open_admin_app
+from tests.conftest import asgi_client
 
-ADMIN_EMAIL = "root@example.com"
-ADMIN_PASSWORD = "Sturdy-Gate-Keeper-71"
 TASKS = "/api/v1/admin/tasks"
 
 
@@ -37,17 +34,8 @@ async def run_once(c: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, A
 
 async def test_admin_runs_the_daily_backup_once_a_day(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "backups"
-    settings = make_settings(
-        db_url,
-        tmp_path,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_username="root",
-        backup_dir=folder,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), asgi_client(app) as c:
-        headers = bearer((await login(c, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"])
+    async with open_admin_app(db_url, tmp_path, backup_dir=folder) as app, asgi_client(app) as c:
+        headers = await admin_bearer(c)
         listed = (await c.get(TASKS, headers=headers)).json()
         (task,) = [t for t in listed["items"] if t["name"] == BACKUP_JOB]
         assert task["schedule"]["cron"] == "41 1 * * *"

@@ -4,52 +4,19 @@ to its outcome with the request id of the request that queued it; a run already 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from backend.db import transaction
-from backend.main import create_app
 from backend.runtime import Runtime
 from backend.tasks_admin.models import RUNNING, TaskRun
-from tests.auth.helpers import bearer, error_code, login, signup
-from tests.conftest import asgi_client, make_settings
+from tests.auth.helpers import bearer, error_code, signup
 
-ADMIN_EMAIL = "root@example.com"
-ADMIN_PASSWORD = "Sturdy-Gate-Keeper-71"
 TASKS = "/api/v1/admin/tasks"
-
-
-@pytest.fixture
-async def admin_app(db_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = make_settings(
-        db_url,
-        tmp_path,
-        admin_email=ADMIN_EMAIL,
-        admin_password=ADMIN_PASSWORD,
-        admin_username="root",
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-@pytest.fixture
-async def ac(admin_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(admin_app) as client:
-        yield client
-
-
-@pytest.fixture
-async def admin_headers(ac: httpx.AsyncClient) -> dict[str, str]:
-    grant = await login(ac, ADMIN_EMAIL, ADMIN_PASSWORD)
-    return bearer(grant["access_token"])
 
 
 async def _wait_run(
