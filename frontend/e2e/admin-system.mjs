@@ -5,10 +5,9 @@
 // Redis is not used (embedded). axe-core on each page in light/dark × en/ru; screenshots.
 // The figures the dashboard showed are printed (the issue's closing note quotes them).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll } from './browser.mjs';
+import { launch, poll, themeShots } from './browser.mjs';
 
 function step(name) {
   console.log(`e2e: ${name}`);
@@ -48,20 +47,7 @@ async function figure(page, name) {
 
 export async function runAdminSystem({ base, artifacts, userDataDir, admin }) {
   const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 900 });
-  const shot = async (name) => {
-    for (const theme of ['light', 'dark']) {
-      const now = await page.evaluate(() => document.documentElement.dataset.bsTheme);
-      if (now !== theme) {
-        await page.getByRole('button', { name: /^(Dark theme|Light theme)$/ }).click();
-        await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
-      }
-      await page.waitForTimeout(300);
-      await page.screenshot({
-        path: join(artifacts, `admin-system-${name}-${theme}.png`),
-        fullPage: true,
-      });
-    }
-  };
+  const shot = themeShots(page, artifacts, 'admin-system');
   try {
     step('a trader places a market order (a real order and fill for the dashboard)');
     await tradeOnce(context.request, base);

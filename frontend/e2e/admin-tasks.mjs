@@ -3,10 +3,9 @@
 // and the request id of the click that queued it. axe-core on the page with the run open in
 // light/dark × en/ru; screenshots of both themes. Selectors are roles and labels only.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll } from './browser.mjs';
+import { launch, poll, themeShots } from './browser.mjs';
 
 function step(name) {
   console.log(`e2e: ${name}`);
@@ -14,20 +13,7 @@ function step(name) {
 
 export async function runAdminTasks({ base, artifacts, userDataDir, admin }) {
   const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 900 });
-  const shot = async (name) => {
-    for (const theme of ['light', 'dark']) {
-      const now = await page.evaluate(() => document.documentElement.dataset.bsTheme);
-      if (now !== theme) {
-        await page.getByRole('button', { name: /^(Dark theme|Light theme)$/ }).click();
-        await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
-      }
-      await page.waitForTimeout(300);
-      await page.screenshot({
-        path: join(artifacts, `admin-tasks-${name}-${theme}.png`),
-        fullPage: true,
-      });
-    }
-  };
+  const shot = themeShots(page, artifacts, 'admin-tasks');
   try {
     step('the admin logs in and opens Admin → Tasks');
     await page.goto(`${base}/login`);

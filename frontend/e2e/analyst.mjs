@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll as pollFor, watchFailures } from './browser.mjs';
+import { launch, poll as pollFor, themeShots, watchFailures } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
@@ -49,20 +49,7 @@ async function createAnalyst(base, admin, username, password) {
 export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
   const { context, page, consoleErrors } = await launch(userDataDir, { width: 1280, height: 900 });
   const loads = watchFailures(page);
-  const shot = async (name) => {
-    for (const theme of ['light', 'dark']) {
-      const now = await page.evaluate(() => document.documentElement.dataset.bsTheme);
-      if (now !== theme) {
-        await page.getByRole('button', { name: /^(Dark theme|Light theme)$/ }).click();
-        await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
-      }
-      await page.waitForTimeout(400);
-      await page.screenshot({
-        path: join(artifacts, `analyst-${name}-${theme}.png`),
-        fullPage: true,
-      });
-    }
-  };
+  const shot = themeShots(page, artifacts, 'analyst', 400);
   const username = `analyst_${Date.now().toString(36)}`;
   const password = 'Amber-Compass-5120';
   try {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { chromium } from 'playwright-core';
 
 // Shared by the e2e specs: Debian's Chromium flags (../shared/services.md: without the
@@ -93,5 +95,24 @@ export function watchFailures(page, allow = () => false) {
             `failed loads: ${JSON.stringify(failures)}`,
         );
     },
+  };
+}
+
+/** Full-page screenshots `<prefix>-<name>-<theme>.png` in the light and the dark theme (switched
+ * with the navbar's theme button); the page is left in the dark theme. */
+export function themeShots(page, artifacts, prefix, settleMs = 300) {
+  return async (name) => {
+    for (const theme of ['light', 'dark']) {
+      const now = await page.evaluate(() => document.documentElement.dataset.bsTheme);
+      if (now !== theme) {
+        await page.getByRole('button', { name: /^(Dark theme|Light theme)$/ }).click();
+        await page.waitForFunction((t) => document.documentElement.dataset.bsTheme === t, theme);
+      }
+      await page.waitForTimeout(settleMs);
+      await page.screenshot({
+        path: join(artifacts, `${prefix}-${name}-${theme}.png`),
+        fullPage: true,
+      });
+    }
   };
 }
