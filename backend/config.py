@@ -172,6 +172,10 @@ class Settings(BaseSettings):
     serve_worker: Literal["auto", "yes", "no"] = "auto"
     # expiry of a singleton lease (ingestor, matcher, scheduler): a standby takes over within it
     lease_ttl_s: float = Field(default=15.0, gt=0.2)
+    # A worker's Prometheus endpoint (workers serve no HTTP otherwise, so their job metrics are
+    # scraped here): off unless a port is set; compose and Kubernetes set it.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
 
     # --- forecasting (backend/forecasting) ---
     # where the LSTM runs (worker child process): auto = CUDA when torch sees one, else CPU

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from arq.connections import RedisSettings
 from arq.worker import run_worker
+from prometheus_client import start_http_server
 
 from backend.auth import tasks as auth_tasks
 from backend.backup import tasks as backup_tasks
@@ -94,6 +95,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         await start_parts(stack, rt, PARTS)
         ctx.update(job_context(rt))
         ctx["process_stack"] = stack
+        if settings.worker_metrics_port is not None:
+            server, _ = start_http_server(
+                settings.worker_metrics_port, addr=settings.worker_metrics_host
+            )
+            stack.callback(server.shutdown)
 
     async def on_shutdown(ctx: JobContext) -> None:
         await ctx["process_stack"].aclose()

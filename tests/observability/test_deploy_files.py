@@ -76,3 +76,15 @@ def test_grafana_provisioning_matches_compose_and_the_dashboard(tmp_path: Path) 
         "cd_job_failures_total", "cd_db_pool_in_use", "cd_lease_held",
     ):  # fmt: skip
         assert name in used, name
+
+
+def test_prometheus_scrapes_every_worker_on_its_metrics_port() -> None:
+    """Workers serve no HTTP but their own metrics endpoint (WORKER_METRICS_PORT): compose sets
+    it on every worker, bound to all interfaces of the container, and Prometheus scrapes it."""
+    config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    worker = {job["job_name"]: job for job in config["scrape_configs"]}["worker"]
+    sd = worker["dns_sd_configs"][0]
+    env = _compose()["services"]["worker"]["environment"]
+    assert sd["names"] == ["worker"] and worker["metrics_path"] == "/metrics"
+    assert str(sd["port"]) == str(env["WORKER_METRICS_PORT"])
+    assert env["WORKER_METRICS_HOST"] == "0.0.0.0"

@@ -1,5 +1,6 @@
 """One request id followed from the API into the job it enqueued, run by a real arq worker
-process writing its own log file: `GET /admin/logs?request_id=` finds both files' lines."""
+process writing its own log file: `GET /admin/logs?request_id=` finds both files' lines; and
+the worker's own Prometheus endpoint (WORKER_METRICS_PORT) counts the job."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.core.redis_proc import RedisProcess
+from tests.core.redis_proc import RedisProcess, free_port
 from tests.observability.helpers import LOGS, admin_app, admin_headers, asgi_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ JOB = "observability.health_check"
 
 
 def _start_worker(
-    db_url: str, redis_url: str, redis_prefix: str, log_dir: Path
+    db_url: str, redis_url: str, redis_prefix: str, log_dir: Path, metrics_port: int
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -34,6 +35,7 @@ def _start_worker(
         "MARKET_SOURCE": "replay",
         "MARKET_HISTORY_IMPORT": "no",
         "RUN_INGESTOR": "no",
+        "WORKER_METRICS_PORT": str(metrics_port),
     }
     env.pop("MARKET_REPLAY_DIR", None)
     return subprocess.Popen(
@@ -60,7 +62,8 @@ async def test_a_request_id_is_followed_into_the_worker_log(
     # manual run's id (`task-run:<run id>`) repeats in every fresh test database
     redis = RedisProcess(tmp_path)
     redis.start()
-    worker = _start_worker(db_url, redis.url, redis_prefix, log_dir)
+    metrics_port = free_port()
+    worker = _start_worker(db_url, redis.url, redis_prefix, log_dir, metrics_port)
     try:
         async with admin_app(
             db_url, tmp_path, redis_url=redis.url, redis_prefix=redis_prefix,
@@ -80,6 +83,9 @@ async def test_a_request_id_is_followed_into_the_worker_log(
                 if any(x["source"] == "worker" and x["fields"].get("job") == JOB for x in lines):
                     break
                 await asyncio.sleep(0.5)
+            # the worker's own /metrics (WORKER_METRICS_PORT): the job it ran is counted there
+            async with httpx.AsyncClient() as scrape:
+                metrics = (await scrape.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -95,3 +101,10 @@ async def test_a_request_id_is_followed_into_the_worker_log(
     # worker logged it under this request id, with the job's name bound)
     assert any(x["fields"].get("job") == JOB for x in worker_lines), worker_lines
     assert api_access[0]["time"] <= worker_lines[-1]["time"]  # newest last, across the files
+    counted = [
+        line
+        for line in metrics.splitlines()
+        if f'job="{JOB}"' in line
+        and line.startswith(("cd_job_duration_seconds_count", "cd_job_skipped_total"))
+    ]
+    assert counted and all(float(line.rsplit(" ", 1)[1]) >= 1 for line in counted), counted
