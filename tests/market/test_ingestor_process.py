@@ -26,12 +26,14 @@ async def test_the_ingestor_process_feeds_a_following_api(
     env.update(
         ENV="test", DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=redis_prefix,
         MARKET_SOURCE="replay", MARKET_REPLAY_DIR=str(SHARED / "data" / "binance"),
-        MARKET_SYMBOLS="BTCUSDT", LOG_TO_FILE="false", LOG_LEVEL="WARNING",
+        MARKET_SYMBOLS="BTCUSDT", LOG_TO_FILE="false", LOG_LEVEL="INFO",
     )  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend.market.ingestor"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    log = tmp_path / "ingestor.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backend.market.ingestor"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     settings = make_settings(
         db_url, tmp_path, redis_url=REDIS_URL, redis_prefix=redis_prefix, run_ingestor="no",
         jobs_inline=True, market_symbols=["BTCUSDT"],
@@ -53,7 +55,11 @@ async def test_the_ingestor_process_feeds_a_following_api(
             assert await redis.exists(key)
             assert app.state.runtime.market.status.ingestor == "remote"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(20) == 0
+        try:  # a clean stop flushes the pipeline and gives the lease back: seconds, not a minute
+            code = proc.wait(60)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert code == 0, f"exit {code}; the ingestor's last lines: {log.read_text()[-3000:]}"
         assert not await redis.exists(key)  # given back on a clean stop
     finally:
         if proc.poll() is None:
