@@ -3,10 +3,9 @@
 // coins, trains a small LSTM from the forecast page and reads its verdict. axe-core on each new
 // page in light/dark × en/ru; screenshots of each. Selectors are roles and labels only.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll as pollFor, themeShots, watchFailures } from './browser.mjs';
+import { launch, poll as pollFor, reportFailure, themeShots, watchFailures } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
@@ -132,17 +131,7 @@ export async function runAnalyst({ base, artifacts, userDataDir, admin }) {
 
     loads.check(consoleErrors);
   } catch (error) {
-    await page
-      .screenshot({ path: join(artifacts, 'analyst-failure.png'), fullPage: true })
-      .catch(() => undefined);
-    console.error(
-      'console errors:',
-      consoleErrors,
-      'failed loads:',
-      loads.failures,
-      'at',
-      page.url(),
-    );
+    await reportFailure(page, artifacts, 'analyst-failure', consoleErrors, loads);
     throw error;
   } finally {
     await context.close();

@@ -116,3 +116,19 @@ export function themeShots(page, artifacts, prefix, settleMs = 300) {
     }
   };
 }
+
+/** On a failed spec: a full-page screenshot `<name>.png` and what the page logged and failed to
+ * load (`loads` from watchFailures), then the caller rethrows. */
+export async function reportFailure(page, artifacts, name, consoleErrors, loads) {
+  await page
+    .screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
+    .catch(() => undefined);
+  console.error(
+    'console errors:',
+    consoleErrors,
+    'failed loads:',
+    loads.failures,
+    'at',
+    page.url(),
+  );
+}

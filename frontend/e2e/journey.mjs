@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll as pollFor, watchFailures } from './browser.mjs';
+import { launch, poll as pollFor, reportFailure, watchFailures } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 45_000) => pollFor(what, fn, timeoutMs);
 
@@ -233,17 +233,7 @@ export async function runJourney({ base, artifacts, userDataDir, admin }) {
     loads.check(consoleErrors);
     console.log(`e2e: passed; ${shots.length} screenshots in ${artifacts}; ${audits} axe runs`);
   } catch (error) {
-    await page
-      .screenshot({ path: join(artifacts, 'failure.png'), fullPage: true })
-      .catch(() => undefined);
-    console.error(
-      'console errors:',
-      consoleErrors,
-      'failed loads:',
-      loads.failures,
-      'at',
-      page.url(),
-    );
+    await reportFailure(page, artifacts, 'failure', consoleErrors, loads);
     throw error;
   } finally {
     await context.close();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { auditPage } from './a11y.mjs';
-import { launch, poll as pollFor, watchFailures } from './browser.mjs';
+import { launch, poll as pollFor, reportFailure, watchFailures } from './browser.mjs';
 
 const poll = (what, fn, timeoutMs = 60_000) => pollFor(what, fn, timeoutMs);
 
@@ -204,17 +204,7 @@ export async function runTrading({ base, artifacts, userDataDir }) {
     loads.check(consoleErrors);
     console.log('e2e trading: passed');
   } catch (error) {
-    await page
-      .screenshot({ path: join(artifacts, 'trading-failure.png'), fullPage: true })
-      .catch(() => undefined);
-    console.error(
-      'console errors:',
-      consoleErrors,
-      'failed loads:',
-      loads.failures,
-      'at',
-      page.url(),
-    );
+    await reportFailure(page, artifacts, 'trading-failure', consoleErrors, loads);
     throw error;
   } finally {
     await context.close();

@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 
-import { WebSocketServer } from 'ws';
+import { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+
+import { WsClient } from '@/lib/ws-client';
+import type { SocketLike } from '@/lib/ws-client';
 
 /**
  * A local WebSocket server speaking the API's Binance-style stream protocol, for tests of the
@@ -155,4 +158,19 @@ export class TestWsServer {
     }
     this.notify();
   }
+}
+
+/** A test /ws server and a user-stream client on it, authenticated with `token`, reconnecting
+ * fast; stop the client and close the server after the test. */
+export async function startLiveClient(
+  token = 'access-live',
+): Promise<{ ws: TestWsServer; client: WsClient }> {
+  const ws = await TestWsServer.start();
+  const client = new WsClient({
+    url: ws.url,
+    createSocket: (u) => new WsSocket(u) as unknown as SocketLike,
+    baseDelayMs: 20,
+  });
+  client.setAuthToken(token);
+  return { ws, client };
 }

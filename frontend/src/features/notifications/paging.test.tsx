@@ -1,15 +1,14 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 
 import { acceptGrant, resetSessionForTests } from '@/lib/auth-session';
 import { setBaseUrl } from '@/lib/base-url';
-import { WsClient } from '@/lib/ws-client';
-import type { SocketLike } from '@/lib/ws-client';
+import type { WsClient } from '@/lib/ws-client';
 import { FakeApiServer } from '@/testing/fake-api-server';
 import { renderRoutes } from '@/testing/render';
-import { TestWsServer } from '@/testing/ws-server';
+import { startLiveClient } from '@/testing/ws-server';
+import type { TestWsServer } from '@/testing/ws-server';
 
 import { NOTIFICATION_PAGE_SIZE } from './api/notifications';
 import type { AppNotification } from './api/notifications';
@@ -70,13 +69,7 @@ beforeEach(async () => {
   serveNotifications();
   resetSessionForTests();
   acceptGrant({ access_token: 'access-live', expires_in: 900 });
-  ws = await TestWsServer.start();
-  client = new WsClient({
-    url: ws.url,
-    createSocket: (u) => new WebSocket(u) as unknown as SocketLike,
-    baseDelayMs: 20,
-  });
-  client.setAuthToken('access-live');
+  ({ ws, client } = await startLiveClient('access-live'));
 });
 
 afterEach(async () => {
