@@ -199,6 +199,9 @@ class Settings(BaseSettings):
     candle_1m_retention_days: int = Field(default=30, ge=1)
     notification_retention_days: int = Field(default=30, ge=1)
     task_run_retention_days: int = Field(default=30, ge=1)
+    # equity points: all kept this long, then one an hour, then one a day past the second
+    equity_full_retention_days: int = Field(default=7, ge=1)
+    equity_hourly_retention_days: int = Field(default=90, ge=1)
     # the daily report is sent at this local hour (users have no time zone yet: UTC)
     daily_report_hour: int = Field(default=7, ge=0, le=23)
 

@@ -1,6 +1,6 @@
 """maintenance.cleanup: only what passed its retention goes (expired link codes, read
-notifications and finished deliveries, 1m candles, finished task runs), and a rerun changes
-nothing."""
+notifications and finished deliveries, 1m candles, finished task runs, equity points thinned by
+age), and a rerun changes nothing."""
 
 from __future__ import annotations
 
@@ -21,11 +21,19 @@ from backend.notifications.models import Notification, NotificationAttempt, Noti
 from backend.security import Role
 from backend.tasks_admin.models import TaskRun
 from backend.telegram.models import TelegramLinkCode
+from backend.trading.models import EquitySnapshot
 from backend.users.models import User
 from tests.conftest import make_settings
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+# equity points every 5 minutes at three ages: within EQUITY_FULL_RETENTION_DAYS (7: all stay),
+# 30 days old (one an hour stays) and 120 days old (past EQUITY_HOURLY_RETENTION_DAYS: one a day)
+RECENT = (NOW - 2 * DAY).replace(minute=0, second=0, microsecond=0)
+MONTH_OLD = (NOW - 30 * DAY).replace(minute=0, second=0, microsecond=0)
+YEAR_OLD = (NOW - 120 * DAY).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -96,6 +104,14 @@ async def populate(sm: async_sessionmaker[AsyncSession]) -> None:
                 delivery_id=old_sent.id, attempt=1, at=NOW - 40 * DAY, outcome="sent"
             )
         )
+        for start, n in ((RECENT, 24), (MONTH_OLD, 24), (YEAR_OLD, 24 * 12 * 2)):
+            # 24 points from RECENT and MONTH_OLD (two hours), two whole days from YEAR_OLD
+            s.add_all(
+                EquitySnapshot(
+                    user_id=user.id, period=1, equity=Decimal(i), at=start + i * 5 * MINUTE
+                )
+                for i in range(n)
+            )
         pending = NotificationDelivery(
             notification_id=new_read.id, user_id=user.id, channel="webhook",
             idempotency_key="new-read:webhook", state="pending", attempts=3,
@@ -131,6 +147,7 @@ async def state(sm: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
             "attempts": await all_of(NotificationAttempt.id),
             "candles": await all_of(Candle.symbol, Candle.open_time, Candle.interval),
             "runs": await all_of(TaskRun.task, TaskRun.outcome),
+            "equity": await all_of(EquitySnapshot.at, EquitySnapshot.equity),
         }
 
 
@@ -143,6 +160,7 @@ async def test_cleanup_removes_what_passed_retention_once(
     first = await cleanup_job(ctx)
     assert first == {
         "link_codes": 1, "notifications": 1, "deliveries": 1, "candles_1m": 2, "task_runs": 1,
+        "equity_points": 22 + 24 * 12 * 2 - 2,
     }  # fmt: skip
     after = await state(sm)
     assert after["codes"] == [("valid",)]
@@ -154,6 +172,12 @@ async def test_cleanup_removes_what_passed_retention_once(
     assert [c for c in after["candles"] if c[0] == "BTCUSDT"] == btc[1:]  # 40 days: gone
     assert [c for c in after["candles"] if c[0] == "ETHUSDT"] == eth[1:]  # 40 days before -400
     assert after["runs"] == [("auth.prune", "failed"), ("reports.daily", "running")]
+    # the first point of each hour (30 days old) and of each day (120 days old), all recent ones
+    assert after["equity"] == sorted(
+        [(YEAR_OLD, Decimal(0)), (YEAR_OLD + DAY, Decimal(288))]
+        + [(MONTH_OLD, Decimal(0)), (MONTH_OLD + HOUR, Decimal(12))]
+        + [(RECENT + i * 5 * MINUTE, Decimal(i)) for i in range(24)]
+    )
     second = await cleanup_job(ctx)
     assert set(second.values()) == {0}
     assert await state(sm) == after
