@@ -11,7 +11,8 @@ SET_PROPERTY / GET_PROPERTY with the documented error replies (enveloped by defa
 `bare_errors=True`); at most `max_msgs_per_s` inbound data frames per second, else close 1008
 (websockets answers pings/pongs inside the library, so those are not counted: a documented
 deviation); server pings every `ping_interval_s`. Events are pushed by the test (`push`,
-`push_kline`, ...). Faults: `drop()`, `stall()`, `send_malformed()`, `server_shutdown()`.
+`push_kline`, ...). Faults: `drop()`, `stall()`, `refuse()` (handshakes get 503),
+`send_malformed()`, `server_shutdown()`.
 
 `max_lifetime_s` cuts connections like Binance's 24 h limit (test-sized).
 
@@ -133,6 +134,7 @@ class FakeBinance:
         self.conns: set[WsConn] = set()
         self.connections_total = 0
         self.stalled = False
+        self.refusing = False
         self._window = -1
         self._used = 0
         self._rejections = 0
@@ -328,6 +330,10 @@ class FakeBinance:
     def stall(self, on: bool = True) -> None:
         """Keep connections open (pings still answered) but deliver no events."""
         self.stalled = on
+
+    def refuse(self, on: bool = True) -> None:
+        """Answer new WebSocket handshakes with HTTP 503 (an outage that lasts); REST stays up."""
+        self.refusing = on
 
     async def send_malformed(self, payload: str = '{"stream": "btcusdt@trade", "data": {') -> None:
         for conn in list(self.conns):
@@ -531,6 +537,8 @@ class FakeBinance:
     # ------------------------------------------------------------------ WebSocket
 
     def _ws_process_request(self, _: ServerConnection, request: WsRequest) -> WsResponse | None:
+        if self.refusing:
+            return WsResponse(503, "Service Unavailable", Headers(), b"Service Unavailable\n")
         path = request.path.split("?", 1)[0]
         if path in ("/ws", "/stream") or path.startswith("/ws/"):
             return None
