@@ -12,6 +12,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 SKIP = {"_common.py", "run_all.py"}
+# Shorter runs for `make bench` where the script's defaults are the documented full run
+ARGS = {"load.py": ["--users", "100", "--duration", "20"]}  # full: 500 users x 60 s
 
 
 def run(name: str, cmd: list[str]) -> tuple[str, int, float]:
@@ -27,7 +29,7 @@ def run(name: str, cmd: list[str]) -> tuple[str, int, float]:
 
 def main() -> int:
     results = [
-        run(path.name, [sys.executable, str(path)])
+        run(path.name, [sys.executable, str(path), *ARGS.get(path.name, [])])
         for path in sorted(BENCH.glob("*.py"))
         if path.name not in SKIP and not path.name.startswith("_")
     ]
