@@ -22,5 +22,7 @@ export default defineConfig({
     setupFiles: ['src/testing/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // whole tests: 20 s (5 s by default) for the same reason as asyncUtilTimeout in setup.ts
+    testTimeout: 20_000,
   },
 });

@@ -55,6 +55,10 @@ beforeAll(async () => {
   api = await FakeApiServer.start();
   setBaseUrl(api.url);
   api.respondWith('GET', '/api/v1/admin/users', page);
+  api.respondWith('PATCH', '/api/v1/admin/users/44', (_q, body) => ({
+    status: 200,
+    body: { ...USERS[1], ...(JSON.parse(body) as Partial<AdminUser>) },
+  }));
 });
 
 afterAll(async () => {
@@ -137,5 +141,29 @@ describe('admin users page', () => {
       page: '1',
       page_size: '20',
     });
+  });
+
+  it('disables a user from the list only after the confirmation; the role is changed on the user page', async () => {
+    renderPage();
+    await screen.findByText('45 users · page 1 of 3');
+    const user = userEvent.setup();
+    const writes = () => api.calls.filter((c) => c.method !== 'GET');
+    const row = screen.getByRole('row', { name: /user44/ });
+    expect(within(row).queryByRole('combobox')).not.toBeInTheDocument();
+    expect(within(row).getByText('Trader')).toBeInTheDocument();
+
+    await user.click(within(row).getByRole('button', { name: 'Disable' }));
+    let dialog = await screen.findByRole('dialog', { name: 'Block user44?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(writes()).toEqual([]);
+
+    await user.click(within(row).getByRole('button', { name: 'Disable' }));
+    dialog = await screen.findByRole('dialog', { name: 'Block user44?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Block' }));
+    await waitFor(() => expect(writes()).toHaveLength(1));
+    expect(writes()[0]).toMatchObject({ method: 'PATCH', path: '/api/v1/admin/users/44' });
+    expect(JSON.parse(writes()[0]?.body ?? '')).toEqual({ is_active: false });
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
   });
 });

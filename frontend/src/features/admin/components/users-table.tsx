@@ -1,14 +1,10 @@
-import Button from 'react-bootstrap/Button';
-import Form from 'react-bootstrap/Form';
 import Table from 'react-bootstrap/Table';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 
-import { ErrorAlert } from '@/components/error-alert';
 import { formatDateTime, formatIsoDate } from '@/lib/format';
-import { ROLES } from '@/lib/roles';
-import type { Role } from '@/lib/roles';
 
+import { ConfirmAction } from './confirm-action';
 import { useUnlockUserMutation, useUpdateUserMutation } from '../api/users';
 import type { AdminUser } from '../api/users';
 
@@ -29,7 +25,6 @@ export function UsersTable({
   const lang = i18n.language;
   return (
     <>
-      <ErrorAlert error={update.error ?? unlock.error} />
       <Table responsive hover className="align-middle">
         <caption className="visually-hidden">{t('admin.caption')}</caption>
         <thead>
@@ -52,23 +47,8 @@ export function UsersTable({
                 <Link to={`/admin/users/${user.id}`}>{user.username}</Link>
                 <div className="small text-body-secondary fw-normal">{user.email}</div>
               </th>
-              <td>
-                <Form.Select
-                  size="sm"
-                  aria-label={t('admin.roleOf', { name: user.username })}
-                  value={user.role}
-                  disabled={user.id === selfId || update.isPending}
-                  onChange={(event) =>
-                    update.mutate({ id: user.id, body: { role: event.target.value as Role } })
-                  }
-                >
-                  {ROLES.map((role) => (
-                    <option key={role} value={role}>
-                      {t(`roles.${role}`)}
-                    </option>
-                  ))}
-                </Form.Select>
-              </td>
+              {/* the role changes on the user's page, behind its confirmation */}
+              <td>{t(`roles.${user.role}`)}</td>
               <td>
                 {user.is_active ? t('admin.active') : t('admin.inactive')}
                 {isLocked(user) && user.locked_until ? (
@@ -82,25 +62,59 @@ export function UsersTable({
               <td className="d-none d-md-table-cell">{formatIsoDate(user.created_at, lang)}</td>
               <td>
                 <div className="d-flex gap-2 flex-wrap">
-                  <Button
-                    size="sm"
-                    variant={user.is_active ? 'outline-danger' : 'outline-success'}
-                    disabled={user.id === selfId || update.isPending}
-                    onClick={() =>
-                      update.mutate({ id: user.id, body: { is_active: !user.is_active } })
-                    }
-                  >
-                    {user.is_active ? t('admin.deactivate') : t('admin.activate')}
-                  </Button>
+                  {/* keyed: React must not carry the block dialog's open state to unblock */}
+                  {user.is_active ? (
+                    <ConfirmAction
+                      key="block"
+                      id={`confirm-block-${user.id}`}
+                      label={t('admin.deactivate')}
+                      title={t('adminUser.blockTitle', { name: user.username })}
+                      text={t('adminUser.blockText')}
+                      confirm={t('adminUser.block')}
+                      disabled={user.id === selfId}
+                      busy={update.isPending}
+                      error={update.error}
+                      onOpen={() => update.reset()}
+                      onConfirm={(done) =>
+                        update.mutate(
+                          { id: user.id, body: { is_active: false } },
+                          { onSuccess: done },
+                        )
+                      }
+                    />
+                  ) : (
+                    <ConfirmAction
+                      key="unblock"
+                      id={`confirm-unblock-${user.id}`}
+                      variant="outline-success"
+                      label={t('admin.activate')}
+                      title={t('adminUser.unblockTitle', { name: user.username })}
+                      text={t('adminUser.unblockText')}
+                      confirm={t('adminUser.unblock')}
+                      busy={update.isPending}
+                      error={update.error}
+                      onOpen={() => update.reset()}
+                      onConfirm={(done) =>
+                        update.mutate(
+                          { id: user.id, body: { is_active: true } },
+                          { onSuccess: done },
+                        )
+                      }
+                    />
+                  )}
                   {isLocked(user) ? (
-                    <Button
-                      size="sm"
+                    <ConfirmAction
+                      id={`confirm-unlock-${user.id}`}
                       variant="outline-secondary"
-                      disabled={unlock.isPending}
-                      onClick={() => unlock.mutate(user.id)}
-                    >
-                      {t('admin.unlock')}
-                    </Button>
+                      label={t('admin.unlock')}
+                      title={t('adminUser.unlockTitle', { name: user.username })}
+                      text={t('adminUser.unlockText')}
+                      confirm={t('admin.unlock')}
+                      busy={unlock.isPending}
+                      error={unlock.error}
+                      onOpen={() => unlock.reset()}
+                      onConfirm={(done) => unlock.mutate(user.id, { onSuccess: done })}
+                    />
                   ) : null}
                 </div>
               </td>
