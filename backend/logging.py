@@ -20,6 +20,7 @@ from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import send_error
+from backend.log_file import GuardedFileSink
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -93,27 +94,28 @@ def setup_logging(settings: Settings, *, process: str = "api") -> None:
     )
     if settings.log_to_file:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
+        # GuardedFileSink: a full disk costs log lines, never a traceback per line on stderr.
+        app_file = GuardedFileSink(
+            settings.log_dir / f"{process}.log", rotation="20 MB", retention=10, compression="gz"
+        )
         logger.add(
-            settings.log_dir / f"{process}.log",
+            app_file,
             level=level,
             serialize=True,
             backtrace=False,
             diagnose=False,
-            rotation="20 MB",
-            retention=10,
-            compression="gz",
             filter=_not_security,
             enqueue=True,
         )
+        security_file = GuardedFileSink(
+            settings.log_dir / "security.log", rotation="20 MB", retention=30, compression="gz"
+        )
         logger.add(
-            settings.log_dir / "security.log",
+            security_file,
             level="INFO",
             serialize=True,
             backtrace=False,
             diagnose=False,
-            rotation="20 MB",
-            retention=30,
-            compression="gz",
             filter=_is_security,
             enqueue=True,
         )
