@@ -211,17 +211,28 @@ async def leases(rt: Runtime, newest: Mapping[str, MetricSample], now: datetime)
         ]
 
 
-async def telegram(rt: Runtime, tx: Tx, now: datetime) -> Component:
+async def telegram(
+    rt: Runtime, tx: Tx, now: datetime, newest: Mapping[str, MetricSample]
+) -> Component:
+    """Deliveries (the outbox sends from workers) and the bot process (`make bot`), by its
+    heartbeat: without one, nobody answers /start and links no chat."""
     if rt.settings.telegram_bot_token is None:
         return Component("telegram", "green", "not_configured", "TELEGRAM_BOT_TOKEN is not set")
     failed = await SummaryRepository(tx.session).failed_deliveries_since(
         "telegram", now - timedelta(hours=1)
     )
-    details = {"failed_1h": failed, "bot_heartbeat": None}
+    bot = max((s.at for s in newest.values() if s.process == "bot"), default=None)
+    age = round((now - bot).total_seconds()) if bot is not None else None
+    details = {"failed_1h": failed, "bot_heartbeat": bot.isoformat() if bot else None}
+    if age is None or age >= HEARTBEAT_AMBER_S:
+        msg = "the bot is not running" if age is None else f"no bot heartbeat for {age} s"
+        return Component("telegram", "amber", "bot_silent", msg, details)
     if failed:
         msg = f"{failed} deliveries failed in the last hour"
         return Component("telegram", "amber", "delivery_failures", msg, details)
-    return Component("telegram", "green", "ok", "token set, no failed delivery this hour", details)
+    return Component(
+        "telegram", "green", "ok", "bot running, no failed delivery this hour", details
+    )
 
 
 async def mail(rt: Runtime, tx: Tx, now: datetime) -> Component:
@@ -302,7 +313,7 @@ async def check_all(
         *feeds(lags, rt.market.status.source, live=live, recorded=recorded_symbols(rt)),
         *processes(newest, now),
         *await leases(rt, newest, now),
-        await telegram(rt, tx, now),
+        await telegram(rt, tx, now, newest),
         await mail(rt, tx, now),
         *disks({"data": data_dir(rt), "logs": rt.settings.log_dir}),
     ]

@@ -21,7 +21,7 @@ class MetricSample(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    process: Mapped[str] = mapped_column(String(16))  # api | worker | ingestor
+    process: Mapped[str] = mapped_column(String(16))  # api | worker | ingestor | bot
     instance: Mapped[str] = mapped_column(String(128))  # <host>:<pid>
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     ws_connections: Mapped[int] = mapped_column(Integer)

@@ -832,6 +832,7 @@ export const en = {
       held: 'Held',
       not_held: 'Nobody holds it',
       not_configured: 'Not configured',
+      bot_silent: 'Bot not running',
       delivery_failures: 'Deliveries failing',
       low_space: 'Low on space',
     },

@@ -858,6 +858,7 @@ export const ru: LocaleTree = {
       held: 'Удерживается',
       not_held: 'Никто не удерживает',
       not_configured: 'Не настроено',
+      bot_silent: 'Бот не запущен',
       delivery_failures: 'Ошибки доставки',
       low_space: 'Мало места',
     },
