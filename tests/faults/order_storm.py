@@ -132,3 +132,35 @@ class Trader:
         )  # fmt: skip
         self.calls.append(call)
         return call
+
+
+async def register(client: httpx.AsyncClient, index: int, ref: Decimal, password: str) -> Trader:
+    """A trader signed up and logged in over the API, its demo account opened and funded."""
+    name = f"storm{index}"
+    body = {"email": f"{name}@example.com", "username": name, "password": password}
+    made = await client.post("/api/v1/auth/register", json=body)
+    assert made.status_code == 201, made.text
+    login = await client.post("/api/v1/auth/login", data={"username": name, "password": password})
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    account = (await client.get("/api/v1/account", headers=headers)).json()
+    assert {b["asset"]: b["free"] for b in account["balances"]}["USDT"] == "10000.00000000"
+    return Trader(index, client, headers, ref, user_id=made.json()["id"])
+
+
+async def read_storm(
+    client: httpx.AsyncClient, headers: dict[str, str], stop: asyncio.Event, out: list[Call]
+) -> None:
+    """An impatient reader: account and orders back to back, never waiting for Retry-After."""
+    while not stop.is_set():
+        for path in ("/api/v1/account", "/api/v1/orders?limit=20"):
+            started, wall = time.monotonic(), time.time()
+            try:
+                resp = await client.get(path, headers=headers)
+            except httpx.HTTPError as exc:
+                out.append(Call(-1, "read", path, started, time.monotonic(), wall, None,
+                                failure=type(exc).__name__))  # fmt: skip
+                continue
+            code = resp.json().get("error", {}).get("code") if resp.status_code >= 400 else None
+            out.append(Call(-1, "read", path, started, time.monotonic(), wall, resp.status_code,
+                            code=code, retry_after=resp.headers.get("Retry-After")))  # fmt: skip
