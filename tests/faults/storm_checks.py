@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from statistics import median
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -27,9 +28,12 @@ def check_answers(
     assert during and all(c.status == 503 for c in during), Counter(c.status for c in during)
     after = [c for c in every if c.started >= up and c.status == 503]
     assert not after, f"503 after the server was back: {after[:5]}"
-    slowest = max(c.ended - c.started for c in during)
-    return (f"{len(every)} requests, {len(during)} during the outage (all 503, slowest"
-            f" {slowest * 1000:.0f} ms), {sum(c.status == 503 for c in every)} 503 in all")  # fmt: skip
+    before = [c.ended - c.started for c in every if c.ended < down and c.status is not None]
+    took = [c.ended - c.started for c in during]
+    return (f"{len(every)} requests, {len(during)} during the outage (all 503 in median"
+            f" {median(took) * 1000:.0f} ms, slowest {max(took) * 1000:.0f} ms; answers before"
+            f" the outage: median {median(before) * 1000:.0f} ms),"
+            f" {sum(c.status == 503 for c in every)} 503 in all")  # fmt: skip
 
 
 async def check_orders(app: FastAPI, traders: list[Trader]) -> dict[str, int]:
