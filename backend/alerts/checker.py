@@ -304,6 +304,12 @@ class AlertChecker:
     ) -> None:
         seconds = self.seconds.setdefault(symbol, collections.deque())
         second = market_ms // 1000
+        if seconds and second < seconds[-1][0] - GAP_MS // 1000:
+            # Market time went back a minute or more (a replay started again from
+            # REPLAY_START; a trade a little older than the last ticker is not that): the
+            # window's prices are the market's future now, and comparing with them would fire
+            # on a move that never happened. The window starts over with the new run.
+            seconds.clear()
         if seconds and seconds[-1][0] == second:
             _, low, high = seconds[-1]
             seconds[-1] = (second, min(low, price), max(high, price))

@@ -33,16 +33,18 @@ class NoSource(RuntimeError):
     pass
 
 
-async def choose_source(settings: Settings) -> MarketSource:
+async def choose_source(settings: Settings, *, resume_ms: int | None = None) -> MarketSource:
+    """`resume_ms`: the replay clock this process last saw (its own, or the holder's it
+    followed): a restarted or taken-over replay goes on from there instead of REPLAY_START."""
     if settings.market_source == "binance":
         return BinanceSource(settings)
     if settings.market_source == "replay":
-        return ReplaySource(settings)
+        return ReplaySource(settings, resume_ms=resume_ms)
     if await probe(settings.binance_rest_url):
         return BinanceSource(settings)
     if settings.market_replay_dir is not None:
         logger.info("market.source.auto_replay")
-        return ReplaySource(settings)
+        return ReplaySource(settings, resume_ms=resume_ms)
     raise NoSource("Binance is unreachable and MARKET_REPLAY_DIR is not set")
 
 
@@ -58,7 +60,7 @@ async def run_feed(
     state.status.ingestor = "in-process"
     while True:
         try:
-            chosen = source or await choose_source(settings)
+            chosen = source or await choose_source(settings, resume_ms=state.replay_now_ms())
         except (NoSource, ReplayError) as exc:
             state.status.error = str(exc)
             state.status.connected = False

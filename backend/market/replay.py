@@ -182,8 +182,11 @@ class ReplayClock:
         self.start_ms = start_ms
         self._wall0 = self._monotonic()
 
-    async def sleep_until(self, market_ms: int) -> None:
+    async def sleep_until(self, market_ms: int) -> bool:
+        """Wait until the clock reaches `market_ms`; False when it already had (behind)."""
         wall_target = self._wall0 + (market_ms - self.start_ms) / 1000 / self.speed
         delay = wall_target - self._monotonic()
         if delay > 0:
             await (self._sleep or asyncio.sleep)(delay)
+            return True
+        return False

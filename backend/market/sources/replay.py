@@ -3,7 +3,9 @@
 Ticks come from backend/market/replay.py (deterministic O-L-H-C / O-H-L-C walks); ticks build
 1m candles, the pipeline's CandleBuilder derives every stored interval, and a rolling ticker
 gives `@ticker`/`@miniTicker`. Pacing: REPLAY_SPEED x real time from REPLAY_START (default:
-30 days before the data ends). The data from the start of the current 1d bucket up to the start
+30 days before the data ends); a restart within a process's life (after a crash, or a standby
+taking the ingestor lease) resumes just after the replay time last shown (`resume_ms`), so the
+clock never runs backwards there. The data from the start of the current 1d bucket up to the start
 is pre-rolled instantly without publishing, so higher-interval candles are whole from the first
 frame. Kline and ticker updates are emitted on a market-time grid (every max(2 s, speed x 1 s)
 of market time, i.e. about once a real second, like Binance's 1-2 s cadence); closed candles and
@@ -39,6 +41,7 @@ from backend.market.ticker import RollingTicker
 
 DEFAULT_LOOKBACK_MS = 30 * 86_400_000
 PREROLL_YIELD_EVERY = 2000
+CATCH_UP_YIELD_EVERY = 50  # ticks played back to back between two turns of the event loop
 HISTORY_CANDLES = 1000
 
 
@@ -50,7 +53,12 @@ class ReplaySource:
     name = "replay"
 
     def __init__(
-        self, settings: Settings, *, tick_ms: int = 5000, clock: ReplayClock | None = None
+        self,
+        settings: Settings,
+        *,
+        tick_ms: int = 5000,
+        clock: ReplayClock | None = None,
+        resume_ms: int | None = None,
     ) -> None:
         if settings.market_replay_dir is None:
             raise ReplayError("MARKET_REPLAY_DIR is not set")
@@ -58,6 +66,7 @@ class ReplaySource:
         self.dir = Path(settings.market_replay_dir)
         self.tick_ms = tick_ms
         self.clock = clock
+        self.resume_ms = resume_ms
         self.finished = False
 
     def plan(self) -> tuple[int, dict[str, tuple[str, Path]]]:
@@ -70,6 +79,10 @@ class ReplaySource:
         if start is None:
             ends = [last_open_time(p) for s in wanted for p in files[s].values()]
             start = max(e for e in ends if e is not None) - DEFAULT_LOOKBACK_MS
+        if self.resume_ms is not None and self.resume_ms >= start:
+            # A restart (after a crash, or a standby taking over) goes on just after the market
+            # time already shown: the clock never runs backwards within a deployment's run.
+            start = self.resume_ms + 1
         chosen: dict[str, tuple[str, Path]] = {}
         for symbol in wanted:
             picked = pick_file(files[symbol], start)
@@ -111,7 +124,7 @@ class ReplaySource:
         grid = max(2000, int(clock.speed * 1000))
         grid = -(-grid // self.tick_ms) * self.tick_ms  # a multiple of the tick spacing
         sink.set_connected(True)
-        count = 0
+        count = behind = 0
         first_live = True
         for tick in tick_stream(sources, self.tick_ms, ticks_by_symbol):
             if tick.time < preroll_from:
@@ -119,7 +132,15 @@ class ReplaySource:
             live = tick.time >= start
             count += 1
             if live:
-                await clock.sleep_until(tick.time)
+                if await clock.sleep_until(tick.time):
+                    behind = 0
+                else:
+                    # Behind the clock (the process was stopped, the loop stalled): the missed
+                    # ticks are played back to back, and on the in-process bus nothing in that
+                    # path awaits, so give the API its turn now and then.
+                    behind += 1
+                    if behind % CATCH_UP_YIELD_EVERY == 0:
+                        await asyncio.sleep(0)
             elif count % PREROLL_YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # pre-roll: let the API breathe
             on_grid = live and (tick.time % grid == 0 or first_live)
