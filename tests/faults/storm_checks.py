@@ -58,6 +58,10 @@ async def check_orders(app: FastAPI, traders: list[Trader]) -> dict[str, int]:
             elif c.status == 200:  # a cancel answered: the order is canceled for good
                 assert status[int(c.key)] == "CANCELED", (c, status[int(c.key)])
                 tally["canceled"] += 1
+            elif c.status == 400 and any(p.key == c.key and p.retry for p in t.calls):
+                # a retried cancel refused: its first try committed, or a fill came first
+                assert status[int(c.key)] in ("CANCELED", "FILLED"), (c, status[int(c.key)])
+                tally["cancel_in_doubt"] += 1
         for coid, tries in by_coid.items():
             final = tries[-1]
             assert not final.retry, (coid, final)
