@@ -1,6 +1,10 @@
 """The order matcher is a singleton by lease: kill -9 the process that holds it, and a standby
 takes over; a stream of trades fills the resting orders with no fill lost or doubled.
 
+The kill comes mid-tick: the holder is applying a trade that fills an order, its transaction
+open and waiting on the account's row lock (which the test holds), so that fill is pending when
+the process dies. It must then happen exactly once, by the standby.
+
 Real PostgreSQL and Redis. The holder is a real worker process (`python -m backend.worker`),
 the standby a worker runtime in this process; the API (no matcher candidate) places the orders.
 The trades after the kill are all published before the standby can hold the lease, so they
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from backend.bus import RedisBus
 from backend.config import Settings
@@ -29,7 +33,7 @@ from backend.main import create_app
 from backend.market.rulebook import symbol_rules
 from backend.runtime import build_runtime, open_core
 from backend.trading.lifespan import MATCHER_LEASE, trading_feed, trading_matcher
-from backend.trading.models import Order, Trade
+from backend.trading.models import Order, Trade, TradingAccount
 from backend.worker import make_jobs
 from tests.conftest import REDIS_URL, ROOT, asgi_client
 from tests.trading.conftest import make_user, trade_frame, trading_settings
@@ -40,7 +44,12 @@ TTL_S = 1.0
 LIMITS = ["59900", "59800", "59700", "59600", "59500", "59400"]
 # each trade goes through the one limit above it: 59850 fills 59900, 59750 fills 59800, ...
 BEFORE_KILL = [("t1", "59950"), ("t2", "59850"), ("t3", "59750")]
-AFTER_KILL = [("t4", "59650"), ("t5", "59550"), ("t6", "59450"), ("t7", "59350")]
+MID_TICK = ("t4", "59650")  # fills the third order; the holder dies while applying it
+AFTER_KILL = [("t5", "59550"), ("t6", "59450"), ("t7", "59350")]
+WAITING_ON_A_LOCK = text(
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE NOT l.granted AND a.datname = current_database()"
+)
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:
@@ -138,8 +147,21 @@ async def test_killed_matcher_holder_is_replaced_and_no_fill_is_lost_or_doubled(
                 return (await statuses())[:2] == ["FILLED", "FILLED"]
 
             await _until(two_filled, 30, "the holder to fill the first two orders")
-            holder.send_signal(signal.SIGKILL)  # no release: the lease must run out
-            holder.wait(10)
+            engine = api.state.runtime.engine
+            async with engine.connect() as blocker:
+                await blocker.begin()
+                lock = select(TradingAccount.id).where(TradingAccount.user_id == uid)
+                await blocker.execute(lock.with_for_update())
+                await publish(*MID_TICK)
+
+                async def holder_waits() -> bool:
+                    async with engine.connect() as conn:
+                        return int((await conn.execute(WAITING_ON_A_LOCK)).scalar_one()) > 0
+
+                await _until(holder_waits, 30, "the holder's fill to wait on the account lock")
+                holder.send_signal(signal.SIGKILL)  # mid-tick; no release: the lease runs out
+                holder.wait(10)
+                await blocker.rollback()
             for trade_id, price in AFTER_KILL:  # before any standby can hold the lease
                 await publish(trade_id, price)
 
