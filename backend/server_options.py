@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from backend.config import Settings
+from backend.realtime.transport import BoundedWebSocketProtocol
 
 _TOKEN_IN_QUERY = re.compile(r"(?<=[?&]token=)[^&\s\"]+")
 _UVICORN_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -40,10 +41,13 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     `log_level` matters for speed: without it uvicorn's loggers inherit the stdlib root level
     that setup_logging leaves at 0, so uvicorn wraps the app in its per-message trace logger
     and the websockets protocol formats a debug line for every frame sent (bench/fanout.py).
+    `ws` is uvicorn's WebSocket protocol with bounds for peers that stop reading
+    (backend/realtime/transport.py).
     """
     level = settings.log_level.lower()
     return {
         "log_level": level if level in _UVICORN_LEVELS else "info",
+        "ws": BoundedWebSocketProtocol,
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_max_size": settings.ws_max_size,

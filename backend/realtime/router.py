@@ -29,12 +29,14 @@ from starlette.websockets import WebSocketState
 from backend.auth.deps import authenticate_principal
 from backend.errors import error_response
 from backend.metrics import WS_REFUSED
+from backend.realtime.hub import SLOW_CONSUMER
 from backend.realtime.limits import ConnectionLimits
 from backend.realtime.protocol import url_streams
 from backend.realtime.session import Authenticate, Session
 from backend.runtime import Runtime
 
 router = APIRouter(tags=["streams"])
+SLOW_CLOSE_S = 2.0  # how long a dropped slow consumer has to take its close frame
 
 
 class StreamEndpoint:
@@ -156,6 +158,8 @@ async def _close(websocket: WebSocket, session: Session) -> None:
     if websocket.client_state == WebSocketState.DISCONNECTED:
         return
     code = client.close_code or 1000
-    # A stuck peer never drains its buffer; don't hold the handler (and its memory) forever.
+    # A stuck peer never drains its buffer; don't hold the handler (and its memory) forever. A
+    # slow consumer's buffer is full: its close frame gets in only if it catches up at once.
+    timeout = SLOW_CLOSE_S if client.close_reason == SLOW_CONSUMER else session.close_timeout_s
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(websocket.close(code, client.close_reason), session.close_timeout_s)
+        await asyncio.wait_for(websocket.close(code, client.close_reason), timeout)
