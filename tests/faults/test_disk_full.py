@@ -144,8 +144,11 @@ async def test_api_keeps_serving_on_a_full_log_disk_and_logs_again_when_space_re
 
         (folder / "ballast").unlink()  # space is back
         await _wait(lambda: logged("after-full"), "api.log to get lines again")
+        text = log.read_text(errors="replace")
+    # The file's last tmpfs page had room for a few lines after the ballast; the rest is lost
+    # and counted (the count also covers other lines, e.g. the failing market feed's).
+    lost = sum(f'"while-full-{i}"' not in text for i in range(REQUESTS_WHILE_FULL))
     recovered = _events(stderr, "log.file_write_recovered")
-    assert len(recovered) == 1 and int(str(recovered[0]["dropped"])) >= REQUESTS_WHILE_FULL, (
-        recovered
-    )
+    assert len(recovered) == 1, recovered
+    assert int(str(recovered[0]["dropped"])) >= lost > REQUESTS_WHILE_FULL // 2, (recovered, lost)
     assert len(_events(stderr, "log.file_write_failed")) == 1
