@@ -131,6 +131,13 @@ class CandleBuilder:
                 out.append(merge(bucket.agg, k, closed=False))
         return out
 
+    def discard_forming(self) -> None:
+        """Forget the forming minute without closing it. After a stream gap its values are a
+        partial picture; closing it when a later minute arrives would store them as the
+        minute's truth (the gap's backfill brings the real minute, or leaves a hole that
+        `market.repair` fills)."""
+        self._forming = None
+
     def flush(self) -> list[Kline]:
         """Close the forming minute (end of a replay). Unfinished higher-interval buckets are
         dropped, never stored as closed: they lack minutes that may still come."""

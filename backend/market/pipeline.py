@@ -138,6 +138,11 @@ class Pipeline:
         self.stored += new
         return new
 
+    def forget_forming(self) -> None:
+        """A stream gap: no forming minute may be closed with the values seen before it."""
+        for builder in self.builders.values():
+            builder.discard_forming()
+
     def set_connected(self, connected: bool, error: str | None = None) -> None:
         self.state.status.connected = connected
         self.state.status.error = error

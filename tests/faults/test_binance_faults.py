@@ -25,6 +25,7 @@ from backend.db import make_engine, make_sessionmaker, transaction
 from backend.market.candles import MINUTE_MS, floor_open
 from backend.market.feed import feed_health
 from backend.market.ingestor import run_feed
+from backend.market.repair import repair
 from backend.market.repository import CandleRepository
 from backend.market.sources.binance import BinanceSource
 from backend.market.state import MarketState
@@ -181,3 +182,48 @@ async def test_drop_refusal_stall_garbage_and_redelivery_leave_the_exchange_cand
 
 async def _has(sm: async_sessionmaker[AsyncSession], row: list[object]) -> bool:
     return int(str(row[0])) in await stored_1m(sm)
+
+
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+async def test_a_failed_gap_backfill_leaves_a_hole_for_repair_never_the_forming_values(
+    db_url: str, tmp_path: Path, fake: FakeBinance, sm: async_sessionmaker[AsyncSession]
+) -> None:
+    """REST fails (500, past the client's retries) during the reconnect's backfill: the minute
+    the stream showed forming before the drop must not be stored with those values when the next
+    minute arrives (before: it was, for good; the store keeps the first version). It stays a
+    hole, and the `market.repair` job fills it from the exchange."""
+    settings = make_settings(
+        db_url, tmp_path, market_source="binance", market_symbols=["BTCUSDT"],
+        market_intervals=["1m"], binance_rest_url=fake.rest_url, binance_ws_url=fake.ws_url,
+        market_rules_refresh_s=0,
+    )  # fmt: skip
+    state = MarketState(settings.market_symbols, settings.market_intervals)
+    source = BinanceSource(settings, silence_timeout_s=60, backoff_base_s=0.05, backoff_max_s=0.2)
+    task = asyncio.create_task(run_feed(settings, sm, MemoryBus(), state, source=source))
+    base = floor_open(int(time.time() * 1000), "1m") - 3 * MINUTE_MS
+    opens = [base + i * MINUTE_MS for i in range(3)]
+    truth = [kline_row(t, "1m", "100", "110", "90", str(101 + i), "3") for i, t in enumerate(opens)]
+    forming = kline_row(opens[1], "1m", "100", "100", "95", "100", "1")
+    try:
+        await fake.wait_subscribed("btcusdt@kline_1m")
+        await fake.push_kline("BTCUSDT", "1m", truth[0], closed=True)
+        await fake.push("btcusdt@kline_1m", kline_event("BTCUSDT", "1m", forming, closed=False))
+        await until(lambda: _has(sm, truth[0]), "the first live candle stored")
+        fake.add_klines("BTCUSDT", "1m", [truth[1]])
+        fake.fail_next(500, count=50, path="/api/v3/klines")
+        fake.drop()
+        await until(lambda: source.gaps_backfilled == 1, "the backfill to give up", 60)
+        fake.faults.clear()  # REST is back
+        await fake.wait_subscribed("btcusdt@kline_1m")
+        await fake.push_kline("BTCUSDT", "1m", truth[2], closed=True)
+        await until(lambda: _has(sm, truth[2]), "the next live minute stored")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert sorted(await stored_1m(sm)) == [opens[0], opens[2]], (
+        "minute 1 stored with the values seen before the drop"
+    )
+    repaired = await repair(settings, sm, symbols=["BTCUSDT"], intervals=["1m"])
+    assert repaired.filled == 1
+    assert await stored_1m(sm) == {t: values(r) for t, r in zip(opens, truth, strict=True)}

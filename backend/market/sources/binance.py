@@ -112,6 +112,9 @@ class BinanceSource:
                 elif isinstance(item, Connected):
                     sink.set_connected(True)
                     if item.reconnect and item.down_since_ms is not None:
+                        # Binance's kline updates carry the whole minute so far, so nothing is
+                        # lost; kept, a failed backfill would see it closed with stale values.
+                        sink.forget_forming()
                         await self._backfill_gap(sink, symbols, item.down_since_ms)
                 elif isinstance(item, Disconnected):
                     sink.set_connected(False, f"stream {item.reason}")
