@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from backend.auth.principals import Principal
 from backend.errors import Conflict, NotFound
 from backend.forecasting import repository as repo
 from backend.forecasting import service
@@ -23,6 +24,7 @@ from backend.forecasting.schemas import (
     TrainIn,
 )
 from backend.jobs import Jobs
+from backend.security import Role
 
 
 def _ms(at: datetime) -> int:
@@ -87,9 +89,14 @@ async def evaluate(
     return await service.submit(sm, jobs, kind="evaluate", params=params, user_id=user_id)
 
 
-async def get_job(sm: async_sessionmaker[AsyncSession], job_id: str) -> JobOut:
+async def get_job(sm: async_sessionmaker[AsyncSession], job_id: str, reader: Principal) -> JobOut:
+    """The reader's own training or evaluation, or any forecast job; an admin reads every job.
+    Another analyst's job is the same 404 as a missing one."""
+    reader_id = None if reader.role.at_least(Role.ADMIN) else reader.id
     async with sm() as session:
-        job = await repo.get_job(session, job_id)
+        job = await repo.readable_job(
+            session, job_id, reader_id=reader_id, shared_kinds=service.SHARED_KINDS
+        )
         if job is None:
             raise NotFound(f"unknown forecast job {job_id}", code="unknown_job")
         model = (

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.forecasting.models import ForecastJob, ForecastModel
@@ -70,6 +70,19 @@ async def last_open_time(session: AsyncSession, symbol: str, interval: str) -> i
 
 async def get_job(session: AsyncSession, job_id: str) -> ForecastJob | None:
     return await session.get(ForecastJob, job_id)
+
+
+async def readable_job(
+    session: AsyncSession, job_id: str, *, reader_id: int | None, shared_kinds: Sequence[str]
+) -> ForecastJob | None:
+    """The job `job_id` if its reader may see it: one the reader started, or one of
+    `shared_kinds`; `reader_id` None reads any job. Someone else's job reads as missing."""
+    stmt = select(ForecastJob).where(ForecastJob.id == job_id)
+    if reader_id is not None:
+        stmt = stmt.where(
+            or_(ForecastJob.user_id == reader_id, ForecastJob.kind.in_(tuple(shared_kinds)))
+        )
+    return await session.scalar(stmt)
 
 
 async def active_job(session: AsyncSession, dedupe_key: str) -> ForecastJob | None:

@@ -50,9 +50,11 @@ async def evaluate(
 
 
 @router.get("/jobs/{job_id}")
-async def get_job(job_id: JobId, sm: SessionmakerDep) -> JobOut:
-    """State (queued, running, succeeded, failed with `error`), progress and result."""
-    return await queries.get_job(sm, job_id)
+async def get_job(job_id: JobId, user: CurrentUser, sm: SessionmakerDep) -> JobOut:
+    """State (queued, running, succeeded, failed with `error`), progress and result. A training
+    or evaluation is its starter's (admins read all): anyone else gets 404 `unknown_job`; a
+    forecast job (the 202 of `GET /forecast`) is every analyst's."""
+    return await queries.get_job(sm, job_id, user)
 
 
 @router.get("/models")

@@ -47,8 +47,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def dedupe_key(kind: str, params: dict[str, Any]) -> str:
-    return f"{kind}:{json.dumps(params, sort_keys=True, separators=(',', ':'))}"[:200]
+# Trainings and evaluations belong to the analyst who started them (another analyst gets 404 for
+# the id, an admin reads all); a forecast job is shared, as the forecast it computes is answered
+# to every analyst by `GET /forecast` (queries.request_forecast).
+SHARED_KINDS = ("forecast",)
+
+
+def dedupe_key(kind: str, params: dict[str, Any], user_id: int | None) -> str:
+    """The same work asked again by the same user (`user_id` None: the scheduler) while a job
+    for it is queued or running gets that job; someone else's identical request gets its own,
+    since they could not read this one."""
+    owner = "-" if user_id is None else str(user_id)
+    return f"{kind}:{owner}:{json.dumps(params, sort_keys=True, separators=(',', ':'))}"[:200]
 
 
 async def submit(
@@ -60,8 +70,9 @@ async def submit(
     user_id: int | None,
     key: str | None = None,
 ) -> ForecastJob:
-    """Queue a job, or return the queued or running one for the same work."""
-    key = key or dedupe_key(kind, params)
+    """Queue a job, or return the queued or running one for the same work (`key`, by default
+    the same parameters from the same user)."""
+    key = key or dedupe_key(kind, params, user_id)
     for _ in range(3):  # a concurrent identical request may win the insert: then take its job
         try:
             job, created = await _claim(sessionmaker, kind, key, params, user_id)

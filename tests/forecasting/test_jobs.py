@@ -1,6 +1,7 @@
 """Forecast job lifecycle and errors through the API: progress frames on the user stream, the
-same parameters while running give the same job, too little history fails with a clear reason,
-unknown model and job are 404, bounded parameters are 422, traders get 403 everywhere."""
+same parameters from the same analyst while running give the same job, too little history fails
+with a clear reason, unknown model and job are 404, bounded parameters are 422, traders get 403
+everywhere. Who reads whose job: tests/security/test_object_access.py."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ from backend.forecasting import queries, refresh, service, tasks
 from backend.forecasting import repository as repo
 from backend.forecasting.models import ForecastJob
 from backend.worker import CRONS, JOB_SPECS
-from tests.forecasting.conftest import API, load_candles, read_btc_1h, user_headers, wait_job
+from tests.auth.helpers import bearer, login
+from tests.forecasting.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    API,
+    load_candles,
+    read_btc_1h,
+    user_headers,
+    wait_job,
+)
 
 TINY = {"symbol": "BTCUSDT", "interval": "1h", "lookback": 8, "hidden": 4, "epochs": 2, "seed": 1}
 
@@ -132,7 +142,11 @@ async def test_nightly_retrain_is_a_scheduled_job(
     assert first["state"] == "succeeded"
     out = await fapp.state.runtime.job_queue.run_now("forecast.retrain_all")
     assert len(out["queued"]) == 1
-    job = await wait_job(fc, analyst, out["queued"][0])
+    # the scheduler's job is no analyst's: admins follow it (the task run lists its id)
+    admin = bearer((await login(fc, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"])
+    job = await wait_job(fc, admin, out["queued"][0])
+    resp = await fc.get(f"{API}/jobs/{out['queued'][0]}", headers=analyst)
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "unknown_job"
     assert job["state"] == "succeeded"
     assert job["params"] == {**TINY, "layers": 1, "train_end": None}  # same, all candles
     assert job["model"]["data_end"] > first["model"]["data_end"]
@@ -176,12 +190,13 @@ async def test_a_lost_job_does_not_hold_its_parameters(
     fapp: FastAPI, fc: httpx.AsyncClient, analyst: dict[str, str]
 ) -> None:
     params = {**TINY, "layers": 1, "train_end": None}
+    me = await _me(fc, analyst)
     long_ago = datetime.now(UTC) - timedelta(hours=2)
     async with transaction(fapp.state.runtime.sessionmaker) as tx:
         tx.session.add(
             ForecastJob(
-                id="d" * 32, kind="train", dedupe_key=service.dedupe_key("train", params),
-                user_id=None, state="running", params=params, created_at=long_ago,
+                id="d" * 32, kind="train", dedupe_key=service.dedupe_key("train", params, me),
+                user_id=me, state="running", params=params, created_at=long_ago,
                 updated_at=long_ago,
             )
         )  # fmt: skip

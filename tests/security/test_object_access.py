@@ -3,8 +3,8 @@ Telegram link are invisible (404 for an id, absent from lists) and untouched by 
 
 Covered elsewhere and not repeated here: alerts (tests/alerts/test_api.py
 test_another_users_alert_is_404), notifications (tests/notifications/test_api.py
-test_another_users_notification_is_404). Forecast jobs and evaluations are shared analyst work,
-not owned objects: see README "Security notes".
+test_another_users_notification_is_404), forecast trainings and evaluations
+(tests/security/test_forecast_access.py).
 """
 
 from __future__ import annotations

@@ -538,7 +538,9 @@ export interface paths {
         };
         /**
          * Get Job
-         * @description State (queued, running, succeeded, failed with `error`), progress and result.
+         * @description State (queued, running, succeeded, failed with `error`), progress and result. A training
+         *     or evaluation is its starter's (admins read all): anyone else gets 404 `unknown_job`; a
+         *     forecast job (the 202 of `GET /forecast`) is every analyst's.
          */
         get: operations["forecast-get-job"];
         put?: never;

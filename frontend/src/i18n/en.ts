@@ -735,6 +735,8 @@ export const en = {
     filter_failure: 'The order breaks a symbol filter.',
     order_not_found: 'This order does not exist.',
     order_not_cancelable: 'This order can no longer be cancelled.',
+    unknown_job:
+      'You have no such job: a training or an evaluation is seen only by the analyst who started it.',
   },
   orderBook: {
     title: 'Order book',

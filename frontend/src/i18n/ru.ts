@@ -761,6 +761,8 @@ export const ru: LocaleTree = {
     filter_failure: 'Ордер нарушает фильтр пары.',
     order_not_found: 'Такого ордера нет.',
     order_not_cancelable: 'Этот ордер уже нельзя отменить.',
+    unknown_job:
+      'У вас нет такой задачи: обучение и оценку видит только аналитик, который их запустил.',
   },
   orderBook: {
     title: 'Стакан',

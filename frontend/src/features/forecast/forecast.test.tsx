@@ -156,7 +156,7 @@ afterEach(async () => {
   await ws.close().catch(() => undefined);
 });
 
-function renderPage() {
+function renderPage(query = '') {
   return renderRoutes({
     routes: [
       {
@@ -164,7 +164,7 @@ function renderPage() {
         element: <ForecastView symbols={['BTCUSDT', 'ETHUSDT']} intervals={['1h', '1d']} />,
       },
     ],
-    initialPath: '/forecast?symbol=BTCUSDT&interval=1h',
+    initialPath: `/forecast?symbol=BTCUSDT&interval=1h${query}`,
     wsClient: client,
   });
 }
@@ -288,6 +288,22 @@ describe('forecast page', () => {
     );
     expect(await screen.findByText('The model is worse than the naive forecast.')).toBeVisible();
     expect(screen.getByRole('table', { name: /Evaluation \(480 candles\)/ })).toBeVisible();
+  });
+
+  it("a link to another analyst's training says it is not yours (404 unknown_job)", async () => {
+    api.respond('GET', '/api/v1/forecast/jobs/b0b', {
+      status: 404,
+      body: {
+        error: { code: 'unknown_job', message: 'unknown forecast job b0b', details: null },
+      },
+    });
+    renderPage('&job=b0b');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'You have no such job: a training or an evaluation is seen only by the analyst who started it.',
+    );
+    expect(api.calls.filter((c) => c.path === '/api/v1/forecast/jobs/b0b')).toHaveLength(1);
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Train' })).toBeEnabled();
   });
 
   it('says why the forecast could not be computed (409), instead of waiting forever', async () => {
