@@ -4,10 +4,10 @@
 * forward: the process stops (SIGSTOP, a stalled loop) and the clock runs hours ahead: the missed
   ticks are played back to back, every candle stored exactly once, and the event loop still gets
   its turns meanwhile (before: none, the API froze for the whole catch-up on the in-process bus);
-* a restart within the process's life (the source crashed; a standby taking the ingestor lease
-  goes the same way): the replay resumes just after the time it had shown, so the status clock
-  and the trades never go back and no candle is stored twice or rewritten (before: it started
-  again from REPLAY_START, hours back);
+* a restart within the process's life (the source crashed; or a SIGKILLed `make ingestor`
+  process, whose lease an API process that followed its frames takes over): the replay resumes
+  just after the time it had shown, so the status clock and the trades never go back and no
+  candle is stored twice or rewritten (before: it started again from REPLAY_START, hours back);
 * backwards for real (a whole deployment restarted replays from REPLAY_START): a change_pct alert
   does not fire on the move from the old run's prices, which are the market's future now.
 """
@@ -19,11 +19,16 @@ import contextlib
 import gzip
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +37,7 @@ from backend.config import Settings
 from backend.db import make_engine, make_sessionmaker, transaction
 from backend.main import create_app
 from backend.market import service
+from backend.market.feed import INGESTOR_LEASE
 from backend.market.ingestor import run_feed
 from backend.market.replay import ReplayClock, parse_start
 from backend.market.repository import CandleRepository
@@ -39,7 +45,7 @@ from backend.market.sources.replay import ReplaySource
 from backend.market.state import MarketState
 from tests.alerts.conftest import create, new_checker
 from tests.alerts.test_checker import firings
-from tests.conftest import SHARED, asgi_client, make_settings
+from tests.conftest import REDIS_URL, ROOT, SHARED, asgi_client, make_settings
 from tests.trading.conftest import make_user, trading_settings
 
 HOUR = 3_600_000
@@ -237,3 +243,82 @@ async def test_change_pct_does_not_fire_on_the_old_runs_prices_after_a_rewind(
     # and the new run's own moves still count: 5 % down from its 99 within the hour
     await checker.on_tick("BTCUSDT", D("94.05"), t0 - 2 * HOUR + 120_000)
     assert len(await firings(alerts_app, down["id"])) == 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("db_backend", ["postgres"], indirect=True)
+async def test_an_api_taking_over_a_killed_ingestor_goes_on_from_the_replay_time_it_showed(
+    db_url: str, tmp_path: Path, replay_dir: Path, redis_prefix: str
+) -> None:
+    """`make ingestor` replays and is SIGKILLed; the API process (a candidate that followed its
+    status frames) takes the lease after one ttl and goes on from the time it had shown."""
+    assert DAY0 is not None
+    start = DAY0 + HOUR
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    env.update(
+        ENV="test", DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=redis_prefix,
+        LEASE_TTL_S="1", MARKET_SOURCE="replay", MARKET_REPLAY_DIR=str(replay_dir),
+        MARKET_SYMBOLS="BTCUSDT", MARKET_INTERVALS="1m,15m", REPLAY_SPEED=str(SPEED),
+        REPLAY_START=str(start), MARKET_HISTORY_IMPORT="no", LOG_TO_FILE="false",
+        LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    log = tmp_path / "ingestor.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backend.market.ingestor"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    settings = make_settings(
+        db_url, tmp_path, redis_url=REDIS_URL, redis_prefix=redis_prefix, lease_ttl_s=1.0,
+        run_ingestor="yes", jobs_inline=True, market_replay_dir=replay_dir,
+        market_symbols=["BTCUSDT"], market_intervals=["1m", "15m"], replay_speed=SPEED,
+        replay_start=str(start), trading_run_matcher="no",
+    )  # fmt: skip
+    redis = aioredis.Redis.from_url(REDIS_URL)
+    key = f"{redis_prefix}lease:{INGESTOR_LEASE}"
+    shown: list[int] = []
+    try:
+        for _ in range(600):  # the ingestor holds the lease before the API is a candidate
+            if await redis.exists(key) or proc.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert await redis.exists(key), log.read_text()[-3000:]
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            state = app.state.runtime.market
+
+            async def watch() -> None:
+                while True:
+                    now = state.replay_now_ms()
+                    if now is not None:
+                        shown.append(now)
+                    await asyncio.sleep(0.05)
+
+            watcher = asyncio.create_task(watch())
+            try:
+                for _ in range(600):
+                    if shown and shown[-1] >= start + 20 * 60_000:
+                        break
+                    await asyncio.sleep(0.1)
+                assert state.status.ingestor == "remote" and shown, log.read_text()[-3000:]
+                proc.send_signal(signal.SIGKILL)  # no release: the lease runs out
+                proc.wait(10)
+                followed = shown[-1]
+                for _ in range(600):
+                    if state.status.ingestor == "in-process" and shown[-1] > followed + HOUR:
+                        break
+                    await asyncio.sleep(0.1)
+                assert state.status.ingestor == "in-process", "the API did not take over"
+            finally:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        await redis.delete(key)
+        await redis.aclose()
+    backwards = [(a, b) for a, b in itertools.pairwise(shown) if b < a]
+    assert backwards == [], f"the replay clock went back at the takeover: {backwards[:3]}"
+    assert shown[-1] > followed + HOUR
