@@ -7,12 +7,16 @@ scheduler as lease candidates). InlineJobs uses the same lists in-process.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from arq.connections import RedisSettings
-from arq.worker import run_worker
+from arq.worker import Worker
+from loguru import logger
 from prometheus_client import start_http_server
+from redis.exceptions import RedisError
 
 from backend.auth import tasks as auth_tasks
 from backend.backup import tasks as backup_tasks
@@ -115,13 +119,46 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+class OutageTolerantWorker(Worker):
+    """arq's worker, kept alive through a Redis outage. arq ends its main loop, and with it the
+    process, on the first poll that finds Redis gone (python-arq/arq#435): every worker died on
+    a Redis restart and its parts (outbox senders, matcher, checker) with it. Here a failed poll
+    is logged and tried again with jittered backoff (at most 5 s); jobs already running go on,
+    and the queue is read again as soon as Redis answers (tests/faults/test_redis_outage.py)."""
+
+    _outage_backoff_s = 0.0
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisError, OSError) as exc:
+            self._outage_backoff_s = min(max(0.2, self._outage_backoff_s * 2), 5.0)
+            logger.bind(error=repr(exc), retry_in_s=self._outage_backoff_s).warning(
+                "worker.redis_unavailable"
+            )
+            await asyncio.sleep(self._outage_backoff_s * (0.5 + random.random()))  # noqa: S311
+            return
+        if self._outage_backoff_s:
+            self._outage_backoff_s = 0.0
+            logger.info("worker.redis_back")
+
+    async def close(self) -> None:
+        # arq deletes its health-check key before `on_shutdown`: with Redis down that raised,
+        # and the parts were never stopped (leases kept, outbox senders cut mid-delivery).
+        try:
+            await super().close()
+        except (RedisError, OSError):
+            if self.on_shutdown is not None:
+                await self.on_shutdown(self.ctx)
+
+
 def main() -> None:
     settings = get_settings()
     if not settings.redis_url:
         raise SystemExit(
             "REDIS_URL is required for a worker (the embedded default runs jobs in-process)"
         )
-    run_worker(type("WorkerSettings", (), worker_settings(settings)))
+    OutageTolerantWorker(**worker_settings(settings)).run()
 
 
 if __name__ == "__main__":

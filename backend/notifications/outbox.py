@@ -178,5 +178,8 @@ async def run_sender(outbox: Outbox, wake: asyncio.Event, poll_s: float) -> None
         except Exception:  # the database is down: try again after the poll interval
             logger.opt(exception=True).warning("notify.sender_error")
             wait_s = poll_s
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # lands as the wake-up comes, and this loop would outlive its part (see leases.py)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=wait_s)
+            async with asyncio.timeout(wait_s):
+                await wake.wait()

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from backend.audit import service as audit
 from backend.auth.principals import Principal
 from backend.db import Tx
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, NotFound, Unavailable
 from backend.jobs import Jobs
 from backend.tasks_admin import repository as repo
 from backend.tasks_admin.catalog import Task, cron_expression, schedule_words
-from backend.tasks_admin.models import MANUAL, QUEUED, RUNNING, TaskRun
+from backend.tasks_admin.models import FAILED, MANUAL, QUEUED, RUNNING, TaskRun
 from backend.tasks_admin.recorder import ABANDON_GRACE, manual_job_id
 from backend.tasks_admin.schemas import ScheduleOut, TaskList, TaskOut, TaskRunOut
 
@@ -32,6 +32,11 @@ class RunNotFound(NotFound):
 class TaskAlreadyRunning(Conflict):
     code = "task_running"
     message = "This task is running now; try again when it has finished"
+
+
+class JobQueueUnavailable(Unavailable):
+    code = "jobs_unavailable"
+    message = "The job queue is unavailable (Redis down); try again shortly"
 
 
 def _schedule(task: Task) -> ScheduleOut:
@@ -76,6 +81,10 @@ async def run_now(
     """Queue a manual run (after the commit); its `task_runs` row exists from now on."""
     if name not in tasks:
         raise TaskNotFound(details={"task": name})
+    # Redis down: say so now. A run accepted here could never be queued and, left `queued`,
+    # would block the task until QUEUED_STALE (tests/faults/test_redis_outage.py).
+    if not await jobs.ping():
+        raise JobQueueUnavailable(details={"task": name}, headers={"Retry-After": "5"})
     # a run left behind by a dead process, or a queued one nobody picked up, does not block
     job = tasks[name].job
     timeout_s = job.timeout_s if job is not None else 3600.0
@@ -112,7 +121,17 @@ async def run_now(
     )
 
     async def enqueue() -> None:
-        await jobs.enqueue(name, job_id=job_id)
+        try:
+            await jobs.enqueue(name, job_id=job_id)
+        except Exception:
+            # the queue went away after the check: end the run at once instead of leaving it
+            # `queued` (the admin sees why and may run it again)
+            await repo.set_fields(
+                tx.session, run.id, only_if=(QUEUED,), outcome=FAILED, finished_at=now,
+                error="not queued: the job queue was unavailable",
+            )  # fmt: skip
+            await tx.session.commit()
+            raise
 
     tx.on_commit(enqueue)
     return run.id
