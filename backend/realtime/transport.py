@@ -1,14 +1,16 @@
 """The uvicorn WebSocket protocol the API serves `/ws` with: uvicorn's own (websockets sans-I/O)
 with two bounds for a peer that stops reading. backend/server_options.py hands it to uvicorn.
 
-1. The send buffers. Linux grows a TCP socket's send buffer on demand up to `net.ipv4.tcp_wmem`'s
-   maximum (4 MB by default), so a peer that stops reading absorbed about 3 MB of events
-   before its writes blocked and the hub's bounded queue (hub.py, the slow-consumer rule) even
-   started to fill: minutes at a busy market's rate, and 4 MB of kernel memory per stuck
-   client. An upgraded connection's kernel buffer is fixed at `SEND_BUFFER_BYTES` (Linux
-   doubles it: 32 KB) and its transport pauses above `WRITE_HIGH_WATER` (asyncio: 64 KB), so
-   a stuck client holds about 50 KB before its frames queue; a reader at an internet round
-   trip still gets 320 KB/s (32 KB per 100 ms), far more than any stream sends.
+1. The kernel's send buffer. Linux grows a TCP socket's send buffer on demand up to
+   `net.ipv4.tcp_wmem`'s maximum (4 MB by default), so a peer that stops reading absorbed
+   about 3 MB of events before its writes blocked and the hub's bounded queue (hub.py, the
+   slow-consumer rule) even started to fill: minutes at a busy market's rate, and 4 MB of
+   kernel memory per stuck client. An upgraded connection's buffer is fixed at
+   `SEND_BUFFER_BYTES` (Linux doubles it: 32 KB); with the transport's own 64 KB (asyncio's
+   high-water mark) a stuck client holds about 100 KB before its frames queue, and a reader
+   at an internet round trip still gets 320 KB/s (32 KB per 100 ms RTT), far more than any
+   stream sends. (A 16 KB transport high-water mark as well cost bench/fanout.py about a
+   tenth of its throughput per CPU-second in bursts: 0.50-0.75 of bare against 0.79-0.85.)
 2. When a connection's handler has ended, bytes the peer has not taken are not waited for
    without a bound: at once if the handler gave up on sending its close frame (the router
    gives a dropped slow consumer 2 s to take it), else after uvicorn's close timeout (10 s)
@@ -27,7 +29,6 @@ import socket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 SEND_BUFFER_BYTES = 16 * 1024
-WRITE_HIGH_WATER = 16 * 1024
 
 
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -36,9 +37,6 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
-        set_limits = getattr(transport, "set_write_buffer_limits", None)  # uvloop's or asyncio's
-        if set_limits is not None:
-            set_limits(high=WRITE_HIGH_WATER)
         super().connection_made(transport)
 
     async def run_asgi(self) -> None:
