@@ -43,19 +43,24 @@ class Report:
             self.failures.append(f"{what}: {len(items)} (first: {items[:5]})")
 
 
-async def ledger(url: str, users: list[User], report: Report) -> None:
+async def ledger(conn: asyncpg.Connection, url: str, users: list[User], report: Report) -> None:
+    """Every account (a user who never traded has none, and no order either)."""
+    rows = await conn.fetch("SELECT user_id FROM trading_accounts")
+    with_account = {int(r["user_id"]) for r in rows}
     engine = make_engine(url, pool_size=4)
     maker = async_sessionmaker(engine, expire_on_commit=False)
     broken: list[object] = []
     try:
-        for user in users:
+        for user_id in sorted(with_account):
             try:
-                await assert_ledger_whole(maker, user.user_id)
+                await assert_ledger_whole(maker, user_id)
             except AssertionError as exc:
-                broken.append((user.user_id, str(exc)[:200]))
+                broken.append((user_id, str(exc)[:200]))
     finally:
         await engine.dispose()
-    report.figures["accounts_checked"] = len(users)
+    report.figures["accounts_checked"] = len(with_account)
+    no_account = [u.user_id for u in users if u.placed and u.user_id not in with_account]
+    report.fail("user with orders but no account", no_account)
     report.fail("ledger invariant broken (user, detail)", broken)
 
 

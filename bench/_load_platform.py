@@ -120,7 +120,7 @@ def _spawn(name: str, cmd: list[str], env: dict[str, str], tmp: Path, port: int 
     return Proc(name, popen, log, port)
 
 
-def _wait_http(proc: Proc, path: str, timeout_s: float = 90.0) -> None:
+def _wait_http(proc: Proc, path: str, timeout_s: float = 300.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.popen.poll() is not None:
@@ -134,7 +134,7 @@ def _wait_http(proc: Proc, path: str, timeout_s: float = 90.0) -> None:
     raise SystemExit(f"{proc.name} not ready (exit {proc.popen.poll()}):\n{proc.tail()}")
 
 
-def _wait_prices(proc: Proc, timeout_s: float = 120.0) -> None:
+def _wait_prices(proc: Proc, timeout_s: float = 300.0) -> None:
     """Until the replay has priced every symbol (the feed is live through this process)."""
     deadline = time.monotonic() + timeout_s
     seen: set[str] = set()

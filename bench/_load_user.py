@@ -25,6 +25,7 @@ from _load_stats import Stats
 API = "/api/v1"
 PASSWORD = "Load-bench-" + secrets.token_urlsafe(12)
 INDICATORS = "rsi:14,macd:12:26:9,bbands:20:2"
+TOKEN_MARGIN_S = 300  # refresh when less is left (a load phase + drain fit in it)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class User:
     rng: random.Random
     user_id: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    refresh_token: str = ""
+    token_expires_at: float = 0.0  # time.monotonic() when the access token expires
+    ws: aiohttp.ClientWebSocketResponse | None = None
     open_orders: list[int] = field(default_factory=list)
     free: dict[str, Decimal] = field(default_factory=dict)
     placed: list[int] = field(default_factory=list)  # order ids answered 201
@@ -150,7 +154,7 @@ class User:
         _, tok = await self.call("POST /auth/login", "POST", "/auth/login", data=form)
         if tok is None:
             return False
-        self.headers["Authorization"] = f"Bearer {tok['access_token']}"
+        self._grant(tok)
         if self.config.webhook_url is not None:
             url = f"{self.config.webhook_url}/{self.user_id}"
             _, hook = await self.call("PUT /webhook", "PUT", "/webhook", json={"url": url})
@@ -158,6 +162,25 @@ class User:
                 return False
             self.webhook_secret = hook["secret"]
         return True
+
+    def _grant(self, tok: dict[str, Any]) -> None:
+        self.headers["Authorization"] = f"Bearer {tok['access_token']}"
+        self.refresh_token = tok["refresh_token"]
+        self.token_expires_at = time.monotonic() + int(tok["expires_in"])
+
+    async def fresh_token(self) -> None:
+        """As the web app does: a new pair before the access token runs out (signing 500 users
+        up with production Argon2 can take longer than its 15 minutes), and AUTH again on the
+        open stream so its `user` stream is not dropped at expiry."""
+        if time.monotonic() < self.token_expires_at - TOKEN_MARGIN_S:
+            return
+        body = {"refresh_token": self.refresh_token}
+        _, tok = await self.call("POST /auth/refresh", "POST", "/auth/refresh", json=body)
+        if tok is None:
+            return
+        self._grant(tok)
+        if self.ws is not None and not self.ws.closed:
+            await self.ws.send_str(json.dumps({"method": "AUTH", "params": [tok["access_token"]]}))
 
     # --- the action loop -----------------------------------------------------------------------
 
@@ -169,6 +192,7 @@ class User:
             if time.monotonic() + pause >= until:
                 return
             await asyncio.sleep(pause)
+            await self.fresh_token()
             action = self.rng.choices(actions, weights)[0]
             await getattr(self, action)()
 
@@ -317,6 +341,7 @@ class User:
 
     async def pause_alerts(self) -> None:
         """The drain: stop this user's alerts so the firings end and can be counted."""
+        await self.fresh_token()
         _, body = await self.call("GET /alerts", "GET", "/alerts")
         for alert in body["items"] if body else []:
             if alert["state"] == "active":
@@ -328,11 +353,13 @@ class User:
         """Ticker and 1m klines of one symbol plus the private `user` stream (AUTH), counting
         frames and recording the ids of the notification frames."""
         sym = self._symbol().lower()
+        await self.fresh_token()
         token = self.headers["Authorization"].split(" ", 1)[1]
         try:
             async with self.http.ws_connect(
                 self.ws_url + "/ws", headers=self.headers, heartbeat=None
             ) as ws:
+                self.ws = ws
                 await ws.send_str(json.dumps({"method": "AUTH", "params": [token], "id": 1}))
                 await ws.send_str(
                     json.dumps(
@@ -370,6 +397,8 @@ class User:
                 elif '"error"' in data:
                     self.stats.error("WS /ws", f"AUTH answered {data[:200]}")
                 continue
+            if data.startswith('{"result"'):
+                continue  # the answer to a later AUTH (fresh_token)
             self.ws_frames += 1
             if '"notification"' in data:
                 frame = json.loads(data)

@@ -126,7 +126,9 @@ async def drive(plat: Platform, args: argparse.Namespace) -> dict[str, Any]:
     by_id: dict[int, User] = {}
     runner, hook_url = await _receiver(by_id, hooks)
     timeout = aiohttp.ClientTimeout(total=60)
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+    # idle connections are closed before uvicorn's keep-alive (5 s) would close them under a
+    # request in flight (a reset POST)
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=3.0)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         api0 = plat.apis[0].base_url + "/api/v1/market"
         async with http.get(api0 + "/symbols") as s, http.get(api0 + "/tickers") as t:
@@ -205,9 +207,9 @@ async def check(plat: Platform, run: dict[str, Any]) -> Report:
     try:
         await orders(conn, run["users"], report)
         await alerts(conn, run["users"], run["hooks"], report)
+        await ledger(conn, plat.sqlalchemy_url, run["users"], report)
     finally:
         await conn.close()
-    await ledger(plat.sqlalchemy_url, run["users"], report)
     return report
 
 
@@ -266,10 +268,14 @@ def main() -> int:
     args = parser.parse_args()
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    with platform(tmp, args.api_processes) as plat:
-        run = uvloop.run(drive(plat, args))
-        stop_all(plat)
-        report = asyncio.run(check(plat, run))
+    try:
+        with platform(tmp, args.api_processes) as plat:
+            run = uvloop.run(drive(plat, args))
+            stop_all(plat)
+            report = asyncio.run(check(plat, run))
+    except BaseException:
+        print(f"process logs kept in {tmp}")
+        raise
     figures = show(run, report, args)
     emit("load", figures)
     if run["stats"].errors or report.failures:
