@@ -50,6 +50,7 @@ class FakeTelegram:
         self._next_message_id = 1
         self._sent: dict[int, list[dict[str, Any]]] = defaultdict(list)
         self._faults: dict[str, _Fault] = {}
+        self._fault_script: dict[str, list[_Fault]] = {}  # method -> the next faults, in order
         self._stalls: dict[str, bool] = {}  # method -> accepted
         self.stalled: list[str] = []  # methods of the calls that hung
         self._release = asyncio.Event()
@@ -92,6 +93,11 @@ class FakeTelegram:
         self, method: str, status: int, count: int = 1, *, retry_after: int | None = None
     ) -> None:
         self._faults[method] = _Fault(status, count, retry_after)
+
+    def fail_sequence(self, method: str, faults: list[tuple[int, int | None]]) -> None:
+        """Answer the next calls of `method` with these `(status, retry_after)`, one each, in
+        order (a 429 carries its retry_after), then normally."""
+        self._fault_script[method] = [_Fault(status, 1, after) for status, after in faults]
 
     def stall_next(self, method: str, *, accepted: bool) -> None:
         self._stalls[method] = accepted
@@ -194,6 +200,9 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         fault = self._faults.get(method)
+        script = self._fault_script.get(method)
+        if script and (fault is None or fault.count <= 0):
+            fault = self._faults[method] = script.pop(0)
         if fault is not None and fault.count > 0:
             fault.count -= 1
             if fault.status == 429:
