@@ -1,11 +1,15 @@
 """Fan-out of one stream to many `/ws` clients: our app (uvicorn + hub + bus) against a bare
 `websockets` server calling `broadcast()` with the same bytes, in the same run.
 
-    .venv/bin/python bench/fanout.py [--clients 1000] [--bus memory|redis]
+    .venv/bin/python bench/fanout.py [--clients 1000] [--bus memory|redis] [--processes 2]
 
-The server side (our app, then the bare server) runs in this process on uvloop; the clients
-run in a child process as raw asyncio protocols (a minimal WebSocket reader), so that on a
-small machine the clients are not the bottleneck and both servers get the same core.
+Three pipelines, one after the other: our app in this process (on the `--bus`); the scale-out
+case, `--processes` API processes (`python -m backend.serve`, uvicorn as deployed) on a
+private redis-server's bus with the clients split evenly between them, events published on
+Redis as the ingestor does; and the bare server. Our app and the bare server run in this
+process on uvloop; the clients run in a child process as raw asyncio protocols (a minimal
+WebSocket reader), so that on a small machine the clients are not the bottleneck and both
+servers get the same core.
 Each event embeds its publish time (CLOCK_MONOTONIC, shared by the processes).
 
 Phases per server:
@@ -14,13 +18,16 @@ Phases per server:
 2. throughput: as fast as the pipeline takes it for `--burst-seconds`, with at most `--window`
    events in flight per client (so neither server overflows its buffers): delivered msgs/s.
 
-Aim (issue 4): ours >= 0.5 x the bare server's throughput, and p99 < 50 ms at 10 events/s.
+Aim (issue 4; issue 14 for the scale-out): >= 0.5 x the bare server's throughput, and
+p99 < 50 ms at 10 events/s. Server CPU: this process's for our app and the bare server (the
+publisher included); the API processes' and redis-server's for the scale-out case.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing as mp
@@ -208,8 +215,30 @@ Publish = Callable[[bytes], Awaitable[None] | None]
 
 
 class Target:
-    def __init__(self, name: str, port: int, publish: Publish, subscribers: Callable[[], int]):
-        self.name, self.port, self.publish, self.subscribers = name, port, publish, subscribers
+    """A fan-out pipeline under test: where clients connect (split evenly over `ports`), how
+    to publish one event, how to know that `n` clients are subscribed, and the CPU time of
+    its server side (every process but the clients')."""
+
+    def __init__(
+        self,
+        name: str,
+        ports: list[int],
+        publish: Publish,
+        wait_subscribed: Callable[[Any, int], Awaitable[None]],
+        cpu: Callable[[], float] = time.process_time,
+    ):
+        self.name, self.ports, self.publish = name, ports, publish
+        self.wait_subscribed, self.cpu = wait_subscribed, cpu
+
+
+def counted(subscribers: Callable[[], int]) -> Callable[[Any, int], Awaitable[None]]:
+    """wait_subscribed for a server in this process: poll its subscriber count."""
+
+    async def wait(counter: Any, n: int) -> None:
+        while subscribers() < n:
+            await asyncio.sleep(0.01)
+
+    return wait
 
 
 async def _publish(target: Target, payload: bytes) -> None:
@@ -236,17 +265,20 @@ async def run_phases(
 
     progress(f"{target.name}: connecting {n} clients")
     # /stream: combined frames, the bus bytes as they are (on /ws each event would be unwrapped)
-    reply = await ask("connect", "127.0.0.1", target.port, "/stream", n)
-    assert reply == ("ready", n), reply
-    while target.subscribers() < n:
-        await asyncio.sleep(0.01)
+    connected = 0
+    for i, port in enumerate(target.ports):
+        share = n // len(target.ports) + (i < n % len(target.ports))
+        connected += share
+        reply = await ask("connect", "127.0.0.1", port, "/stream", share)
+        assert reply == ("ready", connected), reply
+    await target.wait_subscribed(counter, n)
     progress(f"{target.name}: {n} clients subscribed; steady phase")
 
     # 1. steady rate
     await ask("reset")
     base = counter.value
     events = int(args.rate * args.seconds)
-    cpu_steady = time.process_time()
+    cpu_steady = target.cpu()
     start = loop.time()
     for k in range(events):
         await asyncio.sleep(max(0.0, start + k / args.rate - loop.time()))
@@ -256,7 +288,7 @@ async def run_phases(
     delivered = counter.value - base
     # CPU time of this process per delivered message: the server's cost, whatever the load
     # of the machine (the publisher is idle between events at the steady rate).
-    cpu_per_msg_us = (time.process_time() - cpu_steady) / max(delivered, 1) * 1e6
+    cpu_per_msg_us = (target.cpu() - cpu_steady) / max(delivered, 1) * 1e6
     _, steady, lost, _ = await ask("stats")
     assert lost == 0, f"{target.name}: {lost} clients disconnected in the steady phase"
     assert delivered == events * n, f"{target.name}: delivered {delivered} of {events * n}"
@@ -267,7 +299,7 @@ async def run_phases(
     base = counter.value
     window = args.window * n
     published = 0
-    cpu0, t0 = time.process_time(), loop.time()
+    cpu0, t0 = target.cpu(), loop.time()
     _, _, _, client_cpu0 = await ask("stats")
     t0 = loop.time()
     deadline = t0 + args.burst_seconds
@@ -279,7 +311,7 @@ async def run_phases(
         else:
             await asyncio.sleep(0.0002)
     elapsed = loop.time() - t0
-    server_cpu = time.process_time() - cpu0
+    server_cpu = target.cpu() - cpu0
     through = counter.value - base
     _, burst, lost, client_cpu1 = await ask("stats")
     assert lost == 0, f"{target.name}: {lost} clients disconnected in the throughput phase"
@@ -348,12 +380,62 @@ async def bench_ours(cmd: Connection, counter: Any, args: argparse.Namespace) ->
     async def publish(payload: bytes) -> None:
         await bus.publish(STREAM, payload)
 
-    target = Target("ours", port, publish, lambda: app.state.runtime.hub.subscriber_count(STREAM))
+    hub = app.state.runtime.hub
+    target = Target("ours", [port], publish, counted(lambda: hub.subscriber_count(STREAM)))
     try:
         return await run_phases(target, cmd, counter, args)
     finally:
         server.should_exit = True
         await task
+
+
+async def bench_scaleout(
+    cmd: Connection, counter: Any, args: argparse.Namespace
+) -> dict[str, float]:
+    """`--processes` API processes (`python -m backend.serve`) on a private Redis bus, the
+    clients split between them; this process publishes on the bus, as the ingestor does."""
+    import tempfile
+
+    import redis.asyncio as aioredis
+    from _scaleout import cluster, cpu_seconds
+
+    loop = asyncio.get_running_loop()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        start = cluster(args.database_url, args.processes, args.clients, Path(tmp))
+        procs = await loop.run_in_executor(None, stack.enter_context, start)
+        redis = aioredis.Redis.from_url(procs.redis.url)
+        channel = procs.prefix + STREAM
+
+        async def publish(payload: bytes) -> None:
+            await redis.publish(channel, payload)
+
+        async def wait_subscribed(counter: Any, n: int) -> None:
+            # every process subscribed on Redis, then one event reaches every client
+            while (await redis.pubsub_numsub(channel))[0][1] < len(procs.apis):
+                await asyncio.sleep(0.01)
+            for _ in range(100):
+                before = counter.value
+                await publish(make_event())
+                deadline = loop.time() + 2.0
+                while counter.value - before < n and loop.time() < deadline:
+                    await asyncio.sleep(0.01)
+                if counter.value - before == n:
+                    return
+            raise RuntimeError(f"{n} clients never all subscribed")
+
+        def cpu() -> float:
+            # the API processes and redis-server; not this process: its part of the pipeline is
+            # one PUBLISH per event, and its polling loop (the window) would outweigh it
+            return sum(cpu_seconds(pid) for pid in procs.pids)
+
+        name = f"scale-out x{args.processes}"
+        ports = [a.port for a in procs.apis]
+        try:
+            return await run_phases(
+                Target(name, ports, publish, wait_subscribed, cpu), cmd, counter, args
+            )
+        finally:
+            await redis.aclose()
 
 
 async def bench_bare(cmd: Connection, counter: Any, args: argparse.Namespace) -> dict[str, float]:
@@ -379,27 +461,15 @@ async def bench_bare(cmd: Connection, counter: Any, args: argparse.Namespace) ->
         def publish(payload: bytes) -> None:
             broadcast(conns, payload, text=True)
 
-        target = Target("bare", port, publish, lambda: len(conns))
+        target = Target("bare", [port], publish, counted(lambda: len(conns)))
         return await run_phases(target, cmd, counter, args)
 
 
-async def main(args: argparse.Namespace) -> None:
-    raise_fd_limit()
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    counter = ctx.RawValue("q", 0)
-    proc = ctx.Process(target=client_process, args=(child, counter), daemon=True)
-    proc.start()
-    try:
-        ours = await bench_ours(parent, counter, args)
-        bare = await bench_bare(parent, counter, args)
-    finally:
-        parent.send(("exit",))
-        proc.join(5)
-    print(
-        f"fanout: {args.clients} clients, one stream, bus={args.bus}, "
-        f"steady {args.rate:g} ev/s x {args.seconds:g} s, throughput window {args.window} ev"
-    )
+def report(
+    title: str, ours: dict[str, float], bare: dict[str, float], rate: float
+) -> dict[str, Any]:
+    """Print one pipeline beside the bare server; its ratios and whether it meets the aims."""
+    print(f"  {title}")
     row("delivered msgs/s (throughput)", ours["msgs_per_s"], bare["msgs_per_s"], "msg/s")
     row("msgs per server CPU-second", ours["msgs_per_cpu_s"], bare["msgs_per_cpu_s"], "msg/cpu-s")
     row(
@@ -423,26 +493,53 @@ async def main(args: argparse.Namespace) -> None:
     aims = min(ratio, cpu_ratio) >= 0.5 and ours["steady_p99_ms"] < 50
     print(
         f"  throughput ratio {ratio:.2f} wall, {cpu_ratio:.2f} per CPU-second (aim >= 0.5); "
-        f"p99 @ {args.rate:g} ev/s {ours['steady_p99_ms']:.1f} ms (aim < 50); aims met: {aims}"
+        f"p99 @ {rate:g} ev/s {ours['steady_p99_ms']:.1f} ms (aim < 50); aims met: {aims}"
     )
-    emit(
-        "fanout",
-        {
-            "clients": args.clients,
-            "bus": args.bus,
-            "ours": ours,
-            "bare": bare,
-            "throughput_ratio": ratio,
-            "throughput_ratio_per_cpu": cpu_ratio,
-            "aims_met": aims,
-        },
+    return {"throughput_ratio": ratio, "throughput_ratio_per_cpu": cpu_ratio, "aims_met": aims}
+
+
+async def main(args: argparse.Namespace) -> None:
+    raise_fd_limit()
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    counter = ctx.RawValue("q", 0)
+    proc = ctx.Process(target=client_process, args=(child, counter), daemon=True)
+    proc.start()
+    scaleout: dict[str, float] | None = None
+    try:
+        ours = await bench_ours(parent, counter, args)
+        if args.processes:
+            scaleout = await bench_scaleout(parent, counter, args)
+        bare = await bench_bare(parent, counter, args)
+    finally:
+        parent.send(("exit",))
+        proc.join(5)
+    print(
+        f"fanout: {args.clients} clients, one stream, "
+        f"steady {args.rate:g} ev/s x {args.seconds:g} s, throughput window {args.window} ev"
     )
+    figures: dict[str, Any] = {"clients": args.clients, "bus": args.bus, "ours": ours, "bare": bare}
+    figures.update(report(f"one process, {args.bus} bus", ours, bare, args.rate))
+    if scaleout is not None:
+        title = f"scale-out: {args.processes} API processes on the Redis bus, clients split"
+        figures["scaleout"] = scaleout
+        figures["scaleout_processes"] = args.processes
+        figures.update(
+            {f"scaleout_{k}": v for k, v in report(title, scaleout, bare, args.rate).items()}
+        )
+    emit("fanout", figures)
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--clients", type=int, default=1000)
     p.add_argument("--bus", choices=("memory", "redis"), default="memory")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="API processes on a Redis bus for the scale-out case (0: skip it)",
+    )
     p.add_argument("--rate", type=float, default=10.0)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--burst-seconds", type=float, default=5.0)
