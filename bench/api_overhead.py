@@ -87,8 +87,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
-@contextmanager
-def serve(name: str, target: str, env: dict[str, str], cwd: Path, probe: str) -> Iterator[Server]:
+def start(name: str, target: str, env: dict[str, str], cwd: Path) -> Server:
+    """Start uvicorn serving `target` (a factory); the caller waits for it and stops it."""
     port = free_port()
     log = cwd / f"{name}.log"
     cmd = [
@@ -103,17 +103,26 @@ def serve(name: str, target: str, env: dict[str, str], cwd: Path, probe: str) ->
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(name, port, proc, log)
+    return Server(name, port, proc, log)
+
+
+def stop(server: Server) -> None:
+    server.proc.terminate()
+    try:
+        server.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+        server.proc.wait()
+
+
+@contextmanager
+def serve(name: str, target: str, env: dict[str, str], cwd: Path, probe: str) -> Iterator[Server]:
+    server = start(name, target, env, cwd)
     try:
         wait_ready(server, probe)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(server)
 
 
 def wait_ready(server: Server, probe: str, timeout_s: float = 60.0) -> None:
@@ -244,9 +253,11 @@ async def _load(port: int, request: bytes, expected: bytes, n: int, concurrency:
     return Run(n, time.perf_counter() - start, latencies)
 
 
-def load(server: Server, token: str, expected: bytes, n: int, concurrency: int) -> Run:
+def load(
+    server: Server, token: str, expected: bytes, n: int, concurrency: int, path: str = PATH
+) -> Run:
     request = (
-        f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
         f"Authorization: Bearer {token}\r\nAccept: application/json\r\n"
         "User-Agent: bench/api_overhead\r\n\r\n"
     ).encode()
@@ -260,12 +271,12 @@ def load(server: Server, token: str, expected: bytes, n: int, concurrency: int) 
     return result
 
 
-def fetch_body(server: Server, token: str) -> bytes:
+def fetch_body(server: Server, token: str, path: str = PATH) -> bytes:
     response = httpx.get(
-        server.base_url + PATH, headers={"Authorization": f"Bearer {token}"}, timeout=10.0
+        server.base_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10.0
     )
     if response.status_code != 200:
-        raise SystemExit(f"{server.name} {PATH}: {response.status_code} {response.text}")
+        raise SystemExit(f"{server.name} {path}: {response.status_code} {response.text}")
     return response.content
 
 
