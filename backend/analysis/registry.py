@@ -16,11 +16,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
-import talib
-from talib._ta_lib import MA_Type
 
 from backend.errors import AppError
 
@@ -29,6 +28,15 @@ Placement = Literal["overlay", "panel"]
 _EPS = 1e-14
 _YEAR_MS = 365 * 24 * 3600 * 1000
 TREND_UP, TREND_DOWN, TREND_SIDEWAYS = 1.0, -1.0, 0.0
+
+
+def _ta() -> ModuleType:
+    """TA-Lib, imported when the first indicator is computed, not with the app: it is ~5 MB of
+    resident memory (and pandas too, where pandas is installed: TA-Lib then wraps every function
+    for Series) that an API process nobody asks for indicators never needs (bench/rss.py)."""
+    import talib
+
+    return talib
 
 
 class InvalidIndicator(AppError):
@@ -162,9 +170,9 @@ def _volatility(bars: Bars, v: Values) -> dict[str, Array]:
 
 def _trend(bars: Bars, v: Values) -> dict[str, Array]:
     period, adx_min = _i(v, "period"), _f(v, "adx_min")
-    adx = talib.ADX(bars.high, bars.low, bars.close, timeperiod=period)
-    slope = talib.LINEARREG_SLOPE(bars.close, timeperiod=period)
-    end = talib.LINEARREG(bars.close, timeperiod=period)
+    adx = _ta().ADX(bars.high, bars.low, bars.close, timeperiod=period)
+    slope = _ta().LINEARREG_SLOPE(bars.close, timeperiod=period)
+    end = _ta().LINEARREG(bars.close, timeperiod=period)
     slope_pct = slope / end * 100.0
     state = np.where(
         adx >= adx_min,
@@ -179,7 +187,7 @@ def _trend(bars: Bars, v: Values) -> dict[str, Array]:
 
 
 def _macd(b: Bars, v: Values) -> dict[str, Array]:
-    macd, signal, hist = talib.MACD(
+    macd, signal, hist = _ta().MACD(
         b.close, fastperiod=_i(v, "fast"), slowperiod=_i(v, "slow"), signalperiod=_i(v, "signal")
     )
     return {"macd": macd, "signal": signal, "hist": hist}
@@ -187,17 +195,17 @@ def _macd(b: Bars, v: Values) -> dict[str, Array]:
 
 def _bbands(b: Bars, v: Values) -> dict[str, Array]:
     dev = _f(v, "nbdev")
-    upper, middle, lower = talib.BBANDS(
-        b.close, timeperiod=_i(v, "period"), nbdevup=dev, nbdevdn=dev, matype=MA_Type.SMA
+    upper, middle, lower = _ta().BBANDS(
+        b.close, timeperiod=_i(v, "period"), nbdevup=dev, nbdevdn=dev, matype=_ta().MA_Type.SMA
     )
     return {"upper": upper, "middle": middle, "lower": lower}
 
 
 def _stoch(b: Bars, v: Values) -> dict[str, Array]:
-    k, d = talib.STOCH(
+    k, d = _ta().STOCH(
         b.high, b.low, b.close,
-        fastk_period=_i(v, "fastk"), slowk_period=_i(v, "slowk"), slowk_matype=MA_Type.SMA,
-        slowd_period=_i(v, "slowd"), slowd_matype=MA_Type.SMA,
+        fastk_period=_i(v, "fastk"), slowk_period=_i(v, "slowk"), slowk_matype=_ta().MA_Type.SMA,
+        slowd_period=_i(v, "slowd"), slowd_matype=_ta().MA_Type.SMA,
     )  # fmt: skip
     return {"k": k, "d": d}
 
@@ -205,9 +213,9 @@ def _stoch(b: Bars, v: Values) -> dict[str, Array]:
 def _adx(b: Bars, v: Values) -> dict[str, Array]:
     p = _i(v, "period")
     return {
-        "adx": talib.ADX(b.high, b.low, b.close, timeperiod=p),
-        "plus_di": talib.PLUS_DI(b.high, b.low, b.close, timeperiod=p),
-        "minus_di": talib.MINUS_DI(b.high, b.low, b.close, timeperiod=p),
+        "adx": _ta().ADX(b.high, b.low, b.close, timeperiod=p),
+        "plus_di": _ta().PLUS_DI(b.high, b.low, b.close, timeperiod=p),
+        "minus_di": _ta().MINUS_DI(b.high, b.low, b.close, timeperiod=p),
     }
 
 
@@ -220,22 +228,22 @@ INDICATORS: dict[str, Indicator] = {
     for i in (
         Indicator(
             "sma", "Simple moving average", "overlay", (_period(20, 2, 1000),), ("sma",),
-            lambda b, v: {"sma": talib.SMA(b.close, timeperiod=_i(v, "period"))},
+            lambda b, v: {"sma": _ta().SMA(b.close, timeperiod=_i(v, "period"))},
             lambda v: _i(v, "period"),
         ),
         Indicator(
             "ema", "Exponential moving average", "overlay", (_period(20, 2, 500),), ("ema",),
-            lambda b, v: {"ema": talib.EMA(b.close, timeperiod=_i(v, "period"))},
+            lambda b, v: {"ema": _ta().EMA(b.close, timeperiod=_i(v, "period"))},
             lambda v: _i(v, "period") + ema_steps(_i(v, "period")),
         ),
         Indicator(
             "wma", "Weighted moving average", "overlay", (_period(20, 2, 1000),), ("wma",),
-            lambda b, v: {"wma": talib.WMA(b.close, timeperiod=_i(v, "period"))},
+            lambda b, v: {"wma": _ta().WMA(b.close, timeperiod=_i(v, "period"))},
             lambda v: _i(v, "period"),
         ),
         Indicator(
             "rsi", "Relative strength index", "panel", (_period(14, 2, 200),), ("rsi",),
-            lambda b, v: {"rsi": talib.RSI(b.close, timeperiod=_i(v, "period"))},
+            lambda b, v: {"rsi": _ta().RSI(b.close, timeperiod=_i(v, "period"))},
             lambda v: _i(v, "period") + wilder_steps(_i(v, "period")),
         ),
         Indicator(
@@ -253,7 +261,7 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             "atr", "Average true range", "panel", (_period(14, 1, 200),), ("atr",),
-            lambda b, v: {"atr": talib.ATR(b.high, b.low, b.close, timeperiod=_i(v, "period"))},
+            lambda b, v: {"atr": _ta().ATR(b.high, b.low, b.close, timeperiod=_i(v, "period"))},
             lambda v: _i(v, "period") + 1 + wilder_steps(_i(v, "period")),
         ),
         Indicator(
@@ -263,7 +271,7 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             "obv", "On-balance volume", "panel", (), ("obv",),
-            lambda b, v: {"obv": talib.OBV(b.close, b.volume)},
+            lambda b, v: {"obv": _ta().OBV(b.close, b.volume)},
             lambda v: None,
         ),
         Indicator(
