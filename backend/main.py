@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from backend import metrics
+from backend import heap, metrics
 from backend.admin.router import router as admin_router
 from backend.alerts.part import alert_checker
 from backend.alerts.router import router as alerts_router
@@ -99,6 +99,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     async with open_core(rt, make_jobs), AsyncExitStack() as stack:
         stack.push_async_callback(app.state.rate_limits.close)  # its Redis connections
         await start_parts(stack, rt, PARTS)
+        heap.freeze_startup_objects()  # after everything start-up builds (backend/heap.py)
         yield
 
 

@@ -61,6 +61,7 @@ from fastapi import FastAPI
 
 KEEP_ENV = "BENCH_LAYERS_KEEP"  # how many of the app's middlewares to keep, outermost first
 HANDLERS_ENV = "BENCH_LAYERS_HANDLERS"  # "0": drop the app's exception handlers
+POOL_ENV = "DATABASE_POOL_SIZE"
 BENCH_PREFIX = "/api/v1/bench-layers"  # under the API prefix: the rate limit counts it
 
 
@@ -186,6 +187,11 @@ def plan(names: list[str]) -> tuple[dict[str, dict[str, str]], list[Step]]:
             }
             steps.append(Step(f"+ {name}", f"m{keep}", plain))
     full = f"m{len(names)}"
+    # Only the full app reads the database per request; on PostgreSQL a dozen processes with the
+    # default pool (10) would take more than a default max_connections (100).
+    for name, extra in servers.items():
+        if name != full:
+            extra[POOL_ENV] = "2"
     steps += [
         Step("+ trivial dependency", full, f"{BENCH_PREFIX}/dependency"),
         Step("+ principal (CurrentUser)", full, f"{BENCH_PREFIX}/principal"),
