@@ -31,7 +31,17 @@ const zones = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'e2e-artifacts', 'src/api/schema.d.ts', 'coverage'] },
+  {
+    ignores: [
+      'dist',
+      'node_modules',
+      'e2e-artifacts',
+      'src/api/schema.d.ts',
+      'coverage',
+      'reports',
+      '.stryker-tmp',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['src/**/*.{ts,tsx}', 'vite.config.ts'],
