@@ -162,13 +162,16 @@ def _stop(proc: Proc, timeout_s: float = 30.0) -> None:
 
 
 @contextmanager
-def platform(tmp: Path, api_processes: int = 2) -> Iterator[Platform]:
+def platform(
+    tmp: Path, api_processes: int = 2, extra_env: dict[str, str] | None = None
+) -> Iterator[Platform]:
     """Database and key prefix made here and dropped at the end, whatever happens between."""
     tag = secrets.token_hex(4)
     dbname = f"bench_load_{tag}"
     dsn = f"{PG_ADMIN.rsplit('/', 1)[0]}/{dbname}"
     asyncio.run(_admin(f'CREATE DATABASE "{dbname}"'))
     plat = Platform(tmp, dsn, platform_env(tmp, dsn, f"bench-load-{tag}:"))
+    plat.env.update(extra_env or {})
     try:
         migrate(plat.env, tmp)
         py = sys.executable

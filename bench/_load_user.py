@@ -135,10 +135,10 @@ class User:
                 if kind is not None:
                     self.stats.refused(name, ms, kind)
                 else:
-                    self.stats.error(name, f"{resp.status} {body[:300]!r}")
+                    self.stats.error(name, str(resp.status), f"{resp.status} {body[:300]!r}")
                 return resp.status, None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self.stats.error(name, f"{type(exc).__name__}: {exc}")
+            self.stats.error(name, type(exc).__name__, f"{type(exc).__name__}: {exc}")
             return 0, None
 
     async def sign_up(self) -> bool:
@@ -379,7 +379,7 @@ class User:
                 reader.cancel()
         except (aiohttp.ClientError, TimeoutError) as exc:
             self.ws_closed = f"{type(exc).__name__}: {exc}"
-            self.stats.error("WS /ws", self.ws_closed)
+            self.stats.error("WS /ws", "ws connect", self.ws_closed)
         finally:
             ready.set()  # never leave the user waiting on a stream that failed
 
@@ -392,10 +392,10 @@ class User:
                 if '"id":2' in data.replace(" ", ""):
                     reply = json.loads(data)
                     if reply.get("result", "x") is not None:
-                        self.stats.error("WS /ws", f"subscribe answered {data[:200]}")
+                        self.stats.error("WS /ws", "ws refused", f"subscribe answered {data[:200]}")
                     ready.set()
                 elif '"error"' in data:
-                    self.stats.error("WS /ws", f"AUTH answered {data[:200]}")
+                    self.stats.error("WS /ws", "ws refused", f"AUTH answered {data[:200]}")
                 continue
             if data.startswith('{"result"'):
                 continue  # the answer to a later AUTH (fresh_token)
@@ -406,16 +406,20 @@ class User:
                     self.notifications_seen.append(int(frame["id"]))
         if self.ws_closed is None:
             self.ws_closed = "stream ended"
-            self.stats.error("WS /ws", f"{self.name}: the server closed the stream")
+            self.stats.error("WS /ws", "ws closed", f"{self.name}: the server closed the stream")
 
 
 def _refusal(name: str, status: int, body: bytes) -> str | None:
     """The answers the workload can meet legitimately; anything else is an error."""
-    if status != 400:
+    if status not in (400, 409):
         return None
     try:
         error = json.loads(body)["error"]
     except (ValueError, KeyError):
+        return None
+    if name == "POST /alerts/{id}/pause" and error.get("code") == "alert_not_active":
+        return "alert fired (triggered) between the list and the pause"
+    if status != 400:
         return None
     code = (error.get("details") or {}).get("binance_code")
     if name == "DELETE /orders/{id}" and code == -2011:

@@ -4,6 +4,7 @@ notification exactly-once checks over the whole database.
 
   .venv/bin/python bench/load.py [--users 500] [--duration 60] [--think-s 2]
       [--ws-share 1.0] [--webhook-share 0.2]     (`make bench`: --users 100 --duration 20)
+      [--api-processes 2] [--env LEASE_TTL_S=60 ...]   (a setting for every process)
 
 Phases: start the platform (bench/_load_platform.py: a fresh database and Redis prefix, both
 removed at the end); sign up every user (register, login, and a webhook for
@@ -232,6 +233,9 @@ def show(run: dict[str, Any], report: Report, args: argparse.Namespace) -> dict[
     print(f"  sign-up {run['signup_s']:.1f} s, drain {run['drain_s']:.1f} s")
     for kind, n in sorted(run["stats"].refusal_kinds.items()):
         print(f"  refused: {kind} x{n}")
+    if stats.errors:
+        kinds = ", ".join(f"{k} x{n}" for k, n in stats.error_kinds.most_common())
+        print(f"  errors by kind: {kinds}")
     for sample in stats.error_samples:
         print(f"  error: {sample}")
     print("\nchecks over the whole database:")
@@ -265,11 +269,19 @@ def main() -> int:
     parser.add_argument("--signup-concurrency", type=int, default=16)
     parser.add_argument("--api-processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for every process",
+    )
     args = parser.parse_args()
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        with platform(tmp, args.api_processes) as plat:
+        extra = dict(item.split("=", 1) for item in args.env)
+        with platform(tmp, args.api_processes, extra) as plat:
             run = uvloop.run(drive(plat, args))
             stop_all(plat)
             report = asyncio.run(check(plat, run))
