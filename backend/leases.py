@@ -27,6 +27,8 @@ import redis.asyncio as aioredis
 from loguru import logger
 from redis.exceptions import RedisError
 
+from backend.stopping import cancel_and_wait
+
 DEFAULT_TTL_S = 15.0
 RETRY_AFTER_FAILURE_S = 5.0  # a part that fails to start gives the lease up and retries later
 
@@ -243,19 +245,4 @@ async def singleton(lease: Lease, body: Body) -> AsyncIterator[None]:
         yield
     finally:
         waiter.cancel()
-        await _cancel_until_done(task)
-
-
-async def _cancel_until_done(task: asyncio.Task[None]) -> None:
-    """Cancel `task` and wait for it, cancelling again while it goes on. A cancellation can be
-    swallowed below us (Python 3.11's wait_for does when its awaitable finishes in the same
-    turn), and the part's task would then run, and renew its lease, for ever: the process's
-    stop never ended (tests/faults/test_redis_outage.py hung about one run in five in its
-    shutdown, the ingestor's lease task still in `hold()` after its cancellation)."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=1.0)
-        if not task.done():
-            logger.bind(task=task.get_name()).warning("lease.cancel_repeated")
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
+        await cancel_and_wait(task)  # cancels again if a cancellation was swallowed

@@ -26,6 +26,7 @@ from backend.market.ingestor import run_feed
 from backend.market.state import STATUS_CHANNEL, MarketState
 from backend.metrics import MARKET_FEED_UP
 from backend.runtime import Runtime
+from backend.stopping import cancel_and_wait
 
 INGESTOR_LEASE = "market.ingestor"
 STALE_AFTER_MS = 120_000  # no event for 2 minutes: the feed is down
@@ -106,9 +107,7 @@ async def market_feed(rt: Runtime) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(task)  # cancels again if a cancellation was swallowed
             state.status.ingestor = "none"
             if follower is not None:
                 await follower.start()

@@ -210,7 +210,12 @@ class BinanceStream:
                         reason = "renew"
                         break
                     try:
-                        raw = await asyncio.wait_for(ws.recv(), min(self._silence, remaining))
+                        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                        # cancellation that lands as a frame arrives, and the feed then kept
+                        # reading after its part stopped (the ingestor lease came back 25 s
+                        # late after a Redis restart: tests/faults/test_redis_outage.py)
+                        async with asyncio.timeout(min(self._silence, remaining)):
+                            raw = await ws.recv()
                     except TimeoutError:
                         reason = "renew" if time.monotonic() >= deadline else "silent"
                         break
@@ -329,7 +334,8 @@ def _control_error(msg: Mapping[str, object]) -> ControlError | None:
 
 async def _close_quietly(ws: ClientConnection) -> None:
     try:
-        await asyncio.wait_for(ws.close(), 3)
+        async with asyncio.timeout(3):  # not wait_for (see above)
+            await ws.close()
     except (TimeoutError, OSError, ConnectionClosed):
         ws.transport.abort()
 

@@ -111,10 +111,13 @@ async def test_runtime_subscribe_uses_control_frames(fake: FakeBinance) -> None:
         await stream.subscribe([f"{s}@trade" for s in ("ethusdt", "xrpusdt", "adausdt")])
         await stream.unsubscribe(["btcusdt@trade"])
         await fake.wait_subscribed("adausdt@trade")
+        conn = next(iter(fake.conns))
+        async with asyncio.timeout(10):  # the fake has read the UNSUBSCRIBE (sent, not yet read)
+            while "btcusdt@trade" in conn.streams:
+                await asyncio.sleep(0.01)
         await fake.push("ethusdt@trade", trade_event("ETHUSDT", 1, "3000", "1", T0))
         await fake.push("btcusdt@trade", trade_event("BTCUSDT", 2, "1", "1", T0))
         got = await reader.wait_for(is_msg)
-        conn = next(iter(fake.conns))
     finally:
         await reader.close()
     assert [m.stream for m in messages(got)] == ["ethusdt@trade"]
