@@ -42,7 +42,7 @@ from backend.bus import Bus
 from backend.db import Tx
 from backend.runtime import Runtime
 from backend.security import Role
-from backend.users import changes
+from backend.users import changes, links
 from backend.users.models import User
 from backend.users.repository import UserRepository
 
@@ -60,9 +60,12 @@ class Principal:
     is_active: bool
     token_version: int
     created_at: datetime
+    # /users/me's `telegram_linked`, cached with the rest: linking and unlinking call
+    # `user_changed` like any other change (the bot's commits announce it on the Redis bus)
+    telegram_linked: bool = False
 
     @classmethod
-    def of(cls, user: User) -> Principal:
+    def of(cls, user: User, *, telegram_linked: bool = False) -> Principal:
         return cls(
             id=user.id,
             email=user.email,
@@ -71,6 +74,7 @@ class Principal:
             is_active=user.is_active,
             token_version=user.token_version,
             created_at=user.created_at,
+            telegram_linked=telegram_linked,
         )
 
 
@@ -212,7 +216,11 @@ async def load(
     ticket = cache.ticket()
     async with sessionmaker() as session:  # read only: closing it ends the transaction
         user = await UserRepository(session).get(user_id)
-        principal = None if user is None else Principal.of(user)
+        if user is None:
+            principal = None
+        else:
+            linked = await links.is_linked("telegram", Tx(session), user.id)
+            principal = Principal.of(user, telegram_linked=linked)
     if principal is not None:
         cache.put(principal, ticket)
     return principal

@@ -26,6 +26,7 @@ from backend.db import Tx
 from backend.logging import security_event
 from backend.telegram.models import TelegramLink
 from backend.telegram.repository import LinkCodeRepository, LinkRepository
+from backend.users import changes
 
 CODE_TTL = timedelta(minutes=10)
 
@@ -86,7 +87,10 @@ async def link_chat(
         )
         return link.user_id if replay and link is not None else None
     await links.remove_user(row.user_id)  # a new chat replaces the old one
-    await links.remove_chat(key)  # a chat belongs to one account
+    previous = await links.for_chat(key)
+    if previous is not None:  # a chat belongs to one account: the other one is unlinked
+        changes.user_changed(tx, previous.user_id)
+    await links.remove_chat(key)
     await links.add(
         TelegramLink(
             user_id=row.user_id,
@@ -96,6 +100,7 @@ async def link_chat(
             linked_at=now,
         )
     )
+    changes.user_changed(tx, row.user_id)  # /users/me's telegram_linked (principal cache)
     security_event("telegram.linked", user_id=row.user_id)
     audit.record_for_user(tx, "telegram.linked", row.user_id, at=now)
     return row.user_id
@@ -105,6 +110,7 @@ async def unlink_user(tx: Tx, user_id: int) -> bool:
     await LinkCodeRepository(tx.session).drop_for_user(user_id)
     removed = await LinkRepository(tx.session).remove_user(user_id)
     if removed:
+        changes.user_changed(tx, user_id)
         security_event("telegram.unlinked", user_id=user_id, via="web")
         audit.record_for_user(tx, "telegram.unlinked", user_id, details={"via": "web"})
     return removed
@@ -116,6 +122,7 @@ async def unlink_chat(tx: Tx, secret: str, chat_id: int) -> int | None:
     if link is None:
         return None
     await LinkRepository(tx.session).remove_user(link.user_id)
+    changes.user_changed(tx, link.user_id)
     security_event("telegram.unlinked", user_id=link.user_id, via="bot")
     audit.record_for_user(tx, "telegram.unlinked", link.user_id, details={"via": "bot"})
     return link.user_id

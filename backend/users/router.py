@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response, status
 
 from backend.db import Tx
-from backend.deps import CurrentUser, CurrentUserRow, PasswordsDep, SessionmakerDep, TxDep
+from backend.deps import CurrentUser, CurrentUserRow, PasswordsDep, TxDep
 from backend.errors import ErrorOut
 from backend.users import links, service
 from backend.users.schemas import MeOut, PasswordChange, UserUpdate
@@ -20,11 +20,10 @@ async def _me(tx: Tx, user: object) -> MeOut:
 
 
 @router.get("/me")
-async def read_me(user: CurrentUser, db: SessionmakerDep) -> MeOut:
-    # Reads only: its own session, closed (which ends the read) before the response, instead of
-    # TxDep, whose yield dependency and COMMIT cost 0.2-0.5 ms a request (bench/api_layers.py).
-    async with db() as session:
-        return await _me(Tx(session), user)
+async def read_me(user: CurrentUser) -> MeOut:
+    # From the cached principal alone, `telegram_linked` included: no database round trip
+    # (a read per request cost 1.2 ms and took the bench from 0.34 to 0.07 of bare FastAPI).
+    return MeOut.model_validate(user)
 
 
 @router.patch(

@@ -23,9 +23,12 @@ async def fake_telegram() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path, fake_telegram: FakeTelegram) -> Settings:
+    # the principal cache's TTL at 1 s (5 s by default): what the bot commits reaches /users/me
+    # through it here, since the bot has no bus to the in-process API (embedded: no Redis)
     return make_settings(
-        db_url, tmp_path, telegram_bot_token=TOKEN, telegram_api_url=fake_telegram.url
-    )
+        db_url, tmp_path, telegram_bot_token=TOKEN, telegram_api_url=fake_telegram.url,
+        auth_user_cache_ttl_s=1.0,
+    )  # fmt: skip
 
 
 @pytest.fixture
