@@ -34,14 +34,16 @@ def _split_lock() -> ModuleType:
         import split_lock
     finally:
         sys.path.remove(str(ROOT / "deploy"))
-    return split_lock
+    module: ModuleType = split_lock
+    return module
 
 
 def image_distributions(lock: Path = LOCK) -> set[str]:
     """Normalized names of the distributions the API image installs (the lock minus torch's)."""
     split_lock = _split_lock()
     entries = split_lock.parse(lock.read_text())
-    return set(entries) - split_lock.only_for(entries, "torch")
+    torch_only: set[str] = split_lock.only_for(entries, "torch")
+    return set(entries) - torch_only
 
 
 def blocked_modules(allowed: set[str]) -> frozenset[str]:

@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from _api_image import BLOCKED_ENV, blocked_modules, image_distributions
@@ -207,13 +208,14 @@ def import_cost(env: dict[str, str], dev_venv: bool, top: int) -> dict[str, obje
     )
     if done.returncode != 0:
         raise SystemExit(f"_import_cost failed:\n{done.stderr[-3000:]}")
-    report = json.loads(done.stdout.splitlines()[-1])
+    report: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     times: list[tuple[int, str]] = []
     for line in done.stderr.splitlines():
         if match := re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line):
             times.append((int(match.group(1)), match.group(3)))
     packages: Counter[str] = Counter()
-    for module, grown in report.pop("own_rss").items():
+    own: dict[str, int] = report.pop("own_rss")  # type: ignore[assignment]
+    for module, grown in own.items():
         parts = module.split(".")
         packages[".".join(parts[:2]) if parts[0] == "backend" else parts[0]] += grown
     report["slowest_ms"] = [(name, round(us / 1000, 1)) for us, name in sorted(times)[::-1][:top]]
@@ -276,7 +278,7 @@ def settled(pid: int) -> Memory:
     return memory_of(pid)
 
 
-def run_setup(setup: str, args: argparse.Namespace, blocked: str) -> dict:
+def run_setup(setup: str, args: argparse.Namespace, blocked: str) -> dict[str, Any]:
     dev_venv: bool = args.dev_venv
     with tempfile.TemporaryDirectory(prefix=f"bench-rss-{setup}-") as name:
         tmp = Path(name)
@@ -311,7 +313,7 @@ def run_setup(setup: str, args: argparse.Namespace, blocked: str) -> dict:
     }
 
 
-def report(result: dict, imports: str) -> None:
+def report(result: dict[str, Any], imports: str) -> None:
     idle: Memory = result["idle"]
     loaded: Memory = result["loaded"]
     cost = result["import"]
