@@ -4,7 +4,8 @@
 requests and is taken out of the load balancer. `info` checks (the bus, the market feed) are
 reported in the same body, never failing it: a quiet market feed or a Redis outage must not
 take login and trading down on every replica (a Redis outage degrades rate limits to local
-counters and the bus to this process; the feed's state is `starting`, `up` or `down`).
+counters; the bus carries nothing until Redis is back, so live `/ws` frames pause everywhere
+while REST keeps answering; the feed's state is `starting`, `up` or `down`).
 """
 
 from __future__ import annotations
