@@ -20,6 +20,7 @@ class Stats:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     refusal_kinds: Counter[str] = field(default_factory=Counter)
+    error_kinds: Counter[str] = field(default_factory=Counter)  # HTTP status or exception type
     recording: bool = False  # only the load phase counts (not sign-up, not the drain)
 
     def _at(self, name: str) -> Endpoint:
@@ -39,10 +40,11 @@ class Stats:
             ep.refused += 1
             self.refusal_kinds[f"{name}: {kind}"] += 1
 
-    def error(self, name: str, detail: str) -> None:
+    def error(self, name: str, kind: str, detail: str) -> None:
         """Counted in every phase: an error while signing up or draining is an error too."""
         ep = self._at(name)
         ep.errors += 1
+        self.error_kinds[kind] += 1
         if ep.errors <= 3:  # the first few of each endpoint
             self.error_samples.append(f"{name}: {detail[:300]}")
 
