@@ -1,7 +1,7 @@
 """Resident memory of the API process with the whole platform loaded, against the 150 MB aim.
 
 The API runs as production runs it (Dockerfile.api's `python -m backend.serve`, ENV=production,
-JSON access log) with only the packages of the API image importable (bench/_api_image.py: the dev
+JSON access log, the image's glibc malloc settings) with only the packages of the API image importable (bench/_api_image.py: the dev
 venv's extra packages, pandas first, are not in the image), in two setups:
 
 - `embedded`: the default, SQLite, jobs in-process, every part in the API process;
@@ -88,6 +88,9 @@ def api_env(tmp: Path, port: int, database_url: str, redis_url: str | None) -> d
             "BACKUP_DIR": str(tmp / "backups"),
             "FORECAST_MODELS_DIR": str(tmp / "models"),
             "SERVE_WORKER": "no",
+            # as Dockerfile.api's runtime stage sets them (override with --env)
+            "MALLOC_ARENA_MAX": "2",
+            "MALLOC_MMAP_THRESHOLD_": "131072",
         }
     )
     if redis_url is not None:
