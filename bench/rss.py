@@ -1,8 +1,9 @@
 """Resident memory of the API process with the whole platform loaded, against the 150 MB aim.
 
 The API runs as production runs it (Dockerfile.api's `python -m backend.serve`, ENV=production,
-JSON access log, the image's glibc malloc settings) with only the packages of the API image importable (bench/_api_image.py: the dev
-venv's extra packages, pandas first, are not in the image), in two setups:
+JSON access log, the image's glibc malloc settings) with only the packages of the API image
+importable (bench/_api_image.py: the dev venv's extra packages, pandas first, are not in the
+image), in two setups:
 
 - `embedded`: the default, SQLite, jobs in-process, every part in the API process;
 - `postgres`: a fresh PostgreSQL database and a private redis-server (its own key prefix too),
