@@ -133,9 +133,11 @@ def feeds(
 
 
 def latest_per_instance(samples: Sequence[MetricSample]) -> dict[str, MetricSample]:
+    """The newest sample of each process instance, keyed "<process>/<host>:<pid>" (one OS
+    process may host two kinds: the tests run the bot's loop inside the API's process)."""
     newest: dict[str, MetricSample] = {}
     for s in samples:  # ordered by time
-        newest[s.instance] = s
+        newest[f"{s.process}/{s.instance}"] = s
     return newest
 
 
