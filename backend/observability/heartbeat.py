@@ -6,7 +6,6 @@ the API's sampler deletes it with every other row past retention."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,11 +26,10 @@ class Heartbeat:
         self.process = process
         self.instance = instance_name()
         self.handled = 0  # what the process did since the last beat (the bot: updates)
-        self._cpu, self._clock = sampling.cpu_seconds(), time.monotonic()
+        self._cpu = sampling.CpuMeter()
 
     def measure(self, now: datetime) -> dict[str, Any]:
-        cpu, clock = sampling.cpu_seconds(), time.monotonic()
-        elapsed = max(clock - self._clock, 1e-6)
+        elapsed, cpu_percent = self._cpu.lap()
         row = {
             "process": self.process,
             "instance": self.instance,
@@ -41,12 +39,12 @@ class Heartbeat:
             "interval_s": round(elapsed, 3),
             "latency_p50_ms": None,
             "latency_p99_ms": None,
-            "cpu_percent": round(max(0.0, cpu - self._cpu) / elapsed * 100, 2),
+            "cpu_percent": round(cpu_percent, 2),
             "rss_bytes": sampling.rss_bytes(),
             "db_pool_in_use": 0,
             "data": {},
         }
-        self._cpu, self._clock, self.handled = cpu, clock, 0
+        self.handled = 0
         return row
 
     async def beat_once(self, now: datetime | None = None) -> None:

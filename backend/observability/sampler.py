@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -68,16 +67,14 @@ class Sampler:
         self.rt = rt
         self.instance = instance_name()
         self._latency = sampling.snapshot(LATENCY)
-        self._cpu = sampling.cpu_seconds()
-        self._clock = time.monotonic()
+        self._cpu = sampling.CpuMeter()
 
     def measure(self, now: datetime) -> dict[str, Any]:
         """The row for now, and the counters reset for the next interval."""
-        latency, cpu, clock = sampling.snapshot(LATENCY), sampling.cpu_seconds(), time.monotonic()
+        latency = sampling.snapshot(LATENCY)
         delta = latency.minus(self._latency)
-        elapsed = max(clock - self._clock, 1e-6)
-        cpu_percent = max(0.0, cpu - self._cpu) / elapsed * 100
-        self._latency, self._cpu, self._clock = latency, cpu, clock
+        elapsed, cpu_percent = self._cpu.lap()
+        self._latency = latency
         p50, p99 = sampling.quantile(delta, 0.5), sampling.quantile(delta, 0.99)
         prefix = self.rt.settings.redis_prefix
         return {

@@ -10,6 +10,7 @@ import math
 import os
 import resource
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +79,18 @@ def rss_bytes() -> int:
         return resident_pages * os.sysconf("SC_PAGE_SIZE")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # macOS bytes, Linux KiB
+
+
+class CpuMeter:
+    """This process's CPU use between two readings: `lap()` gives the seconds since the last
+    lap (or since creation) and the CPU spent meanwhile as a percentage of one core."""
+
+    def __init__(self) -> None:
+        self._cpu, self._clock = cpu_seconds(), time.monotonic()
+
+    def lap(self) -> tuple[float, float]:
+        cpu, clock = cpu_seconds(), time.monotonic()
+        elapsed = max(clock - self._clock, 1e-6)
+        percent = max(0.0, cpu - self._cpu) / elapsed * 100
+        self._cpu, self._clock = cpu, clock
+        return elapsed, percent

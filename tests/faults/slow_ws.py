@@ -12,13 +12,8 @@ server can decide to end it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -29,7 +24,7 @@ import httpx
 import redis.asyncio as aioredis
 
 from backend.streams import market_frame
-from tests.conftest import ROOT
+from tests.core.api_proc import ApiProcess, bus_follower_env, running, wait_live
 from tests.core.redis_proc import free_port
 
 TRADE = "btcusdt@trade"
@@ -39,74 +34,19 @@ RCVBUF = 4096  # the kernel doubles it; the least Linux allows is about 2 KB
 _ESTABLISHED = "01"  # TCP state in /proc/net/tcp
 
 
-@dataclass
-class ApiProcess:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-
 @contextmanager
 def api_process(db_url: str, redis_url: str, prefix: str, workdir: Path) -> Iterator[ApiProcess]:
     """`python -m backend.serve` (the API as deployed, ws_* settings applied to uvicorn) on the
     Redis bus, following the market from the bus (no ingestor of its own)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
-    env.update(
-        ENV="test",
-        HOST="127.0.0.1",
-        PORT=str(port),
-        DATABASE_URL=db_url,
-        REDIS_URL=redis_url,
-        REDIS_PREFIX=prefix,
-        JOBS_INLINE="true",
-        SERVE_WORKER="no",
-        RUN_INGESTOR="no",
-        MARKET_SOURCE="replay",
-        MARKET_HISTORY_IMPORT="no",
-        MARKET_SYMBOLS="BTCUSDT",
-        MARKET_INTERVALS="1m",
-        WEB_DIST_DIR=str(workdir / "no-dist"),
-        LOG_TO_FILE="false",
-        LOG_LEVEL="WARNING",
-        RATE_LIMIT_ENABLED="false",
+    env = bus_follower_env(
+        db_url, redis_url, prefix, port,
+        MARKET_SYMBOLS="BTCUSDT", MARKET_INTERVALS="1m", WEB_DIST_DIR=str(workdir / "no-dist"),
         WS_MAX_CONNS_PER_IP="5000",  # every test client comes from 127.0.0.1
-    )
-    log = workdir / "api.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    api = ApiProcess(proc, port, log)
-    try:
-        _wait_ready(api)
+    )  # fmt: skip
+    with running(env, workdir / "api.log") as api:
+        wait_live(api)
         yield api
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
-def _wait_ready(api: ApiProcess, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and api.proc.poll() is None:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(api.http + "/health/live", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the API process did not start:\n{api.tail()}")
 
 
 async def metric(api: ApiProcess, name: str) -> float:
